@@ -1,0 +1,257 @@
+//! The learners the transformer is compared with, on the same tasks (science.md "Baselines"),
+//! all in f64: K-step gradient descent from W₀ = 0 on L(W) = 1/(2N) Σ (W x_i − y_i)², its step
+//! size η* (closed form for K = 1, line search otherwise), GD++ (inputs also transformed by
+//! I − γ Σ x_i x_iᵀ every step) with tuned (η, γ), and OLS / ridge regression.
+
+use crate::task::Tasks;
+use nalgebra::{DMatrix, DVector};
+
+/// Predictions ŷ of a learner on every task, and its sensitivities ∂ŷ/∂x_q (`count × d`).
+#[derive(Clone, Debug, Default)]
+pub struct Predictions {
+    pub yhat: Vec<f64>,
+    pub sens: Vec<f64>,
+}
+
+impl Predictions {
+    /// ½ mean squared error against the query targets.
+    pub fn loss(&self, tasks: &Tasks) -> f64 {
+        half_mse(&self.yhat, tasks)
+    }
+}
+
+/// ½ mean squared error of `yhat` against the query targets (NaN or ∞ becomes ∞).
+pub fn half_mse(yhat: &[f64], tasks: &Tasks) -> f64 {
+    let s: f64 = yhat.iter().enumerate().map(|(k, y)| (y - tasks.target(k) as f64).powi(2)).sum();
+    let l = 0.5 * s / tasks.count.max(1) as f64;
+    if l.is_finite() {
+        l
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The loss of always predicting 0 (also the transformer's loss at initialisation, ≈ 0.42 for
+/// the paper's setting).
+pub fn zero_loss(tasks: &Tasks) -> f64 {
+    half_mse(&vec![0.0; tasks.count], tasks)
+}
+
+fn task_data(tasks: &Tasks, k: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+    let (xs, xq) = tasks.inputs(k);
+    (
+        xs.iter().map(|&v| v as f64).collect(),
+        tasks.labels(k).iter().map(|&v| v as f64).collect(),
+        xq.iter().map(|&v| v as f64).collect(),
+    )
+}
+
+/// K steps of full-batch GD with step size η from W₀ = 0:
+/// W ← W − (η/N) Σ_i (W x_i − y_i) x_iᵀ, then ŷ = W x_q (so ∂ŷ/∂x_q = W).
+pub fn gd(tasks: &Tasks, eta: f64, steps: usize) -> Predictions {
+    let (d, n) = (tasks.dist.d, tasks.dist.n);
+    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    let mut w = vec![0.0; d];
+    let mut g = vec![0.0; d];
+    for k in 0..tasks.count {
+        let (xs, ys, xq) = task_data(tasks, k);
+        w.fill(0.0);
+        for _ in 0..steps {
+            g.fill(0.0);
+            for i in 0..n {
+                let xi = &xs[i * d..(i + 1) * d];
+                let r = dot(&w, xi) - ys[i];
+                g.iter_mut().zip(xi).for_each(|(gk, x)| *gk += r * x);
+            }
+            w.iter_mut().zip(&g).for_each(|(wk, gk)| *wk -= eta / n as f64 * gk);
+        }
+        out.yhat.push(dot(&w, &xq));
+        out.sens.extend_from_slice(&w);
+    }
+    out
+}
+
+/// η* of one GD step in closed form: ŷ = (η/N)·s with s = Σ_i y_i x_iᵀ x_q is linear in η, so
+/// the loss is a parabola with minimum η*/N = Σ y_q s / Σ s².
+pub fn eta_star_one_step(tasks: &Tasks) -> f64 {
+    let d = tasks.dist.d;
+    let (mut num, mut den) = (0.0, 0.0);
+    for k in 0..tasks.count {
+        let (xs, ys, xq) = task_data(tasks, k);
+        let s: f64 = ys.iter().enumerate().map(|(i, y)| y * dot(&xs[i * d..(i + 1) * d], &xq)).sum();
+        num += tasks.target(k) as f64 * s;
+        den += s * s;
+    }
+    if den > 0.0 {
+        tasks.dist.n as f64 * num / den
+    } else {
+        1.0
+    }
+}
+
+/// The step size that minimises the K-step GD loss on `tasks`.
+pub fn eta_star(tasks: &Tasks, steps: usize) -> f64 {
+    if steps <= 1 {
+        return eta_star_one_step(tasks);
+    }
+    let sub = subset(tasks);
+    let f = |log_eta: f64| gd(&sub, log_eta.exp(), steps).loss(&sub);
+    minimise_log(f, 1e-3, 100.0).exp()
+}
+
+/// GD++ (paper section 3): every step updates the labels' residuals as GD does and also
+/// transforms all inputs x_j ← (I − γ Σ_i x_i x_iᵀ) x_j, both from the pre-step tokens.
+/// This is the update the GD++ construction computes, written directly in token space.
+pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predictions {
+    let (d, n) = (tasks.dist.d, tasks.dist.n);
+    let t = n + 1;
+    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    let mut xx = vec![0.0; d * d];
+    let mut s = vec![0.0; d];
+    let mut x_new = vec![0.0; d];
+    for k in 0..tasks.count {
+        let (mut xs, mut ys, xq) = task_data(tasks, k);
+        xs.extend_from_slice(&xq);
+        ys.push(0.0);
+        // The prediction is linear in x_q: track its coefficient row `lin` (∂ŷ/∂x_q) alongside:
+        // x_q's image is M x_q with M = Π (I − γ XXᵀ); y_q accumulates −(η/N) sᵀ M x_q.
+        let mut m: Vec<f64> = (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 }).collect();
+        let mut lin = vec![0.0; d];
+        for _ in 0..steps {
+            xx.fill(0.0);
+            s.fill(0.0);
+            for i in 0..n {
+                let xi = &xs[i * d..(i + 1) * d];
+                for a in 0..d {
+                    s[a] += ys[i] * xi[a];
+                    for b in 0..d {
+                        xx[a * d + b] += xi[a] * xi[b];
+                    }
+                }
+            }
+            for j in 0..t {
+                let xj = &xs[j * d..(j + 1) * d];
+                ys[j] -= eta / n as f64 * dot(&s, xj);
+                for a in 0..d {
+                    x_new[a] = xj[a] - gamma * dot(&xx[a * d..(a + 1) * d], xj);
+                }
+                xs[j * d..(j + 1) * d].copy_from_slice(&x_new);
+            }
+            // lin += −(η/N) Mᵀ s ... but y_q holds −ŷ: ŷ gains (η/N) sᵀ M x_q.
+            for b in 0..d {
+                lin[b] += eta / n as f64 * (0..d).map(|a| s[a] * m[a * d + b]).sum::<f64>();
+            }
+            let mut m_next = vec![0.0; d * d];
+            for a in 0..d {
+                for b in 0..d {
+                    m_next[a * d + b] = m[a * d + b] - gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
+                }
+            }
+            m = m_next;
+        }
+        out.yhat.push(-ys[n]);
+        out.sens.extend_from_slice(&lin);
+    }
+    out
+}
+
+/// (η, γ) minimising the K-step GD++ loss: coordinate descent with golden-section searches
+/// (log η, then γ), started from GD's η* and γ = 0.
+pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
+    let sub = subset(tasks);
+    let loss = |eta: f64, gamma: f64| gd_plus_plus(&sub, eta, gamma, steps).loss(&sub);
+    let mut eta = eta_star(&sub, steps);
+    let mut gamma = 0.0;
+    // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ.
+    let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
+    let gamma_max = 1.5 / lam.max(1e-9);
+    for _ in 0..4 {
+        gamma = golden(|g| loss(eta, g), 0.0, gamma_max, 40);
+        eta = minimise_log(|le| loss(le.exp(), gamma), eta / 8.0, eta * 8.0).exp();
+    }
+    (eta, gamma)
+}
+
+/// Ridge regression per task, w = (XᵀX + λI)⁻¹ Xᵀy, or OLS (minimum-norm least squares, via
+/// SVD) when λ = 0. With w ~ N(0, I) and noise σ, λ = σ² is the Bayes-optimal posterior mean.
+pub fn ridge(tasks: &Tasks, lambda: f64) -> Predictions {
+    let (d, n) = (tasks.dist.d, tasks.dist.n);
+    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    for k in 0..tasks.count {
+        let (xs, ys, xq) = task_data(tasks, k);
+        let x = DMatrix::from_row_slice(n, d, &xs);
+        let y = DVector::from_vec(ys);
+        let w = if lambda > 0.0 {
+            let a = x.transpose() * &x + DMatrix::identity(d, d) * lambda;
+            let b = x.transpose() * &y;
+            a.cholesky().map(|c| c.solve(&b)).unwrap_or_else(|| DVector::zeros(d))
+        } else {
+            // At N = d the context matrix is nearly singular; the SVD's cut-off keeps it stable.
+            x.svd(true, true).solve(&y, 1e-10).unwrap_or_else(|_| DVector::zeros(d))
+        };
+        out.yhat.push(w.iter().zip(&xq).map(|(a, b)| a * b).sum());
+        out.sens.extend(w.iter());
+    }
+    out
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Step sizes are tuned on at most this many tasks (the losses are then reported on all).
+const TUNE_TASKS: usize = 1024;
+
+fn subset(tasks: &Tasks) -> Tasks {
+    if tasks.count <= TUNE_TASKS {
+        return tasks.clone();
+    }
+    let (d, t) = (tasks.dist.d, tasks.dist.n + 1);
+    let c = TUNE_TASKS;
+    Tasks {
+        dist: tasks.dist,
+        count: c,
+        w: tasks.w[..c * d].to_vec(),
+        x: tasks.x[..c * t * d].to_vec(),
+        eps: tasks.eps[..c * t].to_vec(),
+        y: tasks.y[..c * t].to_vec(),
+        tokens: tasks.tokens[..c * t * (d + 1)].to_vec(),
+    }
+}
+
+/// Minimise f(log η) for η in [lo, hi]: a log-spaced grid (robust to the divergence wall at large
+/// η), then golden-section refinement around the best grid point. Returns log η.
+fn minimise_log(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+    let (a, b) = (lo.ln(), hi.ln());
+    let n = 48;
+    let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
+    let vals: Vec<f64> = xs.iter().map(|&x| f(x)).collect();
+    let best = (0..=n).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
+    let lo_i = best.saturating_sub(1);
+    let hi_i = (best + 1).min(n);
+    golden(f, xs[lo_i], xs[hi_i], 40)
+}
+
+/// Golden-section search for the minimum of a unimodal f on [a, b].
+fn golden(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, iters: usize) -> f64 {
+    let r = (5f64.sqrt() - 1.0) / 2.0;
+    let mut c = b - r * (b - a);
+    let mut d = a + r * (b - a);
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..iters {
+        if fc <= fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - r * (b - a);
+            fc = f(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + r * (b - a);
+            fd = f(d);
+        }
+    }
+    (a + b) / 2.0
+}

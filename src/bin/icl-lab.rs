@@ -1,0 +1,177 @@
+//! `icl-lab`: the engine headless, for researchers. Same keys as the page's URL.
+//!
+//!   icl-lab run [--preset NAME] [key=value …] [--json | --csv] [--lenient] [--quiet]
+//!   icl-lab presets | schema | help
+
+use icl_lab::config::{Config, Notice};
+use icl_lab::presets::{self, PRESETS};
+use icl_lab::report;
+use icl_lab::train::{Status, Trainer};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "\
+icl-lab — train a linear-attention transformer on in-context regression and compare it with
+gradient descent (von Oswald et al., ICML 2023).
+
+USAGE
+  icl-lab run [--preset NAME] [key=value ...] [--json | --csv] [--lenient] [--quiet]
+  icl-lab presets        list the presets (paper figures, critics' experiments)
+  icl-lab schema         every setting: key, default, range, help (JSON)
+  icl-lab help
+
+  run       trains and prints a JSON report (default) or the curves as CSV (--csv)
+  --preset  start from a named preset; key=value pairs after it override it
+  --lenient accept corrected settings (out of range, unknown keys) instead of failing
+  --quiet   no progress bar on stderr
+
+EXAMPLE
+  icl-lab run --preset fig2 eval_tasks=10000 --json > fig2.json
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("presets") => {
+            for p in PRESETS {
+                println!("{:<14} {}\n{:<14} {}\n{:<14} settings: {}\n", p.name, p.title, "", p.description, "", if p.query.is_empty() { "(defaults)" } else { p.query });
+            }
+            ExitCode::SUCCESS
+        }
+        Some("schema") => {
+            println!("{}", Config::schema_json());
+            ExitCode::SUCCESS
+        }
+        Some("help" | "--help" | "-h") => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => fail(&format!("unknown command '{other}'")),
+        None => fail("no command given"),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("icl-lab: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+enum Output {
+    Json,
+    Csv,
+}
+
+fn run(args: &[String]) -> ExitCode {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let (mut output, mut lenient, mut quiet) = (Output::Json, false, false);
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--json" => output = Output::Json,
+            "--csv" => output = Output::Csv,
+            "--lenient" => lenient = true,
+            "--quiet" => quiet = true,
+            "--preset" => {
+                let Some(name) = it.next() else { return fail("--preset needs a name (see `icl-lab presets`)") };
+                let Some(p) = presets::find(name) else {
+                    let names: Vec<_> = PRESETS.iter().map(|p| p.name).collect();
+                    return fail(&format!("unknown preset '{name}'; presets: {}", names.join(", ")));
+                };
+                pairs.extend(p.query.split('&').filter(|s| !s.is_empty()).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())));
+            }
+            flag if flag.starts_with("--") => return fail(&format!("unknown option '{flag}'")),
+            kv => match kv.split_once('=') {
+                Some((k, v)) => pairs.push((k.to_string(), v.to_string())),
+                None => return fail(&format!("'{kv}' is not a setting: write key=value, e.g. d=10")),
+            },
+        }
+    }
+    let (cfg, notices) = Config::from_pairs(pairs);
+    for Notice { message, .. } in &notices {
+        eprintln!("icl-lab: {message}");
+    }
+    if !notices.is_empty() && !lenient {
+        eprintln!("icl-lab: settings were invalid (see above); fix them, or pass --lenient to run with the corrections");
+        return ExitCode::from(2);
+    }
+
+    let show_progress = !quiet && std::io::stderr().is_terminal();
+    let start = Instant::now();
+    let mut trainer = Trainer::new(cfg);
+    let train_start = Instant::now();
+    while trainer.status == Status::Training {
+        trainer.advance(50);
+        if show_progress {
+            progress(&trainer, train_start.elapsed().as_secs_f64());
+        }
+    }
+    let train_seconds = train_start.elapsed().as_secs_f64();
+    if show_progress {
+        eprintln!();
+    }
+    if trainer.status == Status::Diverged {
+        eprintln!("icl-lab: training diverged at step {} (the loss blew up): lower lr", trainer.step);
+    }
+    let rep = report::report(&mut trainer, notices, train_seconds);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match output {
+        Output::Json => serde_json::to_writer_pretty(&mut out, &rep).map_err(std::io::Error::other).and_then(|_| writeln!(out)),
+        Output::Csv => write_csv(&mut out, &rep.curves),
+    };
+    if let Err(e) = written {
+        eprintln!("icl-lab: could not write the output: {e}");
+        return ExitCode::FAILURE;
+    }
+    if !quiet {
+        eprintln!("icl-lab: {} steps in {:.1} s ({:.2} ms/step), total {:.1} s", trainer.step, train_seconds, rep.ms_per_step, start.elapsed().as_secs_f64());
+    }
+    if trainer.status == Status::Diverged {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn progress(t: &Trainer, secs: f64) {
+    let frac = t.step as f64 / t.cfg.steps.max(1) as f64;
+    let width = 30;
+    let filled = (frac * width as f64).round() as usize;
+    eprint!(
+        "\r[{}{}] {}/{} steps  eval loss {:.4} (GD {:.4})  {:.0} steps/s ",
+        "#".repeat(filled.min(width)),
+        " ".repeat(width - filled.min(width)),
+        t.step,
+        t.cfg.steps,
+        t.latest.loss,
+        t.refs.gd_loss,
+        t.step as f64 / secs.max(1e-9)
+    );
+}
+
+/// One row per training step; the evaluation columns are filled on evaluated steps only.
+fn write_csv(out: &mut impl Write, h: &icl_lab::train::History) -> std::io::Result<()> {
+    writeln!(out, "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n")?;
+    let mut e = 0;
+    for step in 0..=h.train_loss.len() {
+        let train = if step == 0 { String::new() } else { fmt(h.train_loss[step - 1] as f64) };
+        if e < h.eval_step.len() && h.eval_step[e] as usize == step {
+            writeln!(out, "{step},{train},{},{},{},{},{}", fmt(h.eval_loss[e]), fmt(h.preds_diff[e]), fmt(h.model_cos[e]), fmt(h.model_diff[e]), fmt(h.eta_over_n[e]))?;
+            e += 1;
+        } else if step > 0 {
+            writeln!(out, "{step},{train},,,,,")?;
+        }
+    }
+    Ok(())
+}
+
+/// Non-finite values are left empty rather than printed as NaN.
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}

@@ -1,0 +1,504 @@
+//! The one parameter schema of icl-lab: the page's URL and sliders, the CLI (`icl-lab run d=10 ...`)
+//! and the JSON report all read and write settings through [`Config`] and [`SCHEMA`].
+//!
+//! Parsing never fails and never panics. Every value that cannot be used as written is corrected
+//! and the correction is reported as a [`Notice`] (one plain-text sentence):
+//! * whole-number settings accept `10`, `10.0` or `1e1`; other numbers are rounded to the nearest
+//!   whole number;
+//! * numbers outside a setting's range are clamped to the nearest bound;
+//! * non-finite values (`NaN`, `inf`), text that is not a number and empty values fall back to the
+//!   default (for `gd_eta` and `clip` the default is `auto`); literals too large for an f64, such
+//!   as `1e400`, count as huge numbers and are clamped;
+//! * unknown keys are ignored, and a repeated key keeps its last value.
+//!
+//! Keys and values echoed in messages are shortened and stripped of control characters, so a
+//! message can be shown as plain text whatever the URL contained.
+
+use serde::Serialize;
+
+/// Attention nonlinearity of the transformer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attn {
+    Linear,
+    Softmax,
+}
+
+/// Every setting of one run. Field order is the order of [`SCHEMA`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Config {
+    pub d: usize,
+    pub n: usize,
+    pub layers: usize,
+    pub recurrent: bool,
+    pub heads: usize,
+    pub attn: Attn,
+    pub query_in_keys: bool,
+    pub lr: f64,
+    pub batch: usize,
+    pub steps: usize,
+    pub seed: u64,
+    pub x_range: f64,
+    pub noise: f64,
+    pub eval_tasks: usize,
+    pub eval_every: usize,
+    /// `None` = auto: the reference learner uses the step size that minimises its loss.
+    pub gd_eta: Option<f64>,
+    /// `None` = auto: the paper's threshold, see [`Config::clip_norm`].
+    pub clip: Option<f64>,
+    pub alpha: f64,
+}
+
+/// A correction made while reading settings: which key, and one sentence a learner can act on.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Notice {
+    pub key: String,
+    pub message: String,
+}
+
+/// How a slider moves between `min` and `max`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scale {
+    Lin,
+    Log,
+}
+
+/// The type of a setting's value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    Int,
+    Float,
+    Bool,
+    Choice(&'static [&'static str]),
+    /// `auto` or a float.
+    AutoFloat,
+}
+
+/// One setting: its key in URLs and on the command line, how to show it and what it accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct Knob {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    /// Canonical text of the default (exactly what [`Config::to_pairs`] prints for it).
+    pub default: &'static str,
+    pub min: f64,
+    pub max: f64,
+    pub scale: Scale,
+    pub help: &'static str,
+    /// Cheap knobs only change the read-out, so the page need not restart training for them.
+    pub cheap: bool,
+}
+
+const ATTN_CHOICES: &[&str] = &["linear", "softmax"];
+
+#[rustfmt::skip]
+pub const SCHEMA: &[Knob] = &[
+    Knob { key: "d", label: "input dimension d", kind: Kind::Int, default: "10", min: 1.0, max: 32.0, scale: Scale::Lin, cheap: false,
+           help: "Input dimension d: each task is a hidden linear map y = W·x with x in R^d." },
+    Knob { key: "n", label: "context size N", kind: Kind::Int, default: "10", min: 1.0, max: 100.0, scale: Scale::Lin, cheap: false,
+           help: "Number N of (x, y) example pairs shown in the context before the query." },
+    Knob { key: "layers", label: "layers K", kind: Kind::Int, default: "1", min: 1.0, max: 8.0, scale: Scale::Lin, cheap: false,
+           help: "Number K of attention layers, to be compared with K steps of gradient descent." },
+    Knob { key: "recurrent", label: "shared weights", kind: Kind::Bool, default: "true", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
+           help: "Apply one set of attention weights K times, like repeating the same GD step, instead of K separate layers." },
+    Knob { key: "heads", label: "attention heads", kind: Kind::Int, default: "1", min: 1.0, max: 4.0, scale: Scale::Lin, cheap: false,
+           help: "Number of attention heads per layer; a single head is enough for one GD step." },
+    Knob { key: "attn", label: "attention", kind: Kind::Choice(ATTN_CHOICES), default: "linear", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
+           help: "Linear attention can express a GD step exactly; softmax attention can only approximate it." },
+    Knob { key: "query_in_keys", label: "query in keys", kind: Kind::Bool, default: "false", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
+           help: "Let the query token attend to itself as one more example; off means it reads only the N context tokens." },
+    Knob { key: "lr", label: "learning rate", kind: Kind::Float, default: "0.001", min: 1e-5, max: 1e-1, scale: Scale::Log, cheap: false,
+           help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
+    Knob { key: "batch", label: "batch size", kind: Kind::Int, default: "2048", min: 16.0, max: 8192.0, scale: Scale::Log, cheap: false,
+           help: "Number of fresh regression tasks averaged in each training step." },
+    Knob { key: "steps", label: "training steps", kind: Kind::Int, default: "5000", min: 1.0, max: 100000.0, scale: Scale::Log, cheap: false,
+           help: "Number of Adam updates to train for." },
+    Knob { key: "seed", label: "seed", kind: Kind::Int, default: "1", min: 0.0, max: 4294967295.0, scale: Scale::Lin, cheap: false,
+           help: "Random seed for weights, tasks and evaluation; the same seed reproduces the same run." },
+    Knob { key: "x_range", label: "input range r", kind: Kind::Float, default: "0.5", min: 0.05, max: 4.0, scale: Scale::Lin, cheap: false,
+           help: "Inputs are drawn from U(−r, r); the paper's figures used r = 0.5 (its text says 1)." },
+    Knob { key: "noise", label: "label noise σ", kind: Kind::Float, default: "0", min: 0.0, max: 2.0, scale: Scale::Lin, cheap: false,
+           help: "Standard deviation σ of the Gaussian noise added to every label y." },
+    Knob { key: "eval_tasks", label: "evaluation tasks", kind: Kind::Int, default: "2048", min: 256.0, max: 20000.0, scale: Scale::Log, cheap: false,
+           help: "Number of held-out tasks on which the transformer is compared with gradient descent." },
+    Knob { key: "eval_every", label: "evaluate every", kind: Kind::Int, default: "20", min: 1.0, max: 1000.0, scale: Scale::Log, cheap: false,
+           help: "Training steps between two evaluations; smaller gives finer curves but slower training." },
+    Knob { key: "gd_eta", label: "GD step size η", kind: Kind::AutoFloat, default: "auto", min: 1e-3, max: 100.0, scale: Scale::Log, cheap: true,
+           help: "Step size η of the reference gradient-descent learner; auto picks the η* that minimises its loss." },
+    Knob { key: "clip", label: "gradient clip", kind: Kind::AutoFloat, default: "auto", min: 1e-6, max: 1e3, scale: Scale::Log, cheap: false,
+           help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
+    Knob { key: "alpha", label: "test input scale α", kind: Kind::Float, default: "1", min: 0.25, max: 3.0, scale: Scale::Lin, cheap: true,
+           help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            d: 10,
+            n: 10,
+            layers: 1,
+            recurrent: true,
+            heads: 1,
+            attn: Attn::Linear,
+            query_in_keys: false,
+            lr: 1e-3,
+            batch: 2048,
+            steps: 5000,
+            seed: 1,
+            x_range: 0.5,
+            noise: 0.0,
+            eval_tasks: 2048,
+            eval_every: 20,
+            gd_eta: None,
+            clip: None,
+            alpha: 1.0,
+        }
+    }
+}
+
+/// A value that passed validation, ready to be stored in its field.
+enum Value {
+    Int(u64),
+    Float(f64),
+    Bool(bool),
+    Choice(usize),
+    Auto(Option<f64>),
+}
+
+/// The knob for `key`, if the key exists.
+pub fn knob(key: &str) -> Option<&'static Knob> {
+    SCHEMA.iter().find(|k| k.key == key)
+}
+
+impl Config {
+    /// Reads `key=value` pairs on top of the defaults. Never fails; see the module doc.
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> (Config, Vec<Notice>) {
+        let mut cfg = Config::default();
+        let mut notices = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for (key, value) in pairs {
+            cfg.read_pair(key.as_ref(), Some(value.as_ref()), &mut seen, &mut notices);
+        }
+        (cfg, notices)
+    }
+
+    /// Reads a URL query string (`?d=5&layers=2`), percent-decoding keys and values.
+    /// A key without `=` has no value and is reported, like any other invalid value.
+    pub fn from_query(query: &str) -> (Config, Vec<Notice>) {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut cfg = Config::default();
+        let mut notices = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
+        for part in query.split('&').filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some((k, v)) => {
+                    let (k, v) = (percent_decode(k), percent_decode(v));
+                    cfg.read_pair(&k, Some(&v), &mut seen, &mut notices);
+                }
+                None => cfg.read_pair(&percent_decode(part), None, &mut seen, &mut notices),
+            }
+        }
+        (cfg, notices)
+    }
+
+    /// Every key with its canonical text, in schema order.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        SCHEMA
+            .iter()
+            .map(|k| (k.key, self.text_of(k.key)))
+            .collect()
+    }
+
+    /// Only the keys that differ from the default, in schema order: `"d=5&layers=2"`, or `""`.
+    /// Canonical values use only digits, '.', and lowercase letters, so nothing needs escaping.
+    pub fn to_query(&self) -> String {
+        let default = Config::default();
+        self.to_pairs()
+            .into_iter()
+            .filter(|(key, text)| *text != default.text_of(key))
+            .map(|(key, text)| format!("{key}={text}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// Sets one key with the same validation as [`Config::from_pairs`] (the page's sliders use
+    /// it). Returns `None` when the value was accepted as written.
+    pub fn set(&mut self, key: &str, value: &str) -> Option<Notice> {
+        match knob(key) {
+            Some(k) => self.set_knob(k, Some(value)),
+            None => Some(unknown(key)),
+        }
+    }
+
+    /// Gradient-norm clipping threshold; auto follows the paper (0.001 for K ≤ 2, 10 above).
+    pub fn clip_norm(&self) -> f64 {
+        self.clip
+            .unwrap_or(if self.layers <= 2 { 0.001 } else { 10.0 })
+    }
+
+    /// The paper clips token values to [-10, 10] for K > 3 to keep deep models stable.
+    pub fn clips_tokens(&self) -> bool {
+        self.layers > 3
+    }
+
+    /// The schema as a JSON array of
+    /// `{key, label, kind, choices?, default, min, max, scale, help, cheap}`, for the page.
+    pub fn schema_json() -> String {
+        let knobs: Vec<serde_json::Value> = SCHEMA
+            .iter()
+            .map(|k| {
+                let kind = match k.kind {
+                    Kind::Int => "int",
+                    Kind::Float => "float",
+                    Kind::Bool => "bool",
+                    Kind::Choice(_) => "choice",
+                    Kind::AutoFloat => "autofloat",
+                };
+                // Whole-number bounds go out as JSON integers so the page can show them as such.
+                let float = matches!(k.kind, Kind::Float | Kind::AutoFloat);
+                let bound = |x: f64| {
+                    if float {
+                        serde_json::json!(x)
+                    } else {
+                        serde_json::json!(x as u64)
+                    }
+                };
+                let mut obj = serde_json::json!({
+                    "key": k.key, "label": k.label, "kind": kind, "default": k.default,
+                    "min": bound(k.min), "max": bound(k.max),
+                    "scale": match k.scale { Scale::Lin => "lin", Scale::Log => "log" },
+                    "help": k.help, "cheap": k.cheap,
+                });
+                if let Kind::Choice(choices) = k.kind {
+                    obj["choices"] = serde_json::json!(choices);
+                }
+                obj
+            })
+            .collect();
+        serde_json::Value::Array(knobs).to_string()
+    }
+
+    /// One pair of `from_pairs`/`from_query`: reports unknown and repeated keys, then sets it.
+    fn read_pair(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        seen: &mut Vec<&'static str>,
+        notices: &mut Vec<Notice>,
+    ) {
+        let Some(k) = knob(key) else {
+            notices.push(unknown(key));
+            return;
+        };
+        if seen.contains(&k.key) {
+            notices.push(Notice {
+                key: k.key.into(),
+                message: format!(
+                    "{} was given more than once; the last value is used.",
+                    k.key
+                ),
+            });
+        } else {
+            seen.push(k.key);
+        }
+        if let Some(n) = self.set_knob(k, value) {
+            notices.push(n);
+        }
+    }
+
+    /// Validates `value` (`None` = the key came without a value) and stores the result.
+    fn set_knob(&mut self, k: &Knob, value: Option<&str>) -> Option<Notice> {
+        let (v, message) = parse(k, value);
+        match (k.key, v) {
+            ("d", Value::Int(x)) => self.d = x as usize,
+            ("n", Value::Int(x)) => self.n = x as usize,
+            ("layers", Value::Int(x)) => self.layers = x as usize,
+            ("recurrent", Value::Bool(b)) => self.recurrent = b,
+            ("heads", Value::Int(x)) => self.heads = x as usize,
+            ("attn", Value::Choice(i)) => {
+                self.attn = if i == 1 { Attn::Softmax } else { Attn::Linear }
+            }
+            ("query_in_keys", Value::Bool(b)) => self.query_in_keys = b,
+            ("lr", Value::Float(x)) => self.lr = x,
+            ("batch", Value::Int(x)) => self.batch = x as usize,
+            ("steps", Value::Int(x)) => self.steps = x as usize,
+            ("seed", Value::Int(x)) => self.seed = x,
+            ("x_range", Value::Float(x)) => self.x_range = x,
+            ("noise", Value::Float(x)) => self.noise = x,
+            ("eval_tasks", Value::Int(x)) => self.eval_tasks = x as usize,
+            ("eval_every", Value::Int(x)) => self.eval_every = x as usize,
+            ("gd_eta", Value::Auto(x)) => self.gd_eta = x,
+            ("clip", Value::Auto(x)) => self.clip = x,
+            ("alpha", Value::Float(x)) => self.alpha = x,
+            // Unreachable while SCHEMA and Config agree (tested); ignoring beats panicking.
+            _ => {}
+        }
+        message.map(|message| Notice {
+            key: k.key.into(),
+            message,
+        })
+    }
+
+    /// Canonical text of one field: the inverse of `parse` (round-trips exactly).
+    fn text_of(&self, key: &str) -> String {
+        let auto = |x: Option<f64>| x.map_or("auto".to_string(), |x| x.to_string());
+        match key {
+            "d" => self.d.to_string(),
+            "n" => self.n.to_string(),
+            "layers" => self.layers.to_string(),
+            "recurrent" => self.recurrent.to_string(),
+            "heads" => self.heads.to_string(),
+            "attn" => ATTN_CHOICES[(self.attn == Attn::Softmax) as usize].to_string(),
+            "query_in_keys" => self.query_in_keys.to_string(),
+            "lr" => self.lr.to_string(),
+            "batch" => self.batch.to_string(),
+            "steps" => self.steps.to_string(),
+            "seed" => self.seed.to_string(),
+            "x_range" => self.x_range.to_string(),
+            "noise" => self.noise.to_string(),
+            "eval_tasks" => self.eval_tasks.to_string(),
+            "eval_every" => self.eval_every.to_string(),
+            "gd_eta" => auto(self.gd_eta),
+            "clip" => auto(self.clip),
+            "alpha" => self.alpha.to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Validates one value for knob `k`: the value to store, and the correction message if any.
+fn parse(k: &Knob, value: Option<&str>) -> (Value, Option<String>) {
+    let key = k.key;
+    let Some(raw) = value else {
+        let msg = format!(
+            "{key} has no value (write {key}=…); using the default {}.",
+            k.default
+        );
+        return (default_value(k), Some(msg));
+    };
+    let text = raw.trim();
+    let shown = sanitize(raw);
+    let fallback = |why: &str| {
+        let msg = if text.is_empty() {
+            format!("{key} is empty; using the default {}.", k.default)
+        } else {
+            format!("{key} = '{shown}' {why}; using the default {}.", k.default)
+        };
+        (default_value(k), Some(msg))
+    };
+    match k.kind {
+        Kind::Bool => match text.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => (Value::Bool(true), None),
+            "false" | "0" | "no" | "off" => (Value::Bool(false), None),
+            _ => fallback("is not true or false"),
+        },
+        Kind::Choice(choices) => match choices.iter().position(|c| c.eq_ignore_ascii_case(text)) {
+            Some(i) => (Value::Choice(i), None),
+            None => fallback(&format!("is not one of {}", choices.join(", "))),
+        },
+        Kind::AutoFloat if text.is_empty() || text.eq_ignore_ascii_case("auto") => {
+            (Value::Auto(None), None)
+        }
+        Kind::Int | Kind::Float | Kind::AutoFloat => {
+            let x = match text.parse::<f64>() {
+                Ok(x) if x.is_finite() => x,
+                // A literal too large for f64 (such as "1e400") is a huge number, not "inf":
+                // clamp it like any other number out of range.
+                Ok(x) if x.is_infinite() && !text.to_ascii_lowercase().contains("inf") => x,
+                Ok(_) => return fallback("is not a finite number"),
+                Err(_) => return fallback("is not a number"),
+            };
+            let whole = k.kind == Kind::Int;
+            let rounded = if whole { x.round() } else { x };
+            // `+ 0.0` turns -0 into 0, so -0 prints as the canonical "0".
+            let stored = rounded.clamp(k.min, k.max) + 0.0;
+            let msg = if x < k.min {
+                Some(format!(
+                    "{key} = {shown} is below the minimum {}; using {stored}.",
+                    k.min
+                ))
+            } else if x > k.max {
+                Some(format!(
+                    "{key} = {shown} is above the maximum {}; using {stored}.",
+                    k.max
+                ))
+            } else if rounded != x {
+                Some(format!(
+                    "{key} = {shown} is not a whole number; using {stored}."
+                ))
+            } else {
+                None
+            };
+            let v = match k.kind {
+                Kind::Int => Value::Int(stored as u64),
+                Kind::AutoFloat => Value::Auto(Some(stored)),
+                _ => Value::Float(stored),
+            };
+            (v, msg)
+        }
+    }
+}
+
+/// The knob's default as a validated value (the default strings are canonical and in range).
+fn default_value(k: &Knob) -> Value {
+    match k.kind {
+        Kind::Bool => Value::Bool(k.default == "true"),
+        Kind::Choice(choices) => {
+            Value::Choice(choices.iter().position(|c| *c == k.default).unwrap_or(0))
+        }
+        Kind::AutoFloat => Value::Auto(k.default.parse().ok()),
+        Kind::Int => Value::Int(k.default.parse().unwrap_or(0)),
+        Kind::Float => Value::Float(k.default.parse().unwrap_or(0.0)),
+    }
+}
+
+fn unknown(key: &str) -> Notice {
+    let shown = sanitize(key);
+    Notice {
+        key: shown.clone(),
+        message: format!("Unknown setting '{shown}' was ignored."),
+    }
+}
+
+/// Makes user text safe to echo in a plain-text message: at most 40 characters (then "…"),
+/// with control and invisible direction-changing characters replaced by '?'.
+fn sanitize(text: &str) -> String {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let mut out: String = text
+        .chars()
+        .take(40)
+        .map(|c| if invisible(c) { '?' } else { c })
+        .collect();
+    if text.chars().nth(40).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// URL-decodes `%XX` escapes and '+' (space). A malformed escape is kept as written, and bytes
+/// that are not UTF-8 become U+FFFD, so decoding cannot fail.
+fn percent_decode(s: &str) -> String {
+    let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+            (b'+', _, _) => out.push(b' '),
+            (b, _, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,89 @@
+//! How closely the trained transformer matches gradient descent (science.md, "Alignment
+//! metrics"), averaged over the evaluation tasks:
+//!   preds diff = mean |ŷ_model − ŷ_GD|
+//!   model cos  = mean cos(∂ŷ_model/∂x_q, ∂ŷ_GD/∂x_q)   (scale-invariant: ≈ 1 for any η!)
+//!   model diff = mean ‖∂ŷ_model/∂x_q − ∂ŷ_GD/∂x_q‖₂
+//! and the weight view: W_KQ = W_Kᵀ W_Q and W_PV = P W_V rescaled by β (the mean of W_KQ's
+//! first d diagonal entries), whose corner gives the learned step size η/N.
+
+use crate::baselines::Predictions;
+use crate::model::Model;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Alignment {
+    pub preds_diff: f64,
+    pub model_cos: f64,
+    pub model_diff: f64,
+}
+
+/// Alignment of a model's predictions `yhat` and sensitivities `sens` (count × d) with a
+/// reference learner's.
+pub fn alignment(yhat: &[f32], sens: &[f32], reference: &Predictions, d: usize) -> Alignment {
+    let count = yhat.len().max(1) as f64;
+    let mut a = Alignment::default();
+    for (k, y) in yhat.iter().enumerate() {
+        a.preds_diff += (*y as f64 - reference.yhat[k]).abs();
+        let m = &sens[k * d..(k + 1) * d];
+        let g = &reference.sens[k * d..(k + 1) * d];
+        let (mut mg, mut mm, mut gg, mut diff) = (0.0, 0.0, 0.0, 0.0);
+        for (mi, gi) in m.iter().zip(g) {
+            let mi = *mi as f64;
+            mg += mi * gi;
+            mm += mi * mi;
+            gg += gi * gi;
+            diff += (mi - gi).powi(2);
+        }
+        // A zero sensitivity has no direction: it counts as cosine 0.
+        if mm > 0.0 && gg > 0.0 {
+            a.model_cos += mg / (mm.sqrt() * gg.sqrt());
+        }
+        a.model_diff += diff.sqrt();
+    }
+    a.preds_diff /= count;
+    a.model_cos /= count;
+    a.model_diff /= count;
+    a
+}
+
+/// W_KQ / β and W_PV · β of one head of one layer, row-major (d+1)×(d+1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WeightView {
+    pub layer: usize,
+    pub head: usize,
+    pub beta: f64,
+    pub w_kq: Vec<f64>,
+    pub w_pv: Vec<f64>,
+    /// −(W_PV · β)[d, d]: the step size per example the layer applies, to compare with η*/N.
+    pub eta_over_n: f64,
+}
+
+/// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`.
+pub fn products(model: &Model, layer: usize, head: usize) -> (Vec<f64>, Vec<f64>) {
+    let s = model.arch.shape();
+    let p = model.layer_params(layer);
+    let (w, hd) = (s.width, s.heads * s.width);
+    let (wq, wk, wv) = (s.wq(p, head), s.wk(p, head), s.wv(p, head));
+    let pm = &p[s.p_offset()..];
+    let mut kq = vec![0.0; w * w];
+    let mut pv = vec![0.0; w * w];
+    for a in 0..w {
+        for b in 0..w {
+            kq[a * w + b] = (0..w).map(|c| wk[c * w + a] as f64 * wq[c * w + b] as f64).sum();
+            pv[a * w + b] = (0..w).map(|c| pm[a * hd + head * w + c] as f64 * wv[c * w + b] as f64).sum();
+        }
+    }
+    (kq, pv)
+}
+
+pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
+    let (kq, pv) = products(model, layer, head);
+    let (w, d) = (model.arch.d + 1, model.arch.d);
+    let beta = (0..d).map(|i| kq[i * w + i]).sum::<f64>() / d as f64;
+    // Only the products matter, up to W_KQ/s, W_PV·s; with β ≈ 0 there is nothing to rescale.
+    let beta = if beta.abs() > 1e-12 { beta } else { 1.0 };
+    let w_kq: Vec<f64> = kq.iter().map(|v| v / beta).collect();
+    let w_pv: Vec<f64> = pv.iter().map(|v| v * beta).collect();
+    let eta_over_n = -w_pv[d * w + d];
+    WeightView { layer, head, beta, w_kq, w_pv, eta_over_n }
+}

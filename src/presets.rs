@@ -1,0 +1,84 @@
+//! Named settings that recreate the paper's figures and the critics' experiments. The CLI's
+//! `--preset NAME` and the page's preset menu read this one list; each is a query string in the
+//! same keys as the URL, so a preset is just a shareable link.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Preset {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// One or two sentences: what to look at.
+    pub description: &'static str,
+    /// Settings that differ from the defaults, as a URL query string.
+    pub query: &'static str,
+}
+
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "fig2",
+        title: "Paper fig. 2: one layer = one GD step",
+        description: "d = N = 10, one linear-attention layer. Within a few hundred steps its loss meets \
+                      gradient descent's at the best step size η*, and its weights become the construction.",
+        query: "",
+    },
+    Preset {
+        name: "gdpp",
+        title: "Paper fig. 3: two recurrent layers vs GD++",
+        description: "Two applications of one layer end clearly below two steps of plain GD, near GD++, \
+                      which also preconditions the inputs.",
+        query: "layers=2",
+    },
+    Preset {
+        name: "deep3",
+        title: "Three recurrent layers",
+        description: "Three layers vs three GD steps and GD++ (clipping 10, as the reference code does for K > 2).",
+        query: "layers=3",
+    },
+    Preset {
+        name: "softmax1",
+        title: "Softmax attention, 1 head",
+        description: "Real transformers normalise attention with softmax; with one head the model cannot \
+                      represent a GD step and stays above GD.",
+        query: "attn=softmax",
+    },
+    Preset {
+        name: "softmax2",
+        title: "Softmax attention, 2 heads",
+        description: "Two softmax heads can approximate the linear layer (paper appendix) and get close to GD.",
+        query: "attn=softmax&heads=2",
+    },
+    Preset {
+        name: "ood",
+        title: "Out of distribution: inputs twice as large",
+        description: "Scale the test inputs by α = 2: the transformer fails exactly where GD fails, while \
+                      OLS stays exact. Matching GD out of distribution means matching a failure.",
+        query: "alpha=2",
+    },
+    Preset {
+        name: "query-in-keys",
+        title: "Critique: the query among the keys",
+        description: "The construction needs the query left out of the keys. Put it in and see how much \
+                      of the match to GD survives.",
+        query: "query_in_keys=true",
+    },
+    Preset {
+        name: "noise",
+        title: "Critique: noisy labels, GD vs ridge",
+        description: "With label noise σ = 0.5, ridge regression (λ = σ²) is Bayes-optimal; GD and the \
+                      transformer are far from it.",
+        query: "noise=0.5",
+    },
+    Preset {
+        name: "paper-text",
+        title: "x ~ U(−1, 1) as the paper's text says",
+        description: "The paper's text draws inputs from U(−1, 1), but its figures were made with \
+                      U(−0.5, 0.5); with r = 1 the numbers differ from the figures.",
+        query: "x_range=1",
+    },
+];
+
+/// The preset called `name`.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}

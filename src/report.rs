@@ -1,0 +1,162 @@
+//! What a run shows, as plain serialisable data: the page's incremental `Snapshot` and the CLI's
+//! full `Report`. Non-finite numbers serialise as `null`, so nothing downstream prints NaN.
+
+use crate::config::{Config, Notice};
+use crate::construct;
+use crate::metrics::{self, Alignment, WeightView};
+use crate::train::{Evaluation, History, OodRow, References, Status, Trainer, OOD_ALPHAS};
+use serde::Serialize;
+
+/// Headline numbers of one evaluation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub step: usize,
+    pub loss: f64,
+    pub preds_diff: f64,
+    pub model_cos: f64,
+    pub model_diff: f64,
+    pub eta_over_n: f64,
+}
+
+impl From<&Evaluation> for Row {
+    fn from(e: &Evaluation) -> Row {
+        let Alignment { preds_diff, model_cos, model_diff } = e.alignment;
+        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n }
+    }
+}
+
+/// The learned weights beside the construction: every distinct (layer, head) and the GD
+/// construction's W_KQ and W_PV at the reference η.
+#[derive(Clone, Debug, Serialize)]
+pub struct Weights {
+    pub width: usize,
+    pub learned: Vec<WeightView>,
+    pub construction: WeightView,
+}
+
+pub fn weights(t: &Trainer) -> Weights {
+    let mut learned = Vec::new();
+    for l in 0..t.arch.sets() {
+        for h in 0..t.arch.heads {
+            learned.push(metrics::weight_view(&t.model, l, h));
+        }
+    }
+    let mut arch = t.arch;
+    arch.softmax = false;
+    arch.heads = 1;
+    let constructed = construct::gd_model(arch, t.refs.gd_eta);
+    Weights { width: t.arch.d + 1, learned, construction: metrics::weight_view(&constructed, 0, 0) }
+}
+
+/// Prediction pairs on the first evaluation tasks: transformer, reference GD and the truth.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scatter {
+    pub model: Vec<f32>,
+    pub gd: Vec<f64>,
+    pub target: Vec<f32>,
+}
+
+pub const SCATTER_TASKS: usize = 300;
+
+pub fn scatter(t: &Trainer) -> Scatter {
+    let (model, gd, target) = t.prediction_pairs(SCATTER_TASKS);
+    Scatter { model, gd, target }
+}
+
+/// Evaluation records from index `from` on (struct of arrays).
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalSlice {
+    pub from: usize,
+    pub step: Vec<u32>,
+    pub loss: Vec<f64>,
+    pub preds_diff: Vec<f64>,
+    pub model_cos: Vec<f64>,
+    pub model_diff: Vec<f64>,
+    pub eta_over_n: Vec<f64>,
+}
+
+fn eval_slice(h: &History, from: usize) -> EvalSlice {
+    let from = from.min(h.eval_step.len());
+    EvalSlice {
+        from,
+        step: h.eval_step[from..].to_vec(),
+        loss: h.eval_loss[from..].to_vec(),
+        preds_diff: h.preds_diff[from..].to_vec(),
+        model_cos: h.model_cos[from..].to_vec(),
+        model_diff: h.model_diff[from..].to_vec(),
+        eta_over_n: h.eta_over_n[from..].to_vec(),
+    }
+}
+
+/// What the page needs after a chunk of training: new history since the last snapshot, and
+/// the current state of everything else.
+#[derive(Clone, Debug, Serialize)]
+pub struct Snapshot {
+    pub step: usize,
+    pub steps: usize,
+    pub status: Status,
+    pub train_from: usize,
+    pub train_loss: Vec<f32>,
+    pub evals: EvalSlice,
+    pub latest: Row,
+    pub untrained: Row,
+    pub refs: References,
+    pub first_within_1pct: Option<usize>,
+    pub weights: Weights,
+    pub scatter: Scatter,
+}
+
+pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize) -> Snapshot {
+    let train_from = train_from.min(t.history.train_loss.len());
+    Snapshot {
+        step: t.step,
+        steps: t.cfg.steps,
+        status: t.status,
+        train_from,
+        train_loss: t.history.train_loss[train_from..].to_vec(),
+        evals: eval_slice(&t.history, eval_from),
+        latest: Row::from(&t.latest),
+        untrained: Row::from(&t.untrained_eval),
+        refs: t.refs.clone(),
+        first_within_1pct: t.first_within_1pct,
+        weights: weights(t),
+        scatter: scatter(t),
+    }
+}
+
+/// The CLI's complete account of a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub config: Config,
+    pub notices: Vec<Notice>,
+    pub status: Status,
+    pub steps_done: usize,
+    pub seconds: f64,
+    pub ms_per_step: f64,
+    pub first_within_1pct: Option<usize>,
+    pub final_eval: Row,
+    pub untrained: Row,
+    pub baselines: References,
+    pub weights: Weights,
+    pub ood: Vec<OodRow>,
+    pub curves: History,
+}
+
+pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
+    let ood = t.ood(&OOD_ALPHAS);
+    Report {
+        config: t.cfg.clone(),
+        notices,
+        status: t.status,
+        steps_done: t.step,
+        seconds,
+        ms_per_step: if t.step > 0 { 1e3 * seconds / t.step as f64 } else { 0.0 },
+        first_within_1pct: t.first_within_1pct,
+        final_eval: Row::from(&t.latest),
+        untrained: Row::from(&t.untrained_eval),
+        baselines: t.refs.clone(),
+        weights: weights(t),
+        ood,
+        curves: t.history.clone(),
+    }
+}

@@ -1,0 +1,137 @@
+//! The task distribution (science.md, "Task"): one task is a hidden linear map y = W·x with
+//! W ~ N(0, I_d), N context examples x_i ~ U(−r, r)^d, labels y_i = W·x_i + σ·ε, and a query x_q
+//! whose label the model must predict. Tasks are stored as the token matrices the transformer
+//! reads: context tokens e_i = (x_i, y_i) and the query token e_q = (x_q, 0), query last.
+
+use crate::config::Config;
+use crate::rng::Rng;
+use rand_distr::{Distribution, StandardNormal, Uniform};
+
+/// The distribution tasks are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TaskDist {
+    pub d: usize,
+    pub n: usize,
+    /// Half-width r of the input distribution U(−r, r).
+    pub x_range: f64,
+    /// Label-noise standard deviation σ.
+    pub noise: f64,
+}
+
+impl TaskDist {
+    pub fn from_config(cfg: &Config) -> Self {
+        TaskDist { d: cfg.d, n: cfg.n, x_range: cfg.x_range, noise: cfg.noise }
+    }
+}
+
+/// `count` tasks, each N+1 tokens of width d+1 (row-major, query last).
+#[derive(Clone, Debug)]
+pub struct Tasks {
+    pub dist: TaskDist,
+    pub count: usize,
+    /// Teachers W, `count × d`.
+    pub w: Vec<f32>,
+    /// Inputs, `count × (N+1) × d` (query last).
+    pub x: Vec<f32>,
+    /// Label noise draws ε, `count × (N+1)` (drawn even when σ = 0, so σ changes no other number).
+    pub eps: Vec<f32>,
+    /// Labels y = W·x + σ·ε, `count × (N+1)`; the last one of a task is the query's target.
+    pub y: Vec<f32>,
+    /// Model input, `count × (N+1) × (d+1)`: (x_i, y_i) for context, (x_q, 0) for the query.
+    pub tokens: Vec<f32>,
+}
+
+impl Tasks {
+    pub fn sample(dist: TaskDist, count: usize, rng: &mut Rng) -> Tasks {
+        let (d, t) = (dist.d, dist.n + 1);
+        let mut tasks = Tasks {
+            dist,
+            count,
+            w: vec![0.0; count * d],
+            x: vec![0.0; count * t * d],
+            eps: vec![0.0; count * t],
+            y: vec![0.0; count * t],
+            tokens: vec![0.0; count * t * (d + 1)],
+        };
+        tasks.resample(rng);
+        tasks
+    }
+
+    /// Draw fresh tasks in place (the training loop calls this every step; no allocation).
+    pub fn resample(&mut self, rng: &mut Rng) {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        let unit = Uniform::new(-1.0f64, 1.0).expect("valid range");
+        let r = self.dist.x_range;
+        for task in 0..self.count {
+            for wk in &mut self.w[task * d..(task + 1) * d] {
+                *wk = StandardNormal.sample(rng);
+            }
+            for i in 0..t {
+                for xk in &mut self.x[(task * t + i) * d..(task * t + i + 1) * d] {
+                    *xk = (r * unit.sample(rng)) as f32;
+                }
+                self.eps[task * t + i] = StandardNormal.sample(rng);
+            }
+        }
+        self.fill_labels_and_tokens();
+    }
+
+    /// The same tasks (same W, same ε) with every input scaled by α: x ~ U(−α·r, α·r).
+    pub fn scaled(&self, alpha: f64) -> Tasks {
+        let mut s = self.clone();
+        s.dist.x_range *= alpha;
+        for x in &mut s.x {
+            *x = (*x as f64 * alpha) as f32;
+        }
+        s.fill_labels_and_tokens();
+        s
+    }
+
+    fn fill_labels_and_tokens(&mut self) {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        for task in 0..self.count {
+            let w = &self.w[task * d..(task + 1) * d];
+            for i in 0..t {
+                let row = task * t + i;
+                let x = &self.x[row * d..(row + 1) * d];
+                let clean: f64 = w.iter().zip(x).map(|(a, b)| *a as f64 * *b as f64).sum();
+                let y = (clean + self.dist.noise * self.eps[row] as f64) as f32;
+                self.y[row] = y;
+                let tok = &mut self.tokens[row * (d + 1)..(row + 1) * (d + 1)];
+                tok[..d].copy_from_slice(x);
+                // The query's label slot starts at 0: the model writes −ŷ there.
+                tok[d] = if i == t - 1 { 0.0 } else { y };
+            }
+        }
+    }
+
+    /// Width of one token, d+1.
+    pub fn width(&self) -> usize {
+        self.dist.d + 1
+    }
+
+    /// The tokens of task `k`, `(N+1) × (d+1)`.
+    pub fn task_tokens(&self, k: usize) -> &[f32] {
+        let size = (self.dist.n + 1) * (self.dist.d + 1);
+        &self.tokens[k * size..(k + 1) * size]
+    }
+
+    /// The query's target y_q of task `k`.
+    pub fn target(&self, k: usize) -> f32 {
+        let t = self.dist.n + 1;
+        self.y[k * t + t - 1]
+    }
+
+    /// Context inputs of task `k` (`N × d`) and the query input (`d`).
+    pub fn inputs(&self, k: usize) -> (&[f32], &[f32]) {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        let all = &self.x[k * t * d..(k + 1) * t * d];
+        all.split_at((t - 1) * d)
+    }
+
+    /// Context labels of task `k` (`N`).
+    pub fn labels(&self, k: usize) -> &[f32] {
+        let t = self.dist.n + 1;
+        &self.y[k * t..k * t + t - 1]
+    }
+}
