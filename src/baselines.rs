@@ -103,12 +103,19 @@ pub fn eta_star(tasks: &Tasks, steps: usize) -> f64 {
 /// transforms all inputs x_j ← (I − γ Σ_i x_i x_iᵀ) x_j, both from the pre-step tokens.
 /// This is the update the GD++ construction computes, written directly in token space.
 pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predictions {
+    gd_plus_plus_impl(tasks, eta, gamma, steps, true)
+}
+
+/// GD++ predictions; `with_sens` also tracks ∂ŷ/∂x_q (a d×d product per step, skipped while
+/// tuning).
+fn gd_plus_plus_impl(tasks: &Tasks, eta: f64, gamma: f64, steps: usize, with_sens: bool) -> Predictions {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
     let t = n + 1;
     let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
     let mut xx = vec![0.0; d * d];
     let mut s = vec![0.0; d];
     let mut x_new = vec![0.0; d];
+    let mut m_next = vec![0.0; d * d];
     for k in 0..tasks.count {
         let (mut xs, mut ys, xq) = task_data(tasks, k);
         xs.extend_from_slice(&xq);
@@ -117,7 +124,7 @@ pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predic
         // x_q's image is M x_q with M = Π (I − γ XXᵀ); y_q accumulates −(η/N) sᵀ M x_q.
         let mut m: Vec<f64> = (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 }).collect();
         let mut lin = vec![0.0; d];
-        for _ in 0..steps {
+        for step in 0..steps {
             xx.fill(0.0);
             s.fill(0.0);
             for i in 0..n {
@@ -129,47 +136,93 @@ pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predic
                     }
                 }
             }
+            let last = step + 1 == steps;
             for j in 0..t {
                 let xj = &xs[j * d..(j + 1) * d];
                 ys[j] -= eta / n as f64 * dot(&s, xj);
+                if last && !with_sens {
+                    continue; // the inputs' last transform reaches no prediction
+                }
                 for a in 0..d {
                     x_new[a] = xj[a] - gamma * dot(&xx[a * d..(a + 1) * d], xj);
                 }
                 xs[j * d..(j + 1) * d].copy_from_slice(&x_new);
             }
-            // lin += −(η/N) Mᵀ s ... but y_q holds −ŷ: ŷ gains (η/N) sᵀ M x_q.
+            if !with_sens {
+                continue;
+            }
+            // y_q holds −ŷ, so ŷ gains (η/N) sᵀ M x_q this step; then M ← (I − γ XXᵀ) M.
             for b in 0..d {
                 lin[b] += eta / n as f64 * (0..d).map(|a| s[a] * m[a * d + b]).sum::<f64>();
             }
-            let mut m_next = vec![0.0; d * d];
             for a in 0..d {
                 for b in 0..d {
                     m_next[a * d + b] = m[a * d + b] - gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
                 }
             }
-            m = m_next;
+            std::mem::swap(&mut m, &mut m_next);
         }
         out.yhat.push(-ys[n]);
-        out.sens.extend_from_slice(&lin);
+        if with_sens {
+            out.sens.extend_from_slice(&lin);
+        }
     }
     out
 }
 
 /// (η, γ) minimising the K-step GD++ loss: coordinate descent with golden-section searches
-/// (log η, then γ), started from GD's η* and γ = 0.
+/// (γ, then log η), started from GD's η* and γ = 0. With one step γ cannot matter (the labels
+/// are updated from the pre-step inputs), so GD++ is GD and γ = 0.
 pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
-    let sub = subset(tasks);
-    let loss = |eta: f64, gamma: f64| gd_plus_plus(&sub, eta, gamma, steps).loss(&sub);
-    let mut eta = eta_star(&sub, steps);
-    let mut gamma = 0.0;
-    // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ.
-    let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
-    let gamma_max = 1.5 / lam.max(1e-9);
-    for _ in 0..4 {
-        gamma = golden(|g| loss(eta, g), 0.0, gamma_max, 40);
-        eta = minimise_log(|le| loss(le.exp(), gamma), eta / 8.0, eta * 8.0).exp();
+    if steps <= 1 {
+        return (eta_star_one_step(tasks), 0.0);
     }
-    (eta, gamma)
+    let sub = subset(tasks);
+    let loss = |v: [f64; 2]| gd_plus_plus_impl(&sub, v[0].exp(), v[1], steps, false).loss(&sub);
+    let eta = eta_star(&sub, steps);
+    // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ: that
+    // sets the scale of γ. The loss valley in (log η, γ) is curved, which Nelder–Mead follows
+    // where coordinate searches crawl; a restart from the best point polishes it.
+    let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
+    let g0 = 0.1 / lam.max(1e-9);
+    let mut best = nelder_mead(&loss, [eta.ln(), 0.0], [0.3, g0], 70);
+    best = nelder_mead(&loss, best, [0.05, g0 * 0.1], 40);
+    (best[0].exp(), best[1])
+}
+
+/// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
+fn nelder_mead(f: &impl Fn([f64; 2]) -> f64, x0: [f64; 2], step: [f64; 2], iters: usize) -> [f64; 2] {
+    let mut pts = [x0, [x0[0] + step[0], x0[1]], [x0[0], x0[1] + step[1]]];
+    let mut vals = pts.map(|p| f(p));
+    let lerp = |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+    for _ in 0..iters {
+        let mut idx = [0, 1, 2];
+        idx.sort_by(|&i, &j| vals[i].total_cmp(&vals[j]));
+        let (b, m, w) = (idx[0], idx[1], idx[2]);
+        let centre = lerp(pts[b], pts[m], 0.5);
+        let refl = lerp(pts[w], centre, 2.0);
+        let fr = f(refl);
+        if fr < vals[b] {
+            let exp = lerp(pts[w], centre, 3.0);
+            let fe = f(exp);
+            (pts[w], vals[w]) = if fe < fr { (exp, fe) } else { (refl, fr) };
+        } else if fr < vals[m] {
+            (pts[w], vals[w]) = (refl, fr);
+        } else {
+            let con = lerp(pts[w], centre, 0.5);
+            let fc = f(con);
+            if fc < vals[w] {
+                (pts[w], vals[w]) = (con, fc);
+            } else {
+                for i in [m, w] {
+                    pts[i] = lerp(pts[b], pts[i], 0.5);
+                    vals[i] = f(pts[i]);
+                }
+            }
+        }
+    }
+    let b = (0..3).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
+    pts[b]
 }
 
 /// Ridge regression per task, w = (XᵀX + λI)⁻¹ Xᵀy, or OLS (minimum-norm least squares, via
@@ -200,7 +253,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Step sizes are tuned on at most this many tasks (the losses are then reported on all).
-const TUNE_TASKS: usize = 1024;
+const TUNE_TASKS: usize = 512;
 
 fn subset(tasks: &Tasks) -> Tasks {
     if tasks.count <= TUNE_TASKS {
@@ -229,7 +282,7 @@ fn minimise_log(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
     let best = (0..=n).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
     let lo_i = best.saturating_sub(1);
     let hi_i = (best + 1).min(n);
-    golden(f, xs[lo_i], xs[hi_i], 40)
+    golden(f, xs[lo_i], xs[hi_i], 30)
 }
 
 /// Golden-section search for the minimum of a unimodal f on [a, b].
