@@ -1,0 +1,75 @@
+//! Training speed of the native engine (a benchmark, not a timed test): ms per training step
+//! for the paper's figure-2 configuration (B = 2048, d = N = 10, K = 1) and for K = 3, and where
+//! the time goes (task sampling vs the model's forward + backward).
+//!
+//!   cargo bench --bench train            a table
+//!   cargo bench --bench train -- --json  one JSON object (read by scripts/bench.sh)
+
+use icl_lab::config::Config;
+use icl_lab::model::{Arch, Model, Workspace};
+use icl_lab::rng::{stream, Stream};
+use icl_lab::task::{TaskDist, Tasks};
+use icl_lab::train::Trainer;
+use std::time::Instant;
+
+struct Measured {
+    ms_per_step: f64,
+    sample_ms: f64,
+    model_ms: f64,
+}
+
+/// Median of `reps` timings of `steps` training steps (evaluation switched off).
+fn measure(query: &str, steps: usize, reps: usize) -> Measured {
+    let (cfg, notices) = Config::from_query(&format!("{query}&eval_every=1000&steps=100000"));
+    assert!(notices.is_empty(), "{notices:?}");
+    let mut t = Trainer::new(cfg.clone());
+    t.advance(5); // warm up
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let s = Instant::now();
+            t.advance(steps);
+            s.elapsed().as_secs_f64() * 1e3 / steps as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    // The two halves of a step, timed apart.
+    let arch = Arch::from_config(&cfg);
+    let mut rng = stream(9, Stream::Train);
+    let mut tasks = Tasks::sample(TaskDist::from_config(&cfg), cfg.batch, &mut rng);
+    let s = Instant::now();
+    for _ in 0..steps {
+        tasks.resample(&mut rng);
+    }
+    let sample_ms = s.elapsed().as_secs_f64() * 1e3 / steps as f64;
+    let model = Model::init(arch, &mut stream(9, Stream::Init));
+    let mut ws = Workspace::new(&arch);
+    let mut grad = vec![0.0; model.params.len()];
+    let s = Instant::now();
+    for _ in 0..steps {
+        model.loss_and_grad(&tasks, &mut grad, &mut ws);
+    }
+    let model_ms = s.elapsed().as_secs_f64() * 1e3 / steps as f64;
+    Measured { ms_per_step: times[reps / 2], sample_ms, model_ms }
+}
+
+fn main() {
+    let json = std::env::args().any(|a| a == "--json");
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (n1, n3, reps) = if quick { (50, 10, 3) } else { (200, 40, 5) };
+    let k1 = measure("layers=1", n1, reps);
+    let k3 = measure("layers=3", n3, reps);
+    if json {
+        println!(
+            "{{\"k1_ms_per_step\": {:.4}, \"k1_steps_per_s\": {:.1}, \"k1_sample_ms\": {:.4}, \"k1_model_ms\": {:.4}, \
+             \"k3_ms_per_step\": {:.4}, \"k3_steps_per_s\": {:.1}, \"k3_sample_ms\": {:.4}, \"k3_model_ms\": {:.4}}}",
+            k1.ms_per_step, 1e3 / k1.ms_per_step, k1.sample_ms, k1.model_ms,
+            k3.ms_per_step, 1e3 / k3.ms_per_step, k3.sample_ms, k3.model_ms
+        );
+    } else {
+        println!("native training step, B = 2048, d = N = 10 (median of {reps})");
+        println!("{:<6} {:>10} {:>10} {:>12} {:>12} {:>8}", "K", "ms/step", "steps/s", "sampling ms", "model ms", "target");
+        for (k, m, target) in [(1, &k1, 3.0), (3, &k3, 10.0)] {
+            println!("{:<6} {:>10.3} {:>10.1} {:>12.3} {:>12.3} {:>8}", k, m.ms_per_step, 1e3 / m.ms_per_step, m.sample_ms, m.model_ms, format!("≤ {target}"));
+        }
+    }
+}
