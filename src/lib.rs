@@ -16,4 +16,4 @@ pub mod presets;
 pub mod report;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-pub mod readout;
+pub mod batched;

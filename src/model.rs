@@ -5,7 +5,7 @@
 
 use crate::config::{Attn, Config};
 use crate::lsa::{self, LayerCache, LayerShape, Scratch};
-use crate::readout::Readout;
+use crate::batched::Batched;
 use crate::rng::Rng;
 use crate::task::Tasks;
 use rand_distr::{Distribution, StandardNormal};
@@ -88,7 +88,7 @@ pub struct Workspace {
     scratch: Scratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
-    readout: Readout,
+    batched: Option<Batched>,
 }
 
 impl Workspace {
@@ -99,7 +99,7 @@ impl Workspace {
             scratch: Scratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
-            readout: Readout::new(&s),
+            batched: if arch.softmax { None } else { Some(Batched::new(arch)) },
         }
     }
     /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)`.
@@ -179,77 +179,13 @@ impl Model {
         }
     }
 
-    /// Whether the last layer can use the low-rank read-out (`readout.rs`): linear attention
-    /// with context-only keys.
-    pub fn has_fast_readout(&self) -> bool {
-        !self.arch.softmax && !self.arch.query_in_keys
-    }
-
-    /// Batch forward of one task: the reference path, or layers 0..K−1 plus the fast read-out.
-    fn forward_batched(&self, tokens: &[f32], ws: &mut Workspace) -> f32 {
-        if !self.has_fast_readout() {
-            return self.forward(tokens, ws);
-        }
-        let s = self.arch.shape();
-        let k = self.arch.layers;
-        ws.caches[0].e_in.copy_from_slice(tokens);
-        for l in 0..k - 1 {
-            if l > 0 {
-                let (done, rest) = ws.caches.split_at_mut(l);
-                rest[0].e_in.copy_from_slice(&done[l - 1].e_out);
-            }
-            lsa::forward(&s, self.layer_params(l), 0, &mut ws.caches[l]);
-        }
-        if k > 1 {
-            let (done, rest) = ws.caches.split_at_mut(k - 1);
-            rest[0].e_in.copy_from_slice(&done[k - 2].e_out);
-        }
-        -ws.readout.forward(&s, &ws.caches[k - 1].e_in)
-    }
-
-    fn backward_batched(&self, g_yhat: f32, ws: &mut Workspace, grad: &mut [f32], input_grad: bool) {
-        if !self.has_fast_readout() {
-            return self.backward(g_yhat, ws, grad, input_grad);
-        }
-        let s = self.arch.shape();
-        let np = s.n_params();
-        let k = self.arch.layers;
-        let want_in = k > 1 || input_grad;
-        let Workspace { caches, scratch, g, g_next, readout } = ws;
-        readout.backward(&s, &caches[k - 1].e_in, -g_yhat, if want_in { Some(g) } else { None });
-        for l in (0..k - 1).rev() {
-            let set = self.arch.set_of(l);
-            let want = l > 0 || input_grad;
-            lsa::backward(&s, self.layer_params(l), 0, &caches[l], g, &mut grad[set * np..(set + 1) * np], if want { Some(g_next) } else { None }, scratch);
-            if want {
-                std::mem::swap(g, g_next);
-            }
-        }
-    }
-
-    fn prepare_batch(&self, ws: &mut Workspace) {
-        if self.has_fast_readout() {
-            ws.readout.prepare(&self.arch.shape(), self.layer_params(self.arch.layers - 1));
-        }
-    }
-
-    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`.
+    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`. Linear
+    /// attention runs on the SIMD engine of `batched.rs`, softmax on the reference path.
     pub fn loss_and_grad(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
-        self.prepare_batch(ws);
-        let inv_b = 1.0 / tasks.count as f32;
-        let mut loss = 0.0f64;
-        for k in 0..tasks.count {
-            let r = self.forward_batched(tasks.task_tokens(k), ws) - tasks.target(k);
-            loss += 0.5 * (r as f64) * (r as f64);
-            self.backward_batched(r * inv_b, ws, grad, false);
+        match ws.batched.as_mut() {
+            Some(b) => b.loss_and_grad(&self.params, tasks, grad),
+            None => self.loss_and_grad_reference(tasks, grad, ws),
         }
-        if self.has_fast_readout() {
-            let s = self.arch.shape();
-            let np = s.n_params();
-            let set = self.arch.set_of(self.arch.layers - 1);
-            ws.readout.finish(&s, self.layer_params(self.arch.layers - 1), &mut grad[set * np..(set + 1) * np]);
-        }
-        loss / tasks.count as f64
     }
 
     /// The same loss and gradient through the reference path only (for tests and benches).
@@ -266,20 +202,24 @@ impl Model {
 
     /// Predictions ŷ for every task.
     pub fn predict(&self, tasks: &Tasks, ws: &mut Workspace) -> Vec<f32> {
-        self.prepare_batch(ws);
-        (0..tasks.count).map(|k| self.forward_batched(tasks.task_tokens(k), ws)).collect()
+        if let Some(b) = ws.batched.as_mut() {
+            return b.predict(&self.params, tasks, false).0;
+        }
+        (0..tasks.count).map(|k| self.forward(tasks.task_tokens(k), ws)).collect()
     }
 
     /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task.
     pub fn predict_with_sensitivity(&self, tasks: &Tasks, ws: &mut Workspace) -> (Vec<f32>, Vec<f32>) {
+        if let Some(b) = ws.batched.as_mut() {
+            return b.predict(&self.params, tasks, true);
+        }
         let (d, w) = (self.arch.d, self.arch.d + 1);
-        self.prepare_batch(ws);
         let mut preds = Vec::with_capacity(tasks.count);
         let mut sens = Vec::with_capacity(tasks.count * d);
         let mut sink = vec![0.0; self.params.len()];
         for k in 0..tasks.count {
-            preds.push(self.forward_batched(tasks.task_tokens(k), ws));
-            self.backward_batched(1.0, ws, &mut sink, true);
+            preds.push(self.forward(tasks.task_tokens(k), ws));
+            self.backward(1.0, ws, &mut sink, true);
             // The gradient of L = ŷ with respect to the query token's x entries.
             let row = &ws.input_grad()[self.arch.n * w..self.arch.n * w + d];
             sens.extend_from_slice(row);

@@ -5,7 +5,14 @@
 
 use crate::config::Config;
 use crate::rng::Rng;
-use rand_distr::{Distribution, StandardNormal, Uniform};
+use rand::Rng as _;
+use rand_distr::{Distribution, StandardNormal};
+
+/// A 24-bit integer mapped to [−1, 1).
+#[inline]
+fn unit_f32(v: u32) -> f32 {
+    v as f32 * (2.0 / (1u32 << 24) as f32) - 1.0
+}
 
 /// The distribution tasks are drawn from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -60,17 +67,25 @@ impl Tasks {
     /// Draw fresh tasks in place (the training loop calls this every step; no allocation).
     pub fn resample(&mut self, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
-        let unit = Uniform::new(-1.0f64, 1.0).expect("valid range");
-        let r = self.dist.x_range;
+        let r = self.dist.x_range as f32;
         for task in 0..self.count {
             for wk in &mut self.w[task * d..(task + 1) * d] {
                 *wk = StandardNormal.sample(rng);
             }
-            for i in 0..t {
-                for xk in &mut self.x[(task * t + i) * d..(task * t + i + 1) * d] {
-                    *xk = (r * unit.sample(rng)) as f32;
-                }
-                self.eps[task * t + i] = StandardNormal.sample(rng);
+            let xs = &mut self.x[task * t * d..(task + 1) * t * d];
+            // Two 24-bit uniforms on [−1, 1) per 64 random bits: sampling is a large part of a
+            // training step, and f32 inputs need no more resolution than this.
+            let mut pairs = xs.chunks_exact_mut(2);
+            for pair in &mut pairs {
+                let bits = rng.next_u64();
+                pair[0] = r * unit_f32((bits >> 40) as u32);
+                pair[1] = r * unit_f32(((bits >> 8) & 0xFF_FFFF) as u32);
+            }
+            if let [last] = pairs.into_remainder() {
+                *last = r * unit_f32((rng.next_u64() >> 40) as u32);
+            }
+            for e in &mut self.eps[task * t..(task + 1) * t] {
+                *e = StandardNormal.sample(rng);
             }
         }
         self.fill_labels_and_tokens();
