@@ -48,9 +48,22 @@ pub fn tn_acc(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32])
     }
 }
 
+/// Dot product with eight partial sums, so the compiler can vectorise it (a single running f32
+/// sum must be added in order and stays scalar).
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; 8];
+    let (ca, ra) = a.split_at(n - n % 8);
+    let (cb, rb) = b.split_at(n - n % 8);
+    for (x, y) in ca.chunks_exact(8).zip(cb.chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    acc.iter().sum::<f32>() + tail
 }
 
 #[cfg(test)]
