@@ -1,0 +1,61 @@
+// Run controls and presets: pause stops the step counter, Step +10 takes ten steps, and a preset
+// (two recurrent layers vs GD++) loads its settings and draws; its screenshot is saved.
+
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { labState, launch, newPage, screenshot, startServer, until } from "./helpers.mjs";
+
+describe("run controls", () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    server?.stop();
+  });
+
+  test("pause stops the step counter; play and step go on", { timeout: 90000 }, async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}?d=5&n=8&steps=100000`);
+    await until(page, () => window.__lab.step > 20, null, 60000);
+    await page.getByTestId("play").click(); // it reads "Pause" while training
+    await until(page, () => window.__lab.status === "paused" && !window.__lab.running);
+    const a = (await labState(page)).step;
+    const shownA = await page.getByTestId("step").innerText();
+    await page.waitForTimeout(500); // the counter must not move during this interval
+    const b = (await labState(page)).step;
+    assert.equal(b, a);
+    assert.equal(await page.getByTestId("step").innerText(), shownA);
+    assert.equal(await page.getByTestId("status").innerText(), "paused");
+
+    await page.getByTestId("step-button").click();
+    await until(page, (s) => window.__lab.step === s + 10 && window.__lab.status === "paused", a);
+
+    await page.getByTestId("play").click();
+    await until(page, (s) => window.__lab.step > s + 10, a);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  test("a preset loads its settings and draws (screenshot)", { timeout: 120000 }, async () => {
+    const page = await newPage(browser);
+    await page.goto(server.url);
+    await until(page, () => window.__lab.ready);
+    await page.getByTestId("preset").selectOption("gdpp");
+    await until(page, () => window.__lab.ready && window.__lab.query === "layers=2", null, 60000);
+    assert.match(await page.evaluate(() => location.search), /^\?layers=2$/);
+    assert.equal(await page.getByTestId("value-layers").inputValue(), "2");
+    assert.match(await page.getByTestId("preset-desc").innerText(), /GD\+\+/);
+    await until(page, () => window.__lab.step >= 600 && window.__lab.ood && window.__lab.sweep, null, 90000);
+    const s = await page.evaluate(() => window.__lab.snapshot.refs);
+    assert.equal(s.gd_steps, 2);
+    assert.ok(s.gdpp_loss < s.gd_loss, "GD++ beats two plain GD steps");
+    await screenshot(page, "preset-gdpp.png", { fullPage: true });
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,115 @@
+// Shared set-up of the end-to-end tests: a static server for www/ on a free port, headless
+// Chromium (Debian's, or $CHROMIUM) driven by playwright-core, and small page helpers.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WWW = path.resolve(here, "..", "www");
+export const ARTIFACTS = path.join(here, "artifacts");
+
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `python3 -m http.server` on www/; resolves to {url, stop()}. */
+export async function startServer() {
+  if (!fs.existsSync(path.join(WWW, "pkg", "icl_lab.js"))) {
+    throw new Error("www/pkg/icl_lab.js is missing: build the engine first with scripts/build.sh");
+  }
+  const port = await freePort();
+  const proc = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", WWW], {
+    stdio: "ignore",
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      proc.kill();
+      throw new Error(`the test server did not start on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop() {
+      proc.kill();
+    },
+  };
+}
+
+/** Launches headless Chromium. */
+export function launch() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+}
+
+/** A new page at 1280×800 that collects page errors into `page.errors`. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  return page;
+}
+
+/** Waits until `fn(arg)` evaluated in the page is truthy; returns its value. */
+export async function until(page, fn, arg, timeout = 60000) {
+  const handle = await page.waitForFunction(fn, arg, { timeout, polling: 100 });
+  return handle.jsonValue();
+}
+
+/** The page's window.__lab (without the large history arrays). */
+export function labState(page) {
+  return page.evaluate(() => {
+    const l = window.__lab;
+    return { ready: l.ready, status: l.status, step: l.step, query: l.query, running: l.running, latest: l.snapshot && l.snapshot.latest, first: l.snapshot && l.snapshot.first_within_1pct };
+  });
+}
+
+/** Merges `values` into e2e/artifacts/timing.json. */
+export function recordTiming(values) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, "timing.json");
+  let old = {};
+  try {
+    old = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    // first write
+  }
+  fs.writeFileSync(file, `${JSON.stringify({ ...old, ...values }, null, 2)}\n`);
+}
+
+/** Saves a screenshot into e2e/artifacts/. */
+export async function screenshot(page, name, options = {}) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, name), ...options });
+}

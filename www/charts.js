@@ -1,0 +1,203 @@
+// The lab's line and scatter charts. Each is a small factory {update(data), resize()} that turns
+// the engine's numbers into series for plot.js; nothing here computes a result.
+
+import { createPlot } from "./plot.js";
+import { fmt, fmtLoss, isNum } from "./format.js";
+
+/** One colour per learner, the same in every chart, the table and the text. */
+export const COLORS = {
+  model: "#d9480f",
+  modelTrain: "rgba(217,72,15,0.35)",
+  gd1: "#1c7ed6",
+  gdK: "#0b3d91",
+  gdpp: "#2b8a3e",
+  ols: "#7048e8",
+  ridge: "#ae3ec9",
+  zero: "#6b7280",
+  cos: "#7048e8",
+  predsDiff: "#d9480f",
+  modelDiff: "#0c8599",
+  gdLoss: "#1c7ed6",
+};
+
+const DASHED = [6, 4];
+
+/** Reference lines of the baselines, shared by the loss chart and (as values) the table. */
+function referenceLines(refs) {
+  if (!refs) return [];
+  const lines = [
+    { label: "zero predictor", short: "zero", value: refs.zero_loss, color: COLORS.zero, dash: DASHED, width: 1.5 },
+    { label: `1-step GD at η* = ${fmt(refs.eta_star_1)}`, short: "1-step GD", value: refs.gd1_loss, color: COLORS.gd1, width: 2 },
+  ];
+  const kStep = refs.gd_steps > 1 || refs.gd_eta !== refs.eta_star_1;
+  if (kStep) {
+    lines.push({ label: `${refs.gd_steps}-step GD at η = ${fmt(refs.gd_eta)}`, short: "K-step GD", value: refs.gd_loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
+  }
+  if (refs.gd_steps > 1) {
+    lines.push({ label: `GD++ (${refs.gd_steps} steps, η = ${fmt(refs.gdpp_eta)}, γ = ${fmt(refs.gdpp_gamma)})`, short: "GD++", value: refs.gdpp_loss, color: COLORS.gdpp, width: 2 });
+  }
+  lines.push({ label: "OLS (least squares)", short: "OLS", value: refs.ols_loss, color: COLORS.ols, width: 1.5, dash: [2, 3] });
+  if (isNum(refs.ridge_lambda) && refs.ridge_lambda > 0) {
+    lines.push({ label: `ridge (λ = σ² = ${fmt(refs.ridge_lambda)})`, short: "ridge", value: refs.ridge_loss, color: COLORS.ridge, width: 1.5, dash: [2, 3] });
+  }
+  return lines.map((l) => ({ ...l, type: "hline", fmt: fmtLoss }));
+}
+
+/** Loss over training steps (log y): train batches, evaluations and the baselines. */
+export function createLossChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "lin", title: "training step", hoverTitle: "step", include: [0], floor: 0 },
+    panels: [{ y: { scale: "log", title: "loss (½·MSE, log scale)" } }],
+    height: 280,
+    ariaLabel: "Loss of the transformer during training, with the losses of gradient descent and the other baselines",
+  });
+  return {
+    update({ trainX, trainLoss, evals, refs }) {
+      plot.setData({
+        series: [
+          ...referenceLines(refs),
+          { type: "line", label: "transformer, training batch", color: COLORS.modelTrain, width: 1, x: trainX, y: trainLoss, fmt: fmtLoss },
+          { type: "line", label: "transformer, evaluation tasks", color: COLORS.model, width: 2.8, x: evals.step, y: evals.loss, fmt: fmtLoss },
+        ],
+        markers: [],
+      });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+  };
+}
+
+/** Alignment with GD over training: model cos on top, preds/model diff (log) below. */
+export function createAlignChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "lin", title: "training step", hoverTitle: "step", include: [0], floor: 0 },
+    panels: [
+      { y: { scale: "lin", title: "model cos", include: [0, 1] }, weight: 1 },
+      { y: { scale: "log", title: "difference" }, weight: 1.3 },
+    ],
+    height: 300,
+    ariaLabel: "Alignment of the transformer with gradient descent during training",
+  });
+  return {
+    update({ evals, untrained }) {
+      const u = untrained || {};
+      plot.setData({
+        series: [
+          { type: "hline", panel: 0, label: "model cos, untrained", value: u.model_cos, color: COLORS.cos, dash: DASHED, width: 1.2, fmt: (v) => fmt(v, 3) },
+          { type: "hline", panel: 1, label: "preds diff, untrained", value: u.preds_diff, color: COLORS.predsDiff, dash: DASHED, width: 1.2 },
+          { type: "hline", panel: 1, label: "model diff, untrained", value: u.model_diff, color: COLORS.modelDiff, dash: DASHED, width: 1.2 },
+          { type: "line", panel: 0, label: "model cos", color: COLORS.cos, width: 2.2, x: evals.step, y: evals.model_cos, fmt: (v) => fmt(v, 4) },
+          { type: "line", panel: 1, label: "preds diff", color: COLORS.predsDiff, width: 2.2, x: evals.step, y: evals.preds_diff },
+          { type: "line", panel: 1, label: "model diff", color: COLORS.modelDiff, width: 2.2, x: evals.step, y: evals.model_diff },
+        ],
+      });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+  };
+}
+
+/** Transformer prediction against GD's prediction on the same evaluation tasks. */
+export function createScatterChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "lin", title: "prediction of the reference GD" },
+    panels: [{ y: { scale: "lin", title: "transformer prediction" } }],
+    height: 300,
+    square: true,
+    ariaLabel: "Scatter plot of the transformer's predictions against gradient descent's predictions",
+  });
+  return {
+    update(scatter) {
+      const s = scatter || { model: [], gd: [], target: [] };
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of [...s.model, ...s.gd]) {
+        if (isNum(v)) {
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        }
+      }
+      const series = [];
+      if (lo < hi) {
+        series.push({ type: "line", label: "y = x (identical predictions)", color: "#9ca3af", width: 1.2, dash: DASHED, x: [lo, hi], y: [lo, hi], hover: false });
+      }
+      series.push({
+        type: "points",
+        label: `${s.model.length} evaluation tasks`,
+        color: COLORS.model,
+        radius: 2.4,
+        alpha: 0.6,
+        x: s.gd,
+        y: s.model,
+        hoverText: (i) => [`GD ŷ: ${fmt(s.gd[i], 4)}`, `transformer ŷ: ${fmt(s.model[i], 4)}`, `true y: ${fmt(s.target[i], 4)}`],
+      });
+      plot.setData({ series });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+  };
+}
+
+/** Loss when the test inputs are scaled by α, for every learner, with the chosen α marked. */
+export function createOodChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "lin", title: "test input scale α (training: α = 1)", hoverTitle: "α" },
+    panels: [{ y: { scale: "log", title: "loss (log scale)" } }],
+    height: 280,
+    ariaLabel: "Out-of-distribution loss as a function of the test input scale alpha",
+  });
+  return {
+    update({ rows, alpha }) {
+      const r = rows || [];
+      const col = (k) => r.map((row) => row[k]);
+      const a = col("alpha");
+      plot.setData({
+        series: [
+          { type: "line", label: "zero predictor", color: COLORS.zero, dash: DASHED, width: 1.5, x: a, y: col("zero"), fmt: fmtLoss },
+          { type: "line", label: "OLS", color: COLORS.ols, width: 2, dash: [2, 3], x: a, y: col("ols"), fmt: fmtLoss, tinyToFloor: true },
+          // The transformer is drawn wide and underneath, so GD's lines stay visible where they coincide.
+          { type: "line", label: "transformer", color: COLORS.model, width: 5, x: a, y: col("model"), fmt: fmtLoss },
+          { type: "line", label: "GD++", color: COLORS.gdpp, width: 2, x: a, y: col("gdpp"), fmt: fmtLoss },
+          { type: "line", label: "GD (reference η)", color: COLORS.gd1, width: 2, dash: [7, 4], x: a, y: col("gd"), fmt: fmtLoss },
+        ],
+        markers: isNum(alpha) ? [{ x: alpha, label: `α = ${fmt(alpha)}`, color: "#1f2328" }] : [],
+      });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+  };
+}
+
+/** The current model against GD at many step sizes η (log x), with η* marked. */
+export function createSweepChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "log", title: "GD step size η (log scale)", hoverTitle: "η" },
+    panels: [
+      { y: { scale: "log", title: "difference / loss" }, weight: 1.4 },
+      { y: { scale: "lin", title: "model cos", include: [0, 1] }, weight: 1 },
+    ],
+    height: 300,
+    ariaLabel: "Alignment of the current model with gradient descent as a function of the step size eta",
+  });
+  return {
+    update({ points, etaStar, eta }) {
+      const p = points || [];
+      const col = (k) => p.map((row) => row[k]);
+      const x = col("eta");
+      const markers = [];
+      if (isNum(etaStar)) markers.push({ x: etaStar, label: `η* = ${fmt(etaStar)}`, color: COLORS.gd1 });
+      if (isNum(eta) && eta !== etaStar) markers.push({ x: eta, label: `η = ${fmt(eta)}`, color: COLORS.gdK, row: 1 });
+      plot.setData({
+        series: [
+          { type: "line", panel: 0, label: "GD loss at η", color: COLORS.gdLoss, width: 1.5, dash: DASHED, x, y: col("gd_loss"), fmt: fmtLoss },
+          { type: "line", panel: 0, label: "preds diff", color: COLORS.predsDiff, width: 2.2, x, y: col("preds_diff") },
+          { type: "line", panel: 0, label: "model diff", color: COLORS.modelDiff, width: 2.2, x, y: col("model_diff") },
+          { type: "line", panel: 1, label: "model cos", color: COLORS.cos, width: 2.2, x, y: col("model_cos"), fmt: (v) => fmt(v, 4) },
+        ],
+        markers,
+      });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+  };
+}

@@ -1,0 +1,235 @@
+// The settings panel, built from the engine's schema (the schema lives in Rust only): one native,
+// labelled, keyboard-usable control per knob with its one-sentence help. Controls only report
+// text values; the engine validates them and the page shows what the engine kept.
+
+import { isNum } from "./format.js";
+
+// Display grouping only; a key the page does not know still gets a control, under "More".
+const GROUPS = [
+  ["Task", ["d", "n", "x_range", "noise"]],
+  ["Transformer", ["layers", "recurrent", "heads", "attn", "query_in_keys"]],
+  ["Training", ["lr", "batch", "steps", "seed", "clip"]],
+  ["Evaluation", ["eval_tasks", "eval_every", "gd_eta"]],
+];
+// Mantissas of the values a log slider stops at, per decade.
+const LOG_STOPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
+
+let uid = 0;
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** Sorted, distinct slider stops for a log-scale knob on [min, max]. */
+export function logStops(knob) {
+  const out = new Set([knob.min, knob.max]);
+  for (let e = Math.floor(Math.log10(knob.min)); e <= Math.ceil(Math.log10(knob.max)); e++) {
+    for (const m of LOG_STOPS) {
+      let v = Number((m * 10 ** e).toPrecision(3));
+      if (knob.kind === "int") v = Math.round(v);
+      if (v >= knob.min && v <= knob.max) out.add(v);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+function nearestStop(stops, v) {
+  let best = 0;
+  for (let i = 1; i < stops.length; i++) {
+    if (Math.abs(Math.log(stops[i] / v)) < Math.abs(Math.log(stops[best] / v))) best = i;
+  }
+  return best;
+}
+
+/** A "nice" slider step for a float knob on a linear scale. */
+function linStep(knob) {
+  if (knob.kind === "int") return 1;
+  const raw = (knob.max - knob.min) / 100;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw);
+}
+
+function clean(v) {
+  return String(Number(Number(v).toPrecision(6)));
+}
+
+/**
+ * A slider (linear, or over log stops) plus an editable number box. `emit(text)` is called on
+ * every change; `set(text)` shows a value without emitting.
+ */
+function numberControl(knob, id, emit) {
+  const log = knob.scale === "log";
+  const stops = log ? logStops(knob) : null;
+  const range = el("input", { type: "range", id, "data-testid": `slider-${knob.key}` });
+  if (log) {
+    range.min = "0";
+    range.max = String(stops.length - 1);
+    range.step = "1";
+  } else {
+    range.min = String(knob.min);
+    range.max = String(knob.max);
+    range.step = String(linStep(knob));
+  }
+  const box = el("input", {
+    type: "number",
+    class: "num",
+    "aria-label": `${knob.label} value`,
+    "data-testid": `value-${knob.key}`,
+    min: String(knob.min),
+    max: String(knob.max),
+    step: knob.kind === "int" ? "1" : "any",
+  });
+  const fromRange = () => (log ? String(stops[Number(range.value)]) : clean(range.value));
+  range.addEventListener("input", () => {
+    const text = fromRange();
+    box.value = text;
+    range.setAttribute("aria-valuetext", text);
+    emit(text);
+  });
+  box.addEventListener("change", () => {
+    if (box.value.trim() === "") return;
+    set(box.value);
+    emit(box.value);
+  });
+  function set(text) {
+    const v = Number(text);
+    if (!isNum(v)) return;
+    const shown = clean(v);
+    if (box.value === shown && range.getAttribute("aria-valuetext") === shown) return;
+    box.value = shown;
+    range.value = log ? String(nearestStop(stops, v)) : String(v);
+    range.setAttribute("aria-valuetext", shown);
+  }
+  function disable(off) {
+    range.disabled = off;
+    box.disabled = off;
+  }
+  return { nodes: [range, box], set, disable, range, box };
+}
+
+/**
+ * Builds the controls into `root`, except those of `elsewhere` (key -> host element), which go
+ * to their own host (e.g. α beside its chart). onChange(key, text, cheap) is called for each
+ * user change. Returns {setConfig(config), showAuto(key, value)}.
+ */
+export function buildControls(root, schema, onChange, elsewhere = {}) {
+  const controls = new Map();
+  const byKey = new Map(schema.map((k) => [k.key, k]));
+  const placed = new Set();
+  const groups = GROUPS.map(([title, keys]) => [title, keys.filter((k) => byKey.has(k))]);
+  const rest = schema.map((k) => k.key).filter((k) => !GROUPS.some(([, keys]) => keys.includes(k)));
+  groups.push(["More", rest]);
+
+  function make(knob) {
+    const id = `ctl-${knob.key}-${++uid}`;
+    const helpId = `${id}-help`;
+    const box = el("div", { class: `control kind-${knob.kind}`, "data-key": knob.key });
+    const head = el("div", { class: "control-head" });
+    const label = el("label", { for: id }, knob.label);
+    head.append(label);
+    const help = el("p", { class: "help", id: helpId }, knob.help);
+    const emit = (text) => onChange(knob.key, text, knob.cheap);
+    let api;
+
+    if (knob.kind === "bool") {
+      const input = el("input", { type: "checkbox", id, "aria-describedby": helpId, "data-testid": `check-${knob.key}` });
+      input.addEventListener("change", () => emit(input.checked ? "true" : "false"));
+      box.classList.add("inline");
+      head.prepend(input);
+      api = { set: (t) => (input.checked = t === "true") };
+      box.append(head, help);
+    } else if (knob.kind === "choice") {
+      const select = el("select", { id, "aria-describedby": helpId, "data-testid": `select-${knob.key}` });
+      for (const c of knob.choices) select.append(el("option", { value: c }, c));
+      select.addEventListener("change", () => emit(select.value));
+      api = { set: (t) => (select.value = t) };
+      box.append(head, select, help);
+    } else if (knob.kind === "autofloat") {
+      const auto = el("input", { type: "checkbox", id: `${id}-auto`, "data-testid": `auto-${knob.key}` });
+      const autoLabel = el("label", { for: `${id}-auto`, class: "auto" }, knob.key === "gd_eta" ? "auto (η*)" : "auto");
+      autoLabel.prepend(auto);
+      const num = numberControl(knob, id, emit);
+      num.range.setAttribute("aria-describedby", helpId);
+      num.box.placeholder = "auto";
+      let autoValue = null;
+      auto.addEventListener("change", () => {
+        num.disable(auto.checked);
+        emit(auto.checked ? "auto" : num.box.value || knob.default);
+      });
+      api = {
+        set(t) {
+          auto.checked = t === "auto";
+          num.disable(auto.checked);
+          if (t !== "auto") num.set(t);
+          else if (autoValue !== null) num.set(String(autoValue));
+        },
+        showAuto(v) {
+          autoValue = isNum(v) ? Number(v.toPrecision(4)) : null;
+          if (auto.checked && autoValue !== null) num.set(String(autoValue));
+        },
+      };
+      const row = el("div", { class: "row" });
+      row.append(...num.nodes);
+      head.append(autoLabel);
+      box.append(head, row, help);
+    } else if (knob.scale === "lin" && knob.kind === "int" && knob.max - knob.min > 1000) {
+      // A huge whole-number range (the seed): type it, or draw a new one.
+      const input = el("input", { type: "number", id, class: "num wide", min: String(knob.min), max: String(knob.max), step: "1", "aria-describedby": helpId, "data-testid": `value-${knob.key}` });
+      input.addEventListener("change", () => input.value.trim() !== "" && emit(input.value));
+      const again = el("button", { type: "button", class: "small", "data-testid": `new-${knob.key}` }, `new ${knob.label}`);
+      again.addEventListener("click", () => {
+        const span = Math.min(knob.max - knob.min, 1e6);
+        const v = String(knob.min + Math.floor(Math.random() * (span + 1)));
+        input.value = v;
+        emit(v);
+      });
+      api = { set: (t) => (input.value = t) };
+      const row = el("div", { class: "row" });
+      row.append(input, again);
+      box.append(head, row, help);
+    } else {
+      const num = numberControl(knob, id, emit);
+      num.range.setAttribute("aria-describedby", helpId);
+      api = { set: num.set };
+      const row = el("div", { class: "row" });
+      row.append(...num.nodes);
+      box.append(head, row, help);
+    }
+    controls.set(knob.key, api);
+    return box;
+  }
+
+  root.replaceChildren();
+  for (const [title, keys] of groups) {
+    const mine = keys.filter((k) => byKey.has(k) && !placed.has(k) && !(k in elsewhere));
+    if (!mine.length) continue;
+    const fs = el("fieldset", { class: "group" });
+    fs.append(el("legend", {}, title));
+    for (const k of mine) {
+      placed.add(k);
+      fs.append(make(byKey.get(k)));
+    }
+    root.append(fs);
+  }
+  for (const [key, host] of Object.entries(elsewhere)) {
+    if (byKey.has(key)) host.replaceChildren(make(byKey.get(key)));
+  }
+
+  return {
+    /** Shows every value of `config` (from lab.config(); null = auto). */
+    setConfig(config) {
+      for (const [key, api] of controls) {
+        const v = config[key];
+        api.set(v === null || v === undefined ? "auto" : String(v));
+      }
+    },
+    /** For an autofloat knob set to auto: show the value the engine chose. */
+    showAuto(key, value) {
+      const api = controls.get(key);
+      if (api && api.showAuto) api.showAuto(value);
+    },
+  };
+}

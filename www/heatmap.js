@@ -1,0 +1,251 @@
+// The weights figure: heatmaps of the learned W_KQ/β and W_PV·β beside the paper's GD
+// construction (appendix A.1), with a diverging colour map, one colour bar per row (shared by
+// learned and constructed, so they compare), a layer/head picker, and the value under the cursor.
+
+import { fmt, isNum, tick } from "./format.js";
+
+const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const TEXT = "#1f2328";
+const MUTED = "#5c6370";
+// Diverging map (blue = negative, white = 0, red = positive), in the style of ColorBrewer RdBu.
+const STOPS = [
+  [33, 102, 172],
+  [146, 197, 222],
+  [247, 247, 247],
+  [244, 165, 130],
+  [178, 24, 43],
+];
+
+const MISSING = [200, 204, 210];
+
+/** The colour [r, g, b] of `v` on a symmetric scale [−vmax, vmax]. */
+export function divergingRgb(v, vmax) {
+  if (!isNum(v)) return MISSING;
+  const t = Math.max(0, Math.min(1, (v / (vmax || 1) + 1) / 2)) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(t));
+  const f = t - i;
+  return STOPS[i].map((a, k) => Math.round(a + (STOPS[i + 1][k] - a) * f));
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function absMax(...arrays) {
+  let m = 0;
+  for (const a of arrays) for (const v of a || []) if (isNum(v)) m = Math.max(m, Math.abs(v));
+  return m || 1;
+}
+
+/** The weights figure in `host`; update(weights) takes snapshot.weights. */
+export function createWeights(host, { height = 380 } = {}) {
+  host.classList.add("plot");
+  const pickRow = el("label", "picker");
+  pickRow.hidden = true;
+  const select = el("select");
+  select.setAttribute("data-testid", "weights-picker");
+  pickRow.append(el("span", "", "learned weights of "), select);
+  const wrap = el("div", "plot-canvas");
+  const canvas = el("canvas");
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "Heatmaps of the learned attention weights beside the gradient-descent construction");
+  canvas.style.height = `${height}px`;
+  const tip = el("div", "plot-tip");
+  tip.hidden = true;
+  wrap.append(canvas, tip);
+  const hideTip = () => {
+    if (!tip.hidden) tip.hidden = true;
+  };
+  host.append(pickRow, wrap);
+  const ctx = canvas.getContext("2d");
+  const pixels = document.createElement("canvas"); // scratch: one pixel per matrix entry
+
+  let weights = null;
+  let choice = 0;
+  let cells = []; // hit boxes of drawn matrices
+  let hover = null;
+  let cssW = 0;
+  let cssH = 0;
+  let pickKey = "";
+
+  select.addEventListener("change", () => {
+    choice = Number(select.value) || 0;
+    draw();
+  });
+
+  function updatePicker() {
+    const learned = weights ? weights.learned : [];
+    const key = learned.map((w) => `${w.layer}.${w.head}`).join(",");
+    if (key === pickKey) return;
+    pickKey = key;
+    pickRow.hidden = learned.length <= 1;
+    select.replaceChildren(
+      ...learned.map((w, i) => {
+        const o = el("option", "", `layer ${w.layer + 1}, head ${w.head + 1}`);
+        o.value = String(i);
+        return o;
+      }),
+    );
+    if (choice >= learned.length) choice = 0;
+    select.value = String(choice);
+  }
+
+  function resize() {
+    const dpr = window.devicePixelRatio || 1;
+    cssW = canvas.clientWidth;
+    cssH = canvas.clientHeight;
+    canvas.width = Math.max(1, Math.round(cssW * dpr));
+    canvas.height = Math.max(1, Math.round(cssH * dpr));
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    draw();
+  }
+
+  function drawMatrix(values, n, x0, y0, cell, vmax, title, name) {
+    ctx.font = FONT;
+    ctx.fillStyle = TEXT;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(title, x0 + (n * cell) / 2, y0 - 4);
+    // One pixel per entry, scaled up without smoothing: one drawImage instead of n² fills.
+    const img = new ImageData(n, n);
+    for (let k = 0; k < n * n; k++) {
+      const [r, g, b] = divergingRgb(values ? values[k] : null, vmax);
+      img.data.set([r, g, b, 255], 4 * k);
+    }
+    if (pixels.width !== n) {
+      pixels.width = n;
+      pixels.height = n;
+    }
+    pixels.getContext("2d").putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(pixels, x0, y0, n * cell, n * cell);
+    // The last row and column belong to the y entry of a token: mark the block boundary.
+    ctx.strokeStyle = "rgba(31,35,40,0.45)";
+    ctx.lineWidth = 1;
+    ctx.setLineDash([3, 2]);
+    ctx.beginPath();
+    ctx.moveTo(x0 + (n - 1) * cell, y0);
+    ctx.lineTo(x0 + (n - 1) * cell, y0 + n * cell);
+    ctx.moveTo(x0, y0 + (n - 1) * cell);
+    ctx.lineTo(x0 + n * cell, y0 + (n - 1) * cell);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.strokeStyle = MUTED;
+    ctx.strokeRect(x0 + 0.5, y0 + 0.5, n * cell - 1, n * cell - 1);
+    cells.push({ x0, y0, cell, n, values, name });
+  }
+
+  function drawColorBar(x0, y0, h, vmax) {
+    const w = 12;
+    const g = ctx.createLinearGradient(0, y0, 0, y0 + h);
+    STOPS.forEach((c, i) => g.addColorStop(1 - i / (STOPS.length - 1), `rgb(${c[0]},${c[1]},${c[2]})`));
+    ctx.fillStyle = g;
+    ctx.fillRect(x0, y0, w, h);
+    ctx.strokeStyle = MUTED;
+    ctx.strokeRect(x0 + 0.5, y0 + 0.5, w, h);
+    ctx.font = SMALL;
+    ctx.fillStyle = MUTED;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    for (const [v, py] of [
+      [vmax, y0],
+      [0, y0 + h / 2],
+      [-vmax, y0 + h],
+    ]) {
+      ctx.fillText(tick(v), x0 + w + 4, py);
+    }
+  }
+
+  function drawHover() {
+    hideTip();
+    if (!hover) return;
+    for (const c of cells) {
+      const j = Math.floor((hover.px - c.x0) / c.cell);
+      const i = Math.floor((hover.py - c.y0) / c.cell);
+      if (i < 0 || j < 0 || i >= c.n || j >= c.n) continue;
+      ctx.strokeStyle = TEXT;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(c.x0 + j * c.cell, c.y0 + i * c.cell, c.cell, c.cell);
+      const name = (k) => (k === c.n - 1 ? "y" : `x${k + 1}`);
+      const v = c.values ? c.values[i * c.n + j] : null;
+      tip.replaceChildren(el("div", "", c.name), el("div", "", `row ${name(i)}, column ${name(j)}: ${fmt(v, 4)}`));
+      tip.hidden = false;
+      const tw = tip.offsetWidth;
+      let tx = hover.px + 14;
+      if (tx + tw > cssW) tx = hover.px - 14 - tw;
+      tip.style.left = `${Math.max(0, tx)}px`;
+      tip.style.top = `${Math.min(cssH - tip.offsetHeight, hover.py + 12)}px`;
+      return;
+    }
+  }
+
+  function draw() {
+    if (!cssW || !cssH) return;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, cssW, cssH);
+    cells = [];
+    const learned = weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
+    const built = weights ? weights.construction : null;
+    const n = weights ? weights.width : 0;
+    if (!n || !learned || !built) {
+      ctx.font = FONT;
+      ctx.fillStyle = MUTED;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText("no data yet", cssW / 2, cssH / 2);
+      return;
+    }
+    const titleH = 20;
+    const gapX = 28;
+    const gapY = 30;
+    const barW = 56;
+    const bottomRoom = 10; // for the colour bar's lowest label
+    const cell = Math.max(2, Math.min((cssW - gapX - barW - 8) / (2 * n), (cssH - 2 * titleH - gapY - bottomRoom) / (2 * n)));
+    const size = cell * n;
+    const total = 2 * size + gapX + barW;
+    const x0 = Math.max(4, (cssW - total) / 2);
+    const rows = [
+      ["w_kq", "W_KQ / β", "W_KQ"],
+      ["w_pv", "W_PV · β", "W_PV"],
+    ];
+    rows.forEach(([field, learnedName, builtName], r) => {
+      const y0 = titleH + r * (size + titleH + gapY);
+      const vmax = absMax(learned[field], built[field]);
+      drawMatrix(learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`, `learned ${learnedName}`);
+      drawMatrix(built[field], n, x0 + size + gapX, y0, cell, vmax, `GD construction ${builtName}`, `GD construction ${builtName}`);
+      drawColorBar(x0 + 2 * size + gapX + 10, y0, size, vmax);
+    });
+    drawHover();
+  }
+
+  canvas.addEventListener("pointermove", (e) => {
+    const r = canvas.getBoundingClientRect();
+    hover = { px: e.clientX - r.left, py: e.clientY - r.top };
+    draw();
+  });
+  canvas.addEventListener("pointerleave", () => {
+    hover = null;
+    draw();
+  });
+
+  return {
+    canvas,
+    update(w) {
+      weights = w || null;
+      updatePicker();
+      draw();
+    },
+    resize,
+    /** The learned view on show (for the "learned η/N" sentence). */
+    get current() {
+      return weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
+    },
+    onPick(fn) {
+      select.addEventListener("change", fn);
+    },
+  };
+}
