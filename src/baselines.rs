@@ -106,6 +106,11 @@ pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predic
     gd_plus_plus_impl(tasks, eta, gamma, steps, true)
 }
 
+/// The K-step GD++ loss alone (skips the sensitivities).
+pub fn gd_plus_plus_loss(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> f64 {
+    gd_plus_plus_impl(tasks, eta, gamma, steps, false).loss(tasks)
+}
+
 /// GD++ predictions; `with_sens` also tracks ∂ŷ/∂x_q (a d×d product per step, skipped while
 /// tuning).
 fn gd_plus_plus_impl(tasks: &Tasks, eta: f64, gamma: f64, steps: usize, with_sens: bool) -> Predictions {

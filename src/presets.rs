@@ -46,7 +46,7 @@ pub const PRESETS: &[Preset] = &[
         name: "softmax2",
         title: "Softmax attention, 2 heads",
         description: "Two softmax heads can approximate the linear layer (paper appendix) and get close to GD.",
-        query: "attn=softmax&heads=2",
+        query: "heads=2&attn=softmax",
     },
     Preset {
         name: "ood",
@@ -81,4 +81,19 @@ pub const PRESETS: &[Preset] = &[
 /// The preset called `name`.
 pub fn find(name: &str) -> Option<&'static Preset> {
     PRESETS.iter().find(|p| p.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn presets_are_valid_canonical_queries() {
+        for p in PRESETS {
+            let (cfg, notices) = Config::from_query(p.query);
+            assert!(notices.is_empty(), "{}: {notices:?}", p.name);
+            assert_eq!(cfg.to_query(), p.query, "{} is not in canonical form", p.name);
+        }
+    }
 }

@@ -102,11 +102,13 @@ pub struct Snapshot {
     pub untrained: Row,
     pub refs: References,
     pub first_within_1pct: Option<usize>,
-    pub weights: Weights,
-    pub scatter: Scatter,
+    /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
+    pub weights: Option<Weights>,
+    pub scatter: Option<Scatter>,
 }
 
-pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize) -> Snapshot {
+/// `full` adds the weight view and the prediction scatter.
+pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) -> Snapshot {
     let train_from = train_from.min(t.history.train_loss.len());
     Snapshot {
         step: t.step,
@@ -119,8 +121,8 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize) -> Snapshot {
         untrained: Row::from(&t.untrained_eval),
         refs: t.refs.clone(),
         first_within_1pct: t.first_within_1pct,
-        weights: weights(t),
-        scatter: scatter(t),
+        weights: full.then(|| weights(t)),
+        scatter: full.then(|| scatter(t)),
     }
 }
 

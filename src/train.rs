@@ -47,6 +47,8 @@ pub struct References {
     /// Ridge with λ = σ² (equal to OLS when σ = 0).
     pub ridge_lambda: f64,
     pub ridge_loss: f64,
+    /// The gradient-norm clip in force (`clip`, or the paper's rule when auto).
+    pub clip_norm: f64,
     #[serde(skip)]
     pub gd: Predictions,
     #[serde(skip)]
@@ -96,6 +98,8 @@ pub struct Trainer {
     adam: Adam,
     train_rng: Rng,
     batch: Tasks,
+    /// Baseline rows of the OOD table, per α: they never change during training.
+    ood_baselines: Vec<OodRow>,
     grad: Vec<f32>,
     ws: Workspace,
 }
@@ -129,6 +133,7 @@ impl Trainer {
             first_within_1pct: None,
             train_rng,
             batch,
+            ood_baselines: Vec::new(),
             grad: vec![0.0; n],
             ws,
         };
@@ -198,6 +203,7 @@ impl Trainer {
         self.refs.gd_eta = eta.unwrap_or(self.refs.gd_eta_star);
         self.refs.gd = baselines::gd(&self.eval_tasks, self.refs.gd_eta, k);
         self.refs.gd_loss = self.refs.gd.loss(&self.eval_tasks);
+        self.ood_baselines.clear(); // their GD column used the old η
         let d = self.arch.d;
         for e in [&mut self.latest, &mut self.untrained_eval] {
             e.alignment = metrics::alignment(&e.yhat, &e.sens, &self.refs.gd, d);
@@ -213,21 +219,31 @@ impl Trainer {
 
     /// Out-of-distribution losses: test inputs scaled by α (x ~ U(−α·r, α·r)) for the trained
     /// model, GD and GD++ with the step sizes tuned at α = 1, and OLS.
+    /// The baselines are computed once per α and cached; only the model is evaluated anew.
     pub fn ood(&mut self, alphas: &[f64]) -> Vec<OodRow> {
         alphas
             .iter()
             .map(|&alpha| {
                 let tasks = self.eval_tasks.scaled(alpha);
                 let yhat: Vec<f64> = self.model.predict(&tasks, &mut self.ws).iter().map(|&v| v as f64).collect();
-                let k = self.refs.gd_steps;
-                OodRow {
-                    alpha,
-                    model: baselines::half_mse(&yhat, &tasks),
-                    gd: baselines::gd(&tasks, self.refs.gd_eta, k).loss(&tasks),
-                    gdpp: baselines::gd_plus_plus(&tasks, self.refs.gdpp_eta, self.refs.gdpp_gamma, k).loss(&tasks),
-                    ols: baselines::ridge(&tasks, self.refs.ridge_lambda).loss(&tasks),
-                    zero: baselines::zero_loss(&tasks),
-                }
+                let mut row = match self.ood_baselines.iter().find(|r| r.alpha == alpha) {
+                    Some(r) => r.clone(),
+                    None => {
+                        let k = self.refs.gd_steps;
+                        let r = OodRow {
+                            alpha,
+                            model: f64::NAN,
+                            gd: baselines::gd(&tasks, self.refs.gd_eta, k).loss(&tasks),
+                            gdpp: baselines::gd_plus_plus_loss(&tasks, self.refs.gdpp_eta, self.refs.gdpp_gamma, k),
+                            ols: baselines::ridge(&tasks, self.refs.ridge_lambda).loss(&tasks),
+                            zero: baselines::zero_loss(&tasks),
+                        };
+                        self.ood_baselines.push(r.clone());
+                        r
+                    }
+                };
+                row.model = baselines::half_mse(&yhat, &tasks);
+                row
             })
             .collect()
     }
@@ -300,6 +316,7 @@ fn references(tasks: &Tasks, cfg: &Config) -> References {
         ols_loss: baselines::ridge(tasks, 0.0).loss(tasks),
         ridge_lambda,
         ridge_loss: baselines::ridge(tasks, ridge_lambda).loss(tasks),
+        clip_norm: cfg.clip_norm(),
         gd,
         gdpp,
     }

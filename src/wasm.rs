@@ -70,9 +70,15 @@ impl Lab {
         self.trainer.step as u32
     }
 
-    /// History since (`train_from`, `eval_from`) and the current state (see report::Snapshot).
-    pub fn snapshot(&self, train_from: u32, eval_from: u32) -> Result<String, JsError> {
-        json(&report::snapshot(&self.trainer, train_from as usize, eval_from as usize))
+    /// "training", "done" or "diverged".
+    pub fn status(&self) -> String {
+        serde_json::to_value(self.trainer.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+
+    /// History since (`train_from`, `eval_from`) and the current state (see report::Snapshot);
+    /// `full` adds the weights and the prediction scatter.
+    pub fn snapshot(&self, train_from: u32, eval_from: u32, full: bool) -> Result<String, JsError> {
+        json(&report::snapshot(&self.trainer, train_from as usize, eval_from as usize, full))
     }
 
     /// Change a setting that needs no retraining (`gd_eta`, `alpha`); returns notices as JSON.

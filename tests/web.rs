@@ -26,7 +26,7 @@ fn hostile_query_is_corrected_and_trains() {
         assert!(keys.iter().any(|x| x == k), "no notice for {k}: {keys:?}");
     }
     assert_eq!(lab.advance(5), 5);
-    let snap = lab.snapshot(0, 0).unwrap();
+    let snap = lab.snapshot(0, 0, true).unwrap();
     assert!(!snap.contains("NaN"));
     assert_eq!(json(&snap)["step"], 5);
 }
@@ -38,10 +38,10 @@ fn same_query_same_numbers_and_cheap_knobs_do_not_retrain() {
     let mut b = Lab::new(q);
     a.advance(20);
     b.advance(20);
-    assert_eq!(a.snapshot(0, 0).unwrap(), b.snapshot(0, 0).unwrap());
+    assert_eq!(a.snapshot(0, 0, true).unwrap(), b.snapshot(0, 0, true).unwrap());
     a.set_cheap("gd_eta", "2.5").unwrap();
     assert_eq!(a.step(), 20);
-    assert_eq!(json(&a.snapshot(0, 0).unwrap())["refs"]["gd_eta"], 2.5);
+    assert_eq!(json(&a.snapshot(0, 0, false).unwrap())["refs"]["gd_eta"], 2.5);
     assert!(a.set_cheap("d", "3").is_err());
     let ood = json(&a.ood().unwrap());
     assert!(ood.as_array().unwrap().len() >= 11);

@@ -216,6 +216,11 @@ function onReady(m) {
 function onProgress(m) {
   if (state.awaitingReady) return; // from a run that is being replaced
   const snap = m.snapshot;
+  // Weights and scatter come only in full snapshots: keep the last ones in between.
+  if (state.snapshot) {
+    if (!snap.weights) snap.weights = state.snapshot.weights;
+    if (!snap.scatter) snap.scatter = state.snapshot.scatter;
+  }
   // The worker sends only new history: append it.
   if (snap.train_from !== state.trainLoss.length) {
     state.trainLoss.length = Math.min(state.trainLoss.length, snap.train_from);

@@ -23,6 +23,7 @@ import init, { Lab, schema, presets } from "./pkg/icl_lab.js";
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
 const POST_MS = 100; // at most ~10 progress messages a second
 const SWEEP_POINTS = 60;
+const FULL_EVERY_MS = 500; // weights + scatter in a snapshot at most this often
 
 let engine = null; // {schema, presets} once the wasm module is loaded
 let lab = null;
@@ -32,6 +33,7 @@ let chunk = 1;
 let trainLen = 0; // history lengths already sent to the page
 let evalLen = 0;
 let lastPost = 0;
+let lastFull = 0;
 let rate = { t: 0, step: 0, perSec: null };
 let scheduled = false;
 
@@ -87,7 +89,12 @@ function newRun(query) {
 }
 
 function sendProgress() {
-  const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen));
+  // Weights and the prediction scatter are the bulk of a snapshot: send them at most twice a
+  // second, and always once a run stops.
+  const now = performance.now();
+  const full = now - lastFull >= FULL_EVERY_MS || lab.step() === 0 || lab.status() !== "training";
+  if (full) lastFull = now;
+  const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen, full));
   trainLen = snapshot.train_from + snapshot.train_loss.length;
   evalLen = snapshot.evals.from + snapshot.evals.step.length;
   lastPost = performance.now();
