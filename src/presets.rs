@@ -70,6 +70,14 @@ pub const PRESETS: &[Preset] = &[
         query: "noise=0.5",
     },
     Preset {
+        name: "aniso",
+        title: "Critique: stretched inputs, preconditioned GD",
+        description: "Input scales differ by a factor κ = 3. The symmetric set-up was what made one \
+                      layer's optimum plain GD: now the trained layer matches preconditioned GD \
+                      (the best one-step learner for these inputs) far better than plain GD.",
+        query: "aniso=3",
+    },
+    Preset {
         name: "paper-text",
         title: "x ~ U(−1, 1) as the paper's text says",
         description: "The paper's text draws inputs from U(−1, 1), but its figures were made with \

@@ -16,12 +16,14 @@ pub struct Row {
     pub model_cos: f64,
     pub model_diff: f64,
     pub eta_over_n: f64,
+    /// The same alignment metrics against one step of preconditioned GD.
+    pub pgd: Alignment,
 }
 
 impl From<&Evaluation> for Row {
     fn from(e: &Evaluation) -> Row {
         let Alignment { preds_diff, model_cos, model_diff } = e.alignment;
-        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n }
+        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n, pgd: e.alignment_pgd }
     }
 }
 

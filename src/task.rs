@@ -23,11 +23,22 @@ pub struct TaskDist {
     pub x_range: f64,
     /// Label-noise standard deviation σ.
     pub noise: f64,
+    /// Ratio κ of the largest to the smallest input scale (1 = isotropic).
+    pub aniso: f64,
 }
 
 impl TaskDist {
     pub fn from_config(cfg: &Config) -> Self {
-        TaskDist { d: cfg.d, n: cfg.n, x_range: cfg.x_range, noise: cfg.noise }
+        TaskDist { d: cfg.d, n: cfg.n, x_range: cfg.x_range, noise: cfg.noise, aniso: cfg.aniso }
+    }
+
+    /// Relative scale s_k of input coordinate k: κ^(1/2 − k/(d−1)), from √κ down to 1/√κ
+    /// (geometric mean 1), so x_k ~ U(−r·s_k, r·s_k). All 1 when κ = 1.
+    pub fn coord_scale(&self, k: usize) -> f64 {
+        if self.d < 2 || self.aniso == 1.0 {
+            return 1.0;
+        }
+        self.aniso.powf(0.5 - k as f64 / (self.d - 1) as f64)
     }
 }
 
@@ -67,7 +78,10 @@ impl Tasks {
     /// Draw fresh tasks in place (the training loop calls this every step; no allocation).
     pub fn resample(&mut self, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
-        let r = self.dist.x_range as f32;
+        let mut scale = [0.0f32; 32];
+        for (k, s) in scale.iter_mut().enumerate().take(d) {
+            *s = (self.dist.x_range * self.dist.coord_scale(k)) as f32;
+        }
         for task in 0..self.count {
             for wk in &mut self.w[task * d..(task + 1) * d] {
                 *wk = StandardNormal.sample(rng);
@@ -75,14 +89,15 @@ impl Tasks {
             let xs = &mut self.x[task * t * d..(task + 1) * t * d];
             // Two 24-bit uniforms on [−1, 1) per 64 random bits: sampling is a large part of a
             // training step, and f32 inputs need no more resolution than this.
-            let mut pairs = xs.chunks_exact_mut(2);
-            for pair in &mut pairs {
-                let bits = rng.next_u64();
-                pair[0] = r * unit_f32((bits >> 40) as u32);
-                pair[1] = r * unit_f32(((bits >> 8) & 0xFF_FFFF) as u32);
-            }
-            if let [last] = pairs.into_remainder() {
-                *last = r * unit_f32((rng.next_u64() >> 40) as u32);
+            let mut bits = 0u64;
+            for (idx, x) in xs.iter_mut().enumerate() {
+                let u = if idx % 2 == 0 {
+                    bits = rng.next_u64();
+                    (bits >> 40) as u32
+                } else {
+                    ((bits >> 8) & 0xFF_FFFF) as u32
+                };
+                *x = scale[idx % d] * unit_f32(u);
             }
             for e in &mut self.eps[task * t..(task + 1) * t] {
                 *e = StandardNormal.sample(rng);

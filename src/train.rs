@@ -47,12 +47,18 @@ pub struct References {
     /// Ridge with λ = σ² (equal to OLS when σ = 0).
     pub ridge_lambda: f64,
     pub ridge_loss: f64,
+    /// One step of GD preconditioned by the inverse input covariance, at its best η (equal to
+    /// plain GD for isotropic inputs; critique 2 for anisotropic ones).
+    pub pgd_eta: f64,
+    pub pgd_loss: f64,
     /// The gradient-norm clip in force (`clip`, or the paper's rule when auto).
     pub clip_norm: f64,
     #[serde(skip)]
     pub gd: Predictions,
     #[serde(skip)]
     pub gdpp: Predictions,
+    #[serde(skip)]
+    pub pgd: Predictions,
 }
 
 /// Per-step and per-evaluation records (struct of arrays, ready for charts and CSV).
@@ -73,6 +79,8 @@ pub struct Evaluation {
     pub step: usize,
     pub loss: f64,
     pub alignment: Alignment,
+    /// Alignment with one step of preconditioned GD instead.
+    pub alignment_pgd: Alignment,
     pub eta_over_n: f64,
     #[serde(skip)]
     pub yhat: Vec<f32>,
@@ -114,7 +122,7 @@ impl Trainer {
         let batch = Tasks::sample(dist, cfg.batch, &mut train_rng);
         let refs = references(&eval_tasks, &cfg);
         let mut ws = Workspace::new(&arch);
-        let untrained_eval = evaluate(&model, &eval_tasks, &refs.gd, &mut ws, 0);
+        let untrained_eval = evaluate(&model, &eval_tasks, &refs, &mut ws, 0);
         let latest = untrained_eval.clone();
         let n = model.params.len();
         let mut t = Trainer {
@@ -177,7 +185,7 @@ impl Trainer {
         if self.history.eval_step.last() == Some(&(self.step as u32)) {
             return;
         }
-        self.latest = evaluate(&self.model, &self.eval_tasks, &self.refs.gd, &mut self.ws, self.step);
+        self.latest = evaluate(&self.model, &self.eval_tasks, &self.refs, &mut self.ws, self.step);
         self.record_eval();
     }
 
@@ -302,6 +310,9 @@ fn references(tasks: &Tasks, cfg: &Config) -> References {
     let (gdpp_eta, gdpp_gamma) = baselines::gdpp_star(tasks, k);
     let gdpp = baselines::gd_plus_plus(tasks, gdpp_eta, gdpp_gamma, k);
     let ridge_lambda = cfg.noise * cfg.noise;
+    let precond = baselines::input_preconditioner(tasks);
+    let pgd_eta = baselines::eta_star_one_step_preconditioned(tasks, &precond);
+    let pgd = baselines::gd_preconditioned(tasks, pgd_eta, 1, &precond);
     References {
         zero_loss: baselines::zero_loss(tasks),
         eta_star_1,
@@ -317,19 +328,23 @@ fn references(tasks: &Tasks, cfg: &Config) -> References {
         ridge_lambda,
         ridge_loss: baselines::ridge(tasks, ridge_lambda).loss(tasks),
         clip_norm: cfg.clip_norm(),
+        pgd_eta,
+        pgd_loss: pgd.loss(tasks),
+        pgd,
         gd,
         gdpp,
     }
 }
 
-/// Loss, alignment with the reference GD and learned η/N of `model` on `tasks`.
-pub fn evaluate(model: &Model, tasks: &Tasks, gd: &Predictions, ws: &mut Workspace, step: usize) -> Evaluation {
+/// Loss, alignment with the reference GD (and preconditioned GD) and learned η/N of `model`.
+pub fn evaluate(model: &Model, tasks: &Tasks, refs: &References, ws: &mut Workspace, step: usize) -> Evaluation {
     let (yhat, sens) = model.predict_with_sensitivity(tasks, ws);
     let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
     Evaluation {
         step,
         loss: baselines::half_mse(&y64, tasks),
-        alignment: metrics::alignment(&yhat, &sens, gd, model.arch.d),
+        alignment: metrics::alignment(&yhat, &sens, &refs.gd, model.arch.d),
+        alignment_pgd: metrics::alignment(&yhat, &sens, &refs.pgd, model.arch.d),
         eta_over_n: metrics::weight_view(model, 0, 0).eta_over_n,
         yhat,
         sens,

@@ -3,7 +3,7 @@
 
 use icl_lab::config::*;
 
-const KEYS: [&str; 18] = [
+const KEYS: [&str; 19] = [
     "d",
     "n",
     "layers",
@@ -17,6 +17,7 @@ const KEYS: [&str; 18] = [
     "seed",
     "x_range",
     "noise",
+    "aniso",
     "eval_tasks",
     "eval_every",
     "gd_eta",
@@ -139,6 +140,7 @@ fn round_trips_through_the_query() {
         seed: 4294967295,
         x_range: 0.05,
         noise: 2.0,
+        aniso: 10.0,
         eval_tasks: 20000,
         eval_every: 1000,
         gd_eta: Some(1e-3),
@@ -155,6 +157,7 @@ fn round_trips_through_the_query() {
         steps: 1,
         x_range: 4.0,
         noise: 0.1 + 0.2,
+        aniso: 2.5,
         eval_tasks: 256,
         eval_every: 1,
         gd_eta: Some(100.0),
@@ -166,6 +169,7 @@ fn round_trips_through_the_query() {
         lr: 0.000123456789,
         x_range: 1.0 / 3.0,
         noise: 1e-9,
+        aniso: 1.0,
         gd_eta: Some(std::f64::consts::PI),
         clip: Some(0.001),
         alpha: 1.2345678901234567,
@@ -192,7 +196,7 @@ fn to_query_lists_only_changed_keys_in_schema_order() {
     assert_eq!(cfg.to_query(), "d=5&attn=softmax&alpha=2");
     let (cfg, _) = q("gd_eta=0.5&clip=auto");
     assert_eq!(cfg.to_query(), "gd_eta=0.5");
-    assert_eq!(cfg.to_pairs()[16], ("clip", "auto".to_string()));
+    assert_eq!(cfg.to_pairs()[17], ("clip", "auto".to_string()));
 }
 
 #[test]
@@ -591,8 +595,8 @@ fn schema_json_describes_every_knob() {
     assert_eq!(knobs[10]["max"], serde_json::json!(4294967295u64));
     assert_eq!(knobs[7]["scale"], "log");
     assert_eq!(knobs[7]["min"].as_f64(), Some(1e-5));
-    assert_eq!(knobs[15]["kind"], "autofloat");
-    assert_eq!(knobs[15]["default"], "auto");
+    assert_eq!(knobs[16]["kind"], "autofloat");
+    assert_eq!(knobs[16]["default"], "auto");
 }
 
 #[test]

@@ -24,7 +24,7 @@ fn compare(layers: usize, recurrent: bool, heads: usize, clip_tokens: bool, quer
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (0.4 * z) as f32;
     }
-    let tasks = Tasks::sample(TaskDist { d: 4, n: 6, x_range: 0.5, noise: 0.0 }, 21, &mut stream(3, Stream::Eval));
+    let tasks = Tasks::sample(TaskDist { d: 4, n: 6, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 21, &mut stream(3, Stream::Eval));
     let mut ws = Workspace::new(&arch);
     let (mut g_fast, mut g_ref) = (vec![0.0; model.params.len()], vec![0.0; model.params.len()]);
     let l_fast = model.loss_and_grad(&tasks, &mut g_fast, &mut ws);

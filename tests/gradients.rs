@@ -26,7 +26,7 @@ fn check(arch: Arch) {
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (0.35 * z) as f32;
     }
-    let dist = TaskDist { d: arch.d, n: arch.n, x_range: 0.5, noise: 0.1 };
+    let dist = TaskDist { d: arch.d, n: arch.n, x_range: 0.5, noise: 0.1, aniso: 1.0 };
     let tasks = Tasks::sample(dist, 3, &mut stream(7, Stream::Eval));
     let mut ws = Workspace::new(&arch);
     let mut grad = vec![0.0; model.params.len()];

@@ -102,3 +102,15 @@ fn ood_gd_blows_up_while_ols_stays_exact() {
         assert!(row.ols < 1e-4);
     }
 }
+
+#[test]
+fn anisotropic_inputs_the_layer_matches_preconditioned_gd() {
+    // Critique 2: with unequal input scales one layer's optimum is preconditioned GD.
+    let t = train("aniso=2&steps=1500&eval_every=100");
+    let (r, e) = (&t.refs, &t.latest);
+    eprintln!("κ = 2: GD {:.4}, preconditioned GD {:.4}, LSA {:.4}; preds diff vs GD {:.4}, vs PGD {:.4}", r.gd_loss, r.pgd_loss, e.loss, e.alignment.preds_diff, e.alignment_pgd.preds_diff);
+    assert!(r.pgd_loss < r.gd_loss);
+    assert!(e.loss < r.gd_loss, "the trained layer {} should beat plain GD {}", e.loss, r.gd_loss);
+    assert!(e.alignment_pgd.preds_diff < 0.5 * e.alignment.preds_diff);
+    assert!(e.alignment_pgd.model_cos > e.alignment.model_cos);
+}
