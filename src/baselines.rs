@@ -236,7 +236,7 @@ pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
 /// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
 fn nelder_mead(f: &impl Fn([f64; 2]) -> f64, x0: [f64; 2], step: [f64; 2], iters: usize) -> [f64; 2] {
     let mut pts = [x0, [x0[0] + step[0], x0[1]], [x0[0], x0[1] + step[1]]];
-    let mut vals = pts.map(|p| f(p));
+    let mut vals = pts.map(f);
     let lerp = |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
     for _ in 0..iters {
         let mut idx = [0, 1, 2];

@@ -291,10 +291,8 @@ impl Batched {
                 // ∂z = g s_a ; ∂W_KQ += ∂z ⊗ e_q ; ∂u (label row of W_PV) += g s_b
                 let mut gz = [Z; 64];
                 let gz = &mut gz[..w];
-                for a in 0..w {
-                    let mut v = Z;
-                    v = madd(v, g, self.sa[a]);
-                    gz[a] = v;
+                for (gza, sa) in gz.iter_mut().zip(&self.sa) {
+                    *gza = madd(Z, g, *sa);
                 }
                 if weights {
                     for a in 0..w {

@@ -163,6 +163,7 @@ pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // the buffers are separate on purpose: no allocation per task
 /// Backward: given `g_out` = ∂L/∂e_out (rows from `row0`), adds ∂L/∂params into `grad` and,
 /// when `g_in` is given, writes ∂L/∂e_in into it. `g_out` is modified (clip mask).
 pub fn backward(

@@ -172,7 +172,7 @@ impl Trainer {
             if self.step >= self.cfg.steps {
                 self.status = Status::Done;
             }
-            if self.step % self.cfg.eval_every == 0 || self.status != Status::Training {
+            if self.step.is_multiple_of(self.cfg.eval_every) || self.status != Status::Training {
                 self.evaluate_now();
             }
         }
