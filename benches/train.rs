@@ -58,12 +58,18 @@ fn main() {
     let (n1, n3, reps) = if quick { (50, 10, 3) } else { (200, 40, 5) };
     let k1 = measure("layers=1", n1, reps);
     let k3 = measure("layers=3", n3, reps);
+    // The same with the portable 128-bit SIMD build (what wasm's simd128 gets), for the profile.
+    icl_lab::batched::ALLOW_AVX2.store(false, std::sync::atomic::Ordering::Relaxed);
+    let k1p = measure("layers=1", n1, reps);
+    let k3p = measure("layers=3", n3, reps);
     if json {
         println!(
             "{{\"k1_ms_per_step\": {:.4}, \"k1_steps_per_s\": {:.1}, \"k1_sample_ms\": {:.4}, \"k1_model_ms\": {:.4}, \
-             \"k3_ms_per_step\": {:.4}, \"k3_steps_per_s\": {:.1}, \"k3_sample_ms\": {:.4}, \"k3_model_ms\": {:.4}}}",
+             \"k3_ms_per_step\": {:.4}, \"k3_steps_per_s\": {:.1}, \"k3_sample_ms\": {:.4}, \"k3_model_ms\": {:.4}, \
+             \"k1_portable_ms_per_step\": {:.4}, \"k3_portable_ms_per_step\": {:.4}}}",
             k1.ms_per_step, 1e3 / k1.ms_per_step, k1.sample_ms, k1.model_ms,
-            k3.ms_per_step, 1e3 / k3.ms_per_step, k3.sample_ms, k3.model_ms
+            k3.ms_per_step, 1e3 / k3.ms_per_step, k3.sample_ms, k3.model_ms,
+            k1p.ms_per_step, k3p.ms_per_step
         );
     } else {
         println!("native training step, B = 2048, d = N = 10 (median of {reps})");
@@ -71,5 +77,6 @@ fn main() {
         for (k, m, target) in [(1, &k1, 3.0), (3, &k3, 10.0)] {
             println!("{:<6} {:>10.3} {:>10.1} {:>12.3} {:>12.3} {:>8}", k, m.ms_per_step, 1e3 / m.ms_per_step, m.sample_ms, m.model_ms, format!("≤ {target}"));
         }
+        println!("portable 128-bit SIMD build (no AVX2, as wasm): K = 1 {:.3} ms/step, K = 3 {:.3} ms/step", k1p.ms_per_step, k3p.ms_per_step);
     }
 }

@@ -13,6 +13,15 @@ use crate::lsa::TOKEN_CLIP;
 use crate::model::Arch;
 use crate::task::Tasks;
 
+/// Whether x86_64 may use its AVX2 build of the engine when the CPU has it (the benchmark turns
+/// it off to measure the portable 128-bit build that wasm's SIMD corresponds to).
+pub static ALLOW_AVX2: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+#[cfg(target_arch = "x86_64")]
+fn use_avx2() -> bool {
+    ALLOW_AVX2.load(std::sync::atomic::Ordering::Relaxed) && std::arch::is_x86_feature_detected!("avx2")
+}
+
 /// Tasks per SIMD block.
 pub const L: usize = 16;
 type V = [f32; L];
@@ -476,7 +485,7 @@ impl Batched {
     /// Mean ½-squared-error over `tasks`; adds its gradient to `grad`.
     pub fn loss_and_grad(&mut self, params: &[f32], tasks: &Tasks, grad: &mut [f32]) -> f64 {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if use_avx2() {
             // SAFETY: the CPU has AVX2 (checked just above).
             return unsafe { self.loss_and_grad_avx2(params, tasks, grad) };
         }
@@ -514,7 +523,7 @@ impl Batched {
     /// Predictions, and with `sens` also ∂ŷ/∂x_q (`count × d`).
     pub fn predict(&mut self, params: &[f32], tasks: &Tasks, sens: bool) -> (Vec<f32>, Vec<f32>) {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if use_avx2() {
             // SAFETY: the CPU has AVX2 (checked just above).
             return unsafe { self.predict_avx2(params, tasks, sens) };
         }
