@@ -16,14 +16,15 @@ pub struct Row {
     pub model_cos: f64,
     pub model_diff: f64,
     pub eta_over_n: f64,
-    /// The same alignment metrics against one step of preconditioned GD.
+    /// The same alignment metrics against one step of preconditioned GD, and against GD++.
     pub pgd: Alignment,
+    pub gdpp: Alignment,
 }
 
 impl From<&Evaluation> for Row {
     fn from(e: &Evaluation) -> Row {
         let Alignment { preds_diff, model_cos, model_diff } = e.alignment;
-        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n, pgd: e.alignment_pgd }
+        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n, pgd: e.alignment_pgd, gdpp: e.alignment_gdpp }
     }
 }
 

@@ -81,6 +81,8 @@ pub struct Evaluation {
     pub alignment: Alignment,
     /// Alignment with one step of preconditioned GD instead.
     pub alignment_pgd: Alignment,
+    /// Alignment with K-step GD++ at its tuned (η, γ) (critique 3: deeper models track GD++).
+    pub alignment_gdpp: Alignment,
     pub eta_over_n: f64,
     #[serde(skip)]
     pub yhat: Vec<f32>,
@@ -345,6 +347,7 @@ pub fn evaluate(model: &Model, tasks: &Tasks, refs: &References, ws: &mut Worksp
         loss: baselines::half_mse(&y64, tasks),
         alignment: metrics::alignment(&yhat, &sens, &refs.gd, model.arch.d),
         alignment_pgd: metrics::alignment(&yhat, &sens, &refs.pgd, model.arch.d),
+        alignment_gdpp: metrics::alignment(&yhat, &sens, &refs.gdpp, model.arch.d),
         eta_over_n: metrics::weight_view(model, 0, 0).eta_over_n,
         yhat,
         sens,

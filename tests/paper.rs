@@ -79,6 +79,7 @@ fn trained_two_layer_recurrent_lsa_beats_two_gd_steps() {
     let t = train("layers=2&steps=1500&eval_every=100&eval_tasks=4096");
     let r = &t.refs;
     eprintln!("2-layer LSA {:.4} vs 2-step GD {:.4}, GD++ {:.4}", t.latest.loss, r.gd_loss, r.gdpp_loss);
+    eprintln!("alignment vs GD {:?}\nalignment vs GD++ {:?}", t.latest.alignment, t.latest.alignment_gdpp);
     assert!(t.latest.loss < r.gd_loss - 0.01, "2-layer LSA {} vs 2-step GD {}", t.latest.loss, r.gd_loss);
 }
 
