@@ -63,11 +63,10 @@ pub struct Batched {
     prod: Products,
     /// Layer inputs: e[l] for l = 0..K (T×D lanes each).
     e: Vec<Vec<V>>,
-    /// Full layers (all but the last): C, A, and per head C·W_KQ and W_PV·C.
+    /// Full layers (all but the last): C, A, and per head C·W_KQ.
     c: Vec<Vec<V>>,
     a: Vec<Vec<V>>,
     cw: Vec<Vec<V>>,
-    pvc: Vec<Vec<V>>,
     /// Read-out: z_h (D lanes), a_hi, b_hi (S lanes each).
     z: Vec<V>,
     ra: Vec<V>,
@@ -103,7 +102,6 @@ impl Batched {
             c: vec![vec![Z; dd]; k],
             a: vec![vec![Z; dd]; k],
             cw: vec![vec![Z; h * dd]; k],
-            pvc: vec![vec![Z; h * dd]; k],
             z: vec![Z; h * w],
             ra: vec![Z; h * s],
             rb: vec![Z; h * s],
@@ -187,16 +185,13 @@ impl Batched {
                 let o = (self.arch.set_of(l) * self.arch.heads + h) * w * w;
                 let (kq, pv) = (&self.prod.kq[o..o + w * w], &self.prod.pv[o..o + w * w]);
                 let cw = &mut self.cw[l][h * w * w..(h + 1) * w * w];
-                let pvc = &mut self.pvc[l][h * w * w..(h + 1) * w * w];
                 for a in 0..w {
                     for b in 0..w {
-                        let (mut acc_cw, mut acc_pvc) = (Z, Z);
+                        let mut acc = Z;
                         for x in 0..w {
-                            acc_cw = madds(acc_cw, kq[x * w + b], c[a * w + x]);
-                            acc_pvc = madds(acc_pvc, pv[a * w + x], c[x * w + b]);
+                            acc = madds(acc, kq[x * w + b], c[a * w + x]);
                         }
-                        cw[a * w + b] = acc_cw;
-                        pvc[a * w + b] = acc_pvc;
+                        cw[a * w + b] = acc;
                     }
                 }
                 for a in 0..w {
@@ -371,8 +366,20 @@ impl Batched {
                 let o = self.po(l, h);
                 let (kq, pv) = (&self.prod.kq[o..o + dd], &self.prod.pv[o..o + dd]);
                 let cw = &self.cw[l][h * dd..(h + 1) * dd];
-                let pvc = &self.pvc[l][h * dd..(h + 1) * dd];
+                let c = &self.c[l];
                 let g_a = &self.g_a;
+                // T1 = W_PVᵀ G_A serves both ∂W_KQ = (W_PV C)ᵀ G_A = C T1 (C is symmetric) and
+                // ∂C = T1 W_KQᵀ.
+                let t1 = &mut self.t1;
+                for x in 0..w {
+                    for b in 0..w {
+                        let mut acc = Z;
+                        for a in 0..w {
+                            acc = madds(acc, pv[a * w + x], g_a[a * w + b]);
+                        }
+                        t1[x * w + b] = acc;
+                    }
+                }
                 if weights {
                     let (acc_pv, acc_kq) = (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
                     for a in 0..w {
@@ -387,24 +394,14 @@ impl Batched {
                     for cix in 0..w {
                         for b in 0..w {
                             let mut acc = acc_kq[cix * w + b];
-                            for a in 0..w {
-                                acc = madd(acc, pvc[a * w + cix], g_a[a * w + b]);
+                            for x in 0..w {
+                                acc = madd(acc, c[cix * w + x], t1[x * w + b]);
                             }
                             acc_kq[cix * w + b] = acc;
                         }
                     }
                 }
-                // G_C += W_PVᵀ G_A W_KQᵀ
-                let t1 = &mut self.t1;
-                for x in 0..w {
-                    for b in 0..w {
-                        let mut acc = Z;
-                        for a in 0..w {
-                            acc = madds(acc, pv[a * w + x], g_a[a * w + b]);
-                        }
-                        t1[x * w + b] = acc;
-                    }
-                }
+                // G_C += W_PVᵀ G_A W_KQᵀ = T1 W_KQᵀ
                 for x in 0..w {
                     for y in 0..w {
                         let mut acc = self.g_c[x * w + y];
