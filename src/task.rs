@@ -89,15 +89,20 @@ impl Tasks {
             let xs = &mut self.x[task * t * d..(task + 1) * t * d];
             // Two 24-bit uniforms on [−1, 1) per 64 random bits: sampling is a large part of a
             // training step, and f32 inputs need no more resolution than this.
-            let mut bits = 0u64;
-            for (idx, x) in xs.iter_mut().enumerate() {
-                let u = if idx % 2 == 0 {
-                    bits = rng.next_u64();
-                    (bits >> 40) as u32
-                } else {
-                    ((bits >> 8) & 0xFF_FFFF) as u32
-                };
-                *x = scale[idx % d] * unit_f32(u);
+            // (The pairs run across token boundaries: the k-th input number of the task uses
+            // the high half of draw k/2 when k is even, the low half when odd.)
+            let (mut bits, mut high) = (0u64, true);
+            for row in xs.chunks_exact_mut(d) {
+                for (x, s) in row.iter_mut().zip(&scale[..d]) {
+                    let u = if high {
+                        bits = rng.next_u64();
+                        (bits >> 40) as u32
+                    } else {
+                        ((bits >> 8) & 0xFF_FFFF) as u32
+                    };
+                    high = !high;
+                    *x = s * unit_f32(u);
+                }
             }
             for e in &mut self.eps[task * t..(task + 1) * t] {
                 *e = StandardNormal.sample(rng);
