@@ -78,8 +78,8 @@ describe("default page", () => {
 
   test("every chart canvas has drawn data", { timeout: 60000 }, async () => {
     await until(page, () => window.__lab.ood && window.__lab.sweep && window.__lab.history.evals.step.length > 2, null, 50000);
-    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => r(true))));
-    const counts = await page.evaluate(() =>
+    // Canvases are drawn a few per frame: poll until every one shows data (or time out).
+    const measure = () =>
       [...document.querySelectorAll("figure[data-testid] canvas")].map((c) => {
         const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
         let ink = 0;
@@ -90,8 +90,12 @@ describe("default page", () => {
           if (Math.max(r, g, b) - Math.min(r, g, b) > 60) colour++;
         }
         return { chart: c.closest("figure").dataset.testid, w: c.width, h: c.height, ink, colour };
-      }),
-    );
+      });
+    const good = (list) => list.length === 6 && list.every((c) => c.w > 100 && c.h > 100 && c.ink > 2000 && c.colour > 300);
+    await page
+      .waitForFunction(`(${good})((${measure})())`, null, { timeout: 10000, polling: 250 })
+      .catch(() => {}); // the assertions below say which chart is missing what
+    const counts = await page.evaluate(measure);
     assert.equal(counts.length, 6, JSON.stringify(counts));
     for (const c of counts) {
       assert.ok(c.w > 100 && c.h > 100, `${c.chart} has a size`);

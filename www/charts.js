@@ -11,6 +11,7 @@ export const COLORS = {
   gd1: "#1c7ed6",
   gdK: "#0b3d91",
   gdpp: "#2b8a3e",
+  pgd: "#b07d00",
   ols: "#7048e8",
   ridge: "#ae3ec9",
   zero: "#6b7280",
@@ -22,13 +23,19 @@ export const COLORS = {
 
 const DASHED = [6, 4];
 
-/** Reference lines of the baselines, shared by the loss chart and (as values) the table. */
-function referenceLines(refs) {
+/**
+ * Reference lines of the baselines, shared by the loss chart and (as values) the table;
+ * `pgd`: also one step of preconditioned GD (stretched inputs, where it differs from GD).
+ */
+function referenceLines(refs, pgd) {
   if (!refs) return [];
   const lines = [
     { label: "zero predictor", short: "zero", value: refs.zero_loss, color: COLORS.zero, dash: DASHED, width: 1.5 },
     { label: `1-step GD at η* = ${fmt(refs.eta_star_1)}`, short: "1-step GD", value: refs.gd1_loss, color: COLORS.gd1, width: 2 },
   ];
+  if (pgd && isNum(refs.pgd_loss)) {
+    lines.push({ label: `1-step preconditioned GD at η = ${fmt(refs.pgd_eta)}`, short: "preconditioned GD", value: refs.pgd_loss, color: COLORS.pgd, width: 2.2, dash: [9, 3] });
+  }
   const kStep = refs.gd_steps > 1 || refs.gd_eta !== refs.eta_star_1;
   if (kStep) {
     lines.push({ label: `${refs.gd_steps}-step GD at η = ${fmt(refs.gd_eta)}`, short: "K-step GD", value: refs.gd_loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
@@ -52,10 +59,10 @@ export function createLossChart(host) {
     ariaLabel: "Loss of the transformer during training, with the losses of gradient descent and the other baselines",
   });
   return {
-    update({ trainX, trainLoss, evals, refs }) {
+    update({ trainX, trainLoss, evals, refs, pgd }) {
       plot.setData({
         series: [
-          ...referenceLines(refs),
+          ...referenceLines(refs, pgd),
           { type: "line", label: "transformer, training batch", color: COLORS.modelTrain, width: 1, x: trainX, y: trainLoss, fmt: fmtLoss },
           { type: "line", label: "transformer, evaluation tasks", color: COLORS.model, width: 2.8, x: evals.step, y: evals.loss, fmt: fmtLoss },
         ],
@@ -106,8 +113,11 @@ export function createScatterChart(host) {
     square: true,
     ariaLabel: "Scatter plot of the transformer's predictions against gradient descent's predictions",
   });
+  let shown;
   return {
     update(scatter) {
+      if (scatter === shown) return; // the same full snapshot as last time
+      shown = scatter;
       const s = scatter || { model: [], gd: [], target: [] };
       let lo = Infinity;
       let hi = -Infinity;

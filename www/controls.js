@@ -6,7 +6,7 @@ import { isNum } from "./format.js";
 
 // Display grouping only; a key the page does not know still gets a control, under "More".
 const GROUPS = [
-  ["Task", ["d", "n", "x_range", "noise"]],
+  ["Task", ["d", "n", "x_range", "noise", "aniso"]],
   ["Transformer", ["layers", "recurrent", "heads", "attn", "query_in_keys"]],
   ["Training", ["lr", "batch", "steps", "seed", "clip"]],
   ["Evaluation", ["eval_tasks", "eval_every", "gd_eta"]],
@@ -157,6 +157,7 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
       let autoValue = null;
       auto.addEventListener("change", () => {
         num.disable(auto.checked);
+        if (!auto.checked) num.box.title = "";
         emit(auto.checked ? "auto" : num.box.value || knob.default);
       });
       api = {
@@ -169,6 +170,8 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
         showAuto(v) {
           autoValue = isNum(v) ? Number(v.toPrecision(4)) : null;
           if (auto.checked && autoValue !== null) num.set(String(autoValue));
+          const title = auto.checked && autoValue !== null ? `auto: the engine uses ${autoValue}` : "";
+          if (num.box.title !== title) num.box.title = title;
         },
       };
       const row = el("div", { class: "row" });
@@ -202,32 +205,52 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     return box;
   }
 
-  root.replaceChildren();
+  // One group is built per animation frame: building and laying out every control in one go
+  // would hold the main thread for a long moment just as training starts. Values arriving
+  // before a control exists are kept and shown when it is built.
+  const parts = [];
   for (const [title, keys] of groups) {
     const mine = keys.filter((k) => byKey.has(k) && !placed.has(k) && !(k in elsewhere));
+    for (const k of mine) placed.add(k);
     if (!mine.length) continue;
-    const fs = el("fieldset", { class: "group" });
-    fs.append(el("legend", {}, title));
-    for (const k of mine) {
-      placed.add(k);
-      fs.append(make(byKey.get(k)));
-    }
-    root.append(fs);
+    parts.push(() => {
+      const fs = el("fieldset", { class: "group" });
+      fs.append(el("legend", {}, title));
+      for (const k of mine) fs.append(make(byKey.get(k)));
+      root.append(fs);
+    });
   }
   for (const [key, host] of Object.entries(elsewhere)) {
-    if (byKey.has(key)) host.replaceChildren(make(byKey.get(key)));
+    if (byKey.has(key)) parts.push(() => host.replaceChildren(make(byKey.get(key))));
   }
+
+  let config = null;
+  const autoValues = new Map();
+  function show(key, api) {
+    if (config) {
+      const v = config[key];
+      api.set(v === null || v === undefined ? "auto" : String(v));
+    }
+    if (api.showAuto && autoValues.has(key)) api.showAuto(autoValues.get(key));
+  }
+  function buildNext() {
+    const before = new Set(controls.keys());
+    parts.shift()();
+    for (const [key, api] of controls) if (!before.has(key)) show(key, api);
+    if (parts.length) requestAnimationFrame(buildNext);
+  }
+  root.replaceChildren();
+  if (parts.length) requestAnimationFrame(buildNext);
 
   return {
     /** Shows every value of `config` (from lab.config(); null = auto). */
-    setConfig(config) {
-      for (const [key, api] of controls) {
-        const v = config[key];
-        api.set(v === null || v === undefined ? "auto" : String(v));
-      }
+    setConfig(next) {
+      config = next;
+      for (const [key, api] of controls) show(key, api);
     },
     /** For an autofloat knob set to auto: show the value the engine chose. */
     showAuto(key, value) {
+      autoValues.set(key, value);
       const api = controls.get(key);
       if (api && api.showAuto) api.showAuto(value);
     },

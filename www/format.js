@@ -8,6 +8,14 @@ export function isNum(v) {
   return typeof v === "number" && Number.isFinite(v);
 }
 
+/**
+ * True when the run's inputs are stretched (anisotropy κ > 1): then one step of preconditioned
+ * GD differs from plain GD and the page shows it beside GD.
+ */
+export function stretched(config) {
+  return Boolean(config) && isNum(config.aniso) && config.aniso > 1;
+}
+
 const SUP = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 
 /** "10⁻⁴"-style power of ten. */
@@ -50,9 +58,17 @@ export function fixed(v, decimals = 3) {
   return isNum(v) ? v.toFixed(decimals).replace("-", "−") : DASH;
 }
 
+/**
+ * `v` rounded, with "," between thousands. (Not toLocaleString: its first call loads locale
+ * data, a long pause on the main thread just when the page starts.)
+ */
+function grouped(v) {
+  return String(Math.round(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
 /** An integer with thousands separators. */
 export function int(v) {
-  return isNum(v) ? Math.round(v).toLocaleString("en-US") : DASH;
+  return isNum(v) ? grouped(v) : DASH;
 }
 
 /** Relative difference a/b − 1 as a signed percentage. */
@@ -73,6 +89,6 @@ export function tick(v) {
     const head = m === 1 ? "" : m === -1 ? "−" : `${String(m).replace("-", "−")}×`;
     return head + pow10(e);
   }
-  if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+  if (a >= 1000) return grouped(v);
   return String(Number(v.toPrecision(3))).replace("-", "−");
 }

@@ -3,6 +3,7 @@
 // learned and constructed, so they compare), a layer/head picker, and the value under the cursor.
 
 import { fmt, isNum, tick } from "./format.js";
+import { drawSoon } from "./frames.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -94,14 +95,27 @@ export function createWeights(host, { height = 380 } = {}) {
     select.value = String(choice);
   }
 
+  let sized = ""; // the backing store's size, "w×h×dpr"
+
+  // Measures the canvas; the backing store is resized just before the next draw, so the old
+  // picture stays on screen until the new one is ready.
   function resize() {
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (w === cssW && h === cssH && sized === `${w}×${h}×${window.devicePixelRatio || 1}`) return;
+    cssW = w;
+    cssH = h;
+    drawSoon(canvas, draw);
+  }
+
+  function fitBackingStore() {
     const dpr = window.devicePixelRatio || 1;
-    cssW = canvas.clientWidth;
-    cssH = canvas.clientHeight;
+    const key = `${cssW}×${cssH}×${dpr}`;
+    if (key === sized) return;
+    sized = key;
     canvas.width = Math.max(1, Math.round(cssW * dpr));
     canvas.height = Math.max(1, Math.round(cssH * dpr));
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    draw();
   }
 
   function drawMatrix(values, n, x0, y0, cell, vmax, title, name) {
@@ -185,6 +199,7 @@ export function createWeights(host, { height = 380 } = {}) {
 
   function draw() {
     if (!cssW || !cssH) return;
+    fitBackingStore();
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, cssW, cssH);
     cells = [];
@@ -235,9 +250,10 @@ export function createWeights(host, { height = 380 } = {}) {
   return {
     canvas,
     update(w) {
+      if ((w || null) === weights) return; // the same full snapshot as last time
       weights = w || null;
       updatePicker();
-      draw();
+      drawSoon(canvas, draw);
     },
     resize,
     /** The learned view on show (for the "learned η/N" sentence). */

@@ -10,7 +10,8 @@ import { updateNumbers } from "./numbers.js";
 import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
 import { createStatus } from "./status.js";
 import { updateStory } from "./story.js";
-import { fixed, fmt, fmtLoss } from "./format.js";
+import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
+import { drawsWaiting } from "./frames.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -78,6 +79,8 @@ let controls = null;
 // the whole curves; ood / sweep are the latest read-outs (null until they arrive).
 const lab = { ready: false, status: "loading", step: 0, snapshot: null, query: "", running: false, history: null, ood: null, sweep: null };
 window.__lab = lab;
+// True when everything received so far is drawn (no text or canvas update waiting).
+lab.settled = () => !Object.values(dirty).some(Boolean) && !frame && !timer && drawsWaiting() === 0;
 function publish() {
   lab.status = state.phase;
   lab.step = state.snapshot ? state.snapshot.step : 0;
@@ -265,18 +268,22 @@ function refreshExtras(now) {
 }
 
 // ---- drawing ----------------------------------------------------------------------------
-// Drawing comes in two tiers: the loss curve and headline at most every 200 ms, everything else
-// at most every 600 ms while training, and never both in one frame, so each frame's work on the
-// main thread stays small. When training stops, everything is drawn at once.
-const TIERS = { fast: 200, slow: 600 };
-const last = { fast: 0, slow: 0 };
-const dirty = { fast: false, slow: false };
+// Drawing comes in three tiers: the loss curve and headline at most every 200 ms; the other
+// charts, and the texts (table, story, read-outs), each at most every 600 ms while training.
+// A frame runs at most one tier, and the canvases themselves are drawn a few per frame after
+// that (frames.js), so each frame's work on the main thread stays small. When training stops,
+// every tier runs in the next few frames.
+const TIERS = { fast: 200, slow: 600, text: 600 };
+const TIER_DRAW = { fast: drawFast, slow: drawSlow, text: drawText };
+const last = { fast: 0, slow: 0, text: 0 };
+const dirty = { fast: false, slow: false, text: false };
 let frame = 0;
 let timer = 0;
 
 function render() {
   dirty.fast = true;
   dirty.slow = true;
+  dirty.text = true;
   schedule();
 }
 
@@ -293,19 +300,21 @@ function draw() {
   const now = performance.now();
   let next = Infinity;
   let drew = false;
-  for (const tier of ["fast", "slow"]) {
+  for (const tier of Object.keys(TIERS)) {
     if (!dirty[tier]) continue;
     const wait = state.running ? last[tier] + TIERS[tier] - now : 0;
     if (wait <= 0 && !drew) {
       last[tier] = now;
       dirty[tier] = false;
       drew = true;
-      (tier === "fast" ? drawFast : drawSlow)(state.snapshot);
+      TIER_DRAW[tier](state.snapshot);
     } else {
       next = Math.min(next, Math.max(wait, 0));
     }
   }
-  if (next < Infinity && !timer) {
+  if (next === 0) {
+    schedule(); // a tier that is due but gave way to another runs in the next frame
+  } else if (next < Infinity && !timer) {
     timer = setTimeout(() => {
       timer = 0;
       schedule();
@@ -313,23 +322,54 @@ function draw() {
   }
 }
 
+// The charts only take their data here: each canvas is drawn in a coming animation frame
+// (frames.js), a few per frame, after the page's texts of this frame are laid out.
 function drawFast(snap) {
   status.show(state.phase, snap, state.rate);
-  charts.loss.update({ trainX: state.trainX, trainLoss: state.trainLoss, evals: state.evals, refs: snap.refs });
-  status.headline(snap);
+  charts.loss.update({ trainX: state.trainX, trainLoss: state.trainLoss, evals: state.evals, refs: snap.refs, pgd: stretched(state.config) });
+  status.headline(snap, state.config);
 }
 
 function drawSlow(snap) {
-  if (controls && snap.refs) controls.showAuto("gd_eta", snap.refs.gd_eta_star);
+  if (controls && snap.refs) {
+    controls.showAuto("gd_eta", snap.refs.gd_eta_star);
+    controls.showAuto("clip", snap.refs.clip_norm);
+  }
   charts.align.update({ evals: state.evals, untrained: snap.untrained });
   charts.weights.update(snap.weights);
   charts.scatter.update(snap.scatter);
   charts.ood.update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
   charts.sweep.update({ points: state.sweep, etaStar: snap.refs.gd_eta_star, eta: snap.refs.gd_eta });
-  updateNumbers($("numbers-body"), snap);
+}
+
+function drawText(snap) {
+  updateNumbers($("numbers-body"), snap, state.config);
   updateStory(document.body, state.config, snap);
   etaSentence();
   oodReadout();
+  alignReadout();
+}
+
+/**
+ * With stretched inputs: the latest alignment with preconditioned GD beside that with plain GD,
+ * in words under the alignment chart (whose curves are against plain GD only).
+ */
+function alignReadout() {
+  const snap = state.snapshot;
+  const l = snap ? snap.latest : null;
+  let text = "";
+  if (stretched(state.config) && l && l.pgd && isNum(l.step)) {
+    const p = l.pgd;
+    const closer = isNum(p.preds_diff) && isNum(l.preds_diff) && p.preds_diff < l.preds_diff;
+    text =
+      `At step ${int(l.step)} the transformer is ${closer ? "closer to" : "not yet closer to"} one preconditioned GD step than to plain GD: ` +
+      `preds diff ${fmt(p.preds_diff, 3)} against preconditioned GD, ${fmt(l.preds_diff, 3)} against GD; ` +
+      `model cos ${fixed(p.model_cos, 4)} and ${fixed(l.model_cos, 4)}; model diff ${fmt(p.model_diff, 3)} and ${fmt(l.model_diff, 3)}. ` +
+      "The curves above compare with plain GD.";
+  }
+  const out = $("align-readout");
+  if (out.textContent !== text) out.textContent = text;
+  if (out.hidden !== !text) out.hidden = !text;
 }
 
 /** The losses at the chosen α, in words under the chart. */
@@ -348,7 +388,11 @@ function etaSentence() {
   const built = snap && snap.weights ? snap.weights.construction : null;
   if (!view || !built) return;
   const refName = snap.refs.gd_eta === snap.refs.gd_eta_star ? "η*/N" : "η/N";
-  const text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+  let text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+  if (stretched(state.config) && isNum(snap.refs.pgd_eta) && isNum(state.config.n) && state.config.n > 0) {
+    // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
+    text += ` One preconditioned GD step uses η/N = ${fixed(snap.refs.pgd_eta / state.config.n, 3)} (its Γ scaled to a mean of 1).`;
+  }
   if ($("eta-sentence").textContent !== text) $("eta-sentence").textContent = text;
 }
 charts.weights.onPick(etaSentence);

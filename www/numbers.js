@@ -1,8 +1,12 @@
 // The "Numbers" table: every learner's loss and, for the transformer (trained and untrained),
-// its alignment with the reference GD, straight from the latest snapshot.
+// its alignment with the reference GD, straight from the latest snapshot. With stretched inputs
+// (κ > 1) it adds one step of preconditioned GD, and each transformer cell gets a second line
+// comparing the transformer with that learner.
 
-import { DASH, fixed, fmt, fmtLoss, int, isNum, pct } from "./format.js";
+import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 import { COLORS } from "./charts.js";
+
+const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
 
 function cell(tag, text, cls) {
   const c = document.createElement(tag);
@@ -11,52 +15,86 @@ function cell(tag, text, cls) {
   return c;
 }
 
-/** The table's rows: [name, colour, loss, preds diff, model cos, model diff, testid]. */
-function rows(snap) {
+/**
+ * The table's rows: {id, name, color, cells: [[main, second line]; COLUMNS]}. The second line
+ * (empty when unused) compares the transformer with preconditioned GD.
+ */
+function rows(snap, config) {
   const r = snap.refs || {};
   const latest = snap.latest || {};
   const u = snap.untrained || {};
   const K = r.gd_steps;
-  const align = (row) => [fmt(row.preds_diff, 3), fixed(row.model_cos, 4), fmt(row.model_diff, 3)];
-  const none = [DASH, DASH, DASH];
-  return [
-    [`transformer, trained (step ${int(snap.step)})`, COLORS.model, latest.loss, ...align(latest), "row-trained"],
-    ["transformer, untrained (initial weights)", COLORS.model, u.loss, ...align(u), "row-untrained"],
-    [`1-step GD (η* = ${fmt(r.eta_star_1)})`, COLORS.gd1, r.gd1_loss, ...none, "row-gd1"],
-    [`${isNum(K) ? K : "K"}-step GD (η = ${fmt(r.gd_eta)}) — reference`, COLORS.gdK, r.gd_loss, ...none, "row-gd"],
-    [`GD++ (η = ${fmt(r.gdpp_eta)}, γ = ${fmt(r.gdpp_gamma)})`, COLORS.gdpp, r.gdpp_loss, ...none, "row-gdpp"],
-    ["OLS (least squares)", COLORS.ols, r.ols_loss, ...none, "row-ols"],
-    [`ridge (λ = σ² = ${fmt(r.ridge_lambda)})`, COLORS.ridge, r.ridge_loss, ...none, "row-ridge"],
-    ["zero predictor (ŷ = 0)", COLORS.zero, r.zero_loss, ...none, "row-zero"],
+  const pgd = stretched(config) && isNum(r.pgd_loss);
+  const plain = (loss, vsGd) => [[fmtLoss(loss), ""], [vsGd, ""], [DASH, ""], [DASH, ""], [DASH, ""]];
+  const model = (row) => {
+    const p = row.pgd || {};
+    const second = (text) => (pgd ? `PGD ${text}` : "");
+    return [
+      [fmtLoss(row.loss), ""],
+      [pct(row.loss, r.gd_loss), second(pct(row.loss, r.pgd_loss))],
+      [fmt(row.preds_diff, 3), second(fmt(p.preds_diff, 3))],
+      [fixed(row.model_cos, 4), second(fixed(p.model_cos, 4))],
+      [fmt(row.model_diff, 3), second(fmt(p.model_diff, 3))],
+    ];
+  };
+  const vsGd = (loss) => pct(loss, r.gd_loss);
+  const list = [
+    { id: "row-trained", name: `transformer, trained (step ${int(snap.step)})`, color: COLORS.model, cells: model(latest) },
+    { id: "row-untrained", name: "transformer, untrained (initial weights)", color: COLORS.model, cells: model(u) },
+    { id: "row-gd1", name: `1-step GD (η* = ${fmt(r.eta_star_1)})`, color: COLORS.gd1, cells: plain(r.gd1_loss, vsGd(r.gd1_loss)) },
   ];
+  if (pgd) {
+    list.push({ id: "row-pgd", name: `1-step preconditioned GD (PGD, η = ${fmt(r.pgd_eta)})`, color: COLORS.pgd, cells: plain(r.pgd_loss, vsGd(r.pgd_loss)) });
+  }
+  list.push(
+    { id: "row-gd", name: `${isNum(K) ? K : "K"}-step GD (η = ${fmt(r.gd_eta)}) — reference`, color: COLORS.gdK, cells: plain(r.gd_loss, DASH) },
+    { id: "row-gdpp", name: `GD++ (η = ${fmt(r.gdpp_eta)}, γ = ${fmt(r.gdpp_gamma)})`, color: COLORS.gdpp, cells: plain(r.gdpp_loss, vsGd(r.gdpp_loss)) },
+    { id: "row-ols", name: "OLS (least squares)", color: COLORS.ols, cells: plain(r.ols_loss, vsGd(r.ols_loss)) },
+    { id: "row-ridge", name: `ridge (λ = σ² = ${fmt(r.ridge_lambda)})`, color: COLORS.ridge, cells: plain(r.ridge_loss, vsGd(r.ridge_loss)) },
+    { id: "row-zero", name: "zero predictor (ŷ = 0)", color: COLORS.zero, cells: plain(r.zero_loss, vsGd(r.zero_loss)) },
+  );
+  return list;
 }
 
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+let shape = ""; // the row ids on show: rows are rebuilt only when they change
+
 /** Shows `snap` in the table body `tbody`: rows are built once, then only changed texts move. */
-export function updateNumbers(tbody, snap) {
+export function updateNumbers(tbody, snap, config) {
   if (!snap) return;
-  const gd = snap.refs ? snap.refs.gd_loss : null;
-  const table = rows(snap);
-  if (tbody.rows.length !== table.length) {
+  const table = rows(snap, config);
+  const ids = table.map((row) => row.id).join(",");
+  if (ids !== shape || tbody.rows.length !== table.length) {
+    shape = ids;
     tbody.replaceChildren(
-      ...table.map(([, color, , , , , id]) => {
+      ...table.map((row) => {
         const tr = document.createElement("tr");
-        tr.setAttribute("data-testid", id);
+        tr.setAttribute("data-testid", row.id);
         const th = cell("th", "");
         th.scope = "row";
         const dot = cell("span", "", "swatch dot");
-        dot.style.background = color;
+        dot.style.background = row.color;
         th.append(dot, cell("span", ""));
-        tr.append(th, ...Array.from({ length: 5 }, () => cell("td", "")));
+        const tds = Array.from({ length: COLUMNS }, () => {
+          const td = cell("td", "");
+          td.append(cell("span", "", "main"), cell("span", "", "second"));
+          return td;
+        });
+        tr.append(th, ...tds);
         return tr;
       }),
     );
   }
-  table.forEach(([name, , loss, pd, cos, md, id], r) => {
+  table.forEach((row, r) => {
     const tr = tbody.rows[r];
-    const texts = [name, fmtLoss(loss), id === "row-gd" ? DASH : pct(loss, gd), pd, cos, md];
-    const targets = [tr.cells[0].lastChild, ...[...tr.cells].slice(1)];
-    texts.forEach((t, k) => {
-      if (targets[k].textContent !== t) targets[k].textContent = t;
+    setText(tr.cells[0].lastChild, row.name);
+    row.cells.forEach(([main, second], k) => {
+      const td = tr.cells[k + 1];
+      setText(td.firstChild, main);
+      setText(td.lastChild, second);
     });
   });
 }

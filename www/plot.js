@@ -4,6 +4,7 @@
 // the numbers come from the engine, and null/NaN points are skipped, never drawn.
 
 import { fmt, isNum, tick } from "./format.js";
+import { drawSoon } from "./frames.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -146,14 +147,27 @@ export function createPlot(host, spec) {
   let cssH = 0;
   let legendKey = "";
 
+  let sized = ""; // the backing store's size, "w×h×dpr"
+
+  // Measures the canvas; the backing store is resized just before the next draw, so the old
+  // picture stays on screen until the new one is ready.
   function resize() {
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (w === cssW && h === cssH && sized === `${w}×${h}×${window.devicePixelRatio || 1}`) return;
+    cssW = w;
+    cssH = h;
+    requestDraw();
+  }
+
+  function fitBackingStore() {
     const dpr = window.devicePixelRatio || 1;
-    cssW = canvas.clientWidth;
-    cssH = canvas.clientHeight;
+    const key = `${cssW}×${cssH}×${dpr}`;
+    if (key === sized) return;
+    sized = key;
     canvas.width = Math.max(1, Math.round(cssW * dpr));
     canvas.height = Math.max(1, Math.round(cssH * dpr));
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    draw();
   }
 
   function updateLegend() {
@@ -517,6 +531,7 @@ export function createPlot(host, spec) {
 
   function draw() {
     if (!cssW || !cssH) return;
+    fitBackingStore();
     ctx.clearRect(0, 0, cssW, cssH);
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, cssW, cssH);
@@ -537,13 +552,8 @@ export function createPlot(host, spec) {
     drawHover(L);
   }
 
-  let frame = 0;
   function requestDraw() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
-      draw();
-    });
+    drawSoon(canvas, draw);
   }
 
   canvas.addEventListener("pointermove", (e) => {

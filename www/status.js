@@ -1,7 +1,7 @@
 // The run's status line: phase pill, step counter, progress bar, steps per second, a sentence
 // about what is happening, and the one-line headline comparing the transformer with GD.
 
-import { fmt, fmtLoss, int, isNum, pct } from "./format.js";
+import { fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 
 const DETAIL = {
   loading: "Loading the engine (WebAssembly)…",
@@ -48,16 +48,23 @@ export function createStatus(els) {
       if (els.progress.value !== value) els.progress.value = value;
       setText(els.rate, phase === "training" && isNum(rate) ? `${rate >= 100 ? int(rate) : fmt(rate, 2)} steps/s` : "— steps/s");
     },
-    /** The headline: the transformer against the reference GD, in numbers. */
-    headline(snap) {
+    /**
+     * The headline: the transformer against the reference GD, in numbers (and against one
+     * preconditioned GD step when the inputs are stretched).
+     */
+    headline(snap, config) {
       if (!snap || !snap.refs) return;
       const r = snap.refs;
       const l = snap.latest || {};
       const K = r.gd_steps;
+      const pgd = stretched(config) && isNum(r.pgd_loss);
       const gdName = K > 1 ? `${K} steps of GD` : "one GD step";
       let text = `At step ${int(l.step)} the transformer’s loss is ${fmtLoss(l.loss)}; ${gdName} at η = ${fmt(r.gd_eta)} gets ${fmtLoss(r.gd_loss)} (${pct(l.loss, r.gd_loss)})`;
       if (K > 1) text += `, GD++ ${fmtLoss(r.gdpp_loss)}`;
-      text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}.`;
+      if (pgd) text += `, one preconditioned GD step ${fmtLoss(r.pgd_loss)} (${pct(l.loss, r.pgd_loss)})`;
+      text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}`;
+      if (pgd && l.pgd) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;
+      text += ".";
       if (isNum(snap.first_within_1pct)) text += ` Within 1% of GD since step ${int(snap.first_within_1pct)}.`;
       setText(els.headline, text);
     },

@@ -1,7 +1,7 @@
 // The teaching text's live numbers: every element with data-live="name" shows the current value
 // of `name`, taken from the engine's config and latest snapshot (textContent only).
 
-import { DASH, fixed, fmt, fmtLoss, int, isNum, pct } from "./format.js";
+import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 
 /** The live values, by name, for the current config and snapshot. */
 function liveValues(config, snap) {
@@ -41,6 +41,7 @@ function liveValues(config, snap) {
         : "and it did not come within 1% of GD",
     k_sentence: DASH,
   };
+  Object.assign(v, anisoValues(c, s));
   if (isNum(refs.ols_loss) && Math.abs(refs.ols_loss) < 1e-9) {
     v.ols_note = c.n === c.d ? " — it is exact, because with N = d and no noise the examples determine W" : " — it is exact here";
   }
@@ -53,8 +54,34 @@ function liveValues(config, snap) {
   return v;
 }
 
+/** The values about stretched inputs (anisotropy κ); the notes are empty when κ = 1. */
+function anisoValues(c, s) {
+  const refs = s.refs || {};
+  const latest = s.latest || {};
+  const p = latest.pgd || {};
+  const out = {
+    aniso: isNum(c.aniso) ? fmt(c.aniso, 3) : DASH,
+    eval_step: int(latest.step),
+    pgd_loss: fmtLoss(refs.pgd_loss),
+    preds_diff: fmt(latest.preds_diff, 3),
+    model_cos: fixed(latest.model_cos, 3),
+    pgd_preds_diff: fmt(p.preds_diff, 3),
+    pgd_model_cos: fixed(p.model_cos, 3),
+    aniso_note: "",
+    weights_note: "",
+    pgd_note: "",
+  };
+  if (!stretched(c)) return out;
+  const k = out.aniso;
+  out.aniso_note = ` Here the inputs are also stretched (anisotropy κ = ${k}): input k is scaled by sₖ, from √κ = ${fmt(Math.sqrt(c.aniso), 3)} for the first down to 1/√κ = ${fmt(1 / Math.sqrt(c.aniso), 3)} for the last.`;
+  out.weights_note = ` With stretched inputs (κ = ${k}), expect the learned diagonal of W_KQ to rise from the widest input (first) to the narrowest (last): that is preconditioned GD’s Γ, which the plain-GD construction beside it lacks.`;
+  out.pgd_note = ` The inputs are stretched (κ = ${k}): the second line of each transformer cell (“PGD”) compares it with one step of preconditioned GD instead.`;
+  return out;
+}
+
 /** Fills every [data-live] element under `root`. */
 let nodes = null; // the page's [data-live] elements (static markup: found once)
+let whens = null; // the page's [data-when] elements: shown only for stretched or symmetric inputs
 
 export function updateStory(root, config, snap) {
   const values = liveValues(config, snap);
@@ -62,5 +89,11 @@ export function updateStory(root, config, snap) {
   for (const node of nodes) {
     const key = node.getAttribute("data-live");
     if (key in values && node.textContent !== values[key]) node.textContent = values[key];
+  }
+  whens ??= [...root.querySelectorAll("[data-when]")];
+  const when = stretched(config) ? "stretched" : "symmetric";
+  for (const node of whens) {
+    const hide = node.getAttribute("data-when") !== when;
+    if (node.hidden !== hide) node.hidden = hide;
   }
 }
