@@ -1,5 +1,6 @@
-//! The fast engine for linear attention: eight tasks at a time in SIMD lanes, every layer in
-//! "C-form". A linear layer maps every token by the same matrix,
+//! The fast engine for linear attention: 16 tasks at a time in SIMD lanes (the independent lanes
+//! also hide the latency of each add), every layer in "C-form". A linear layer maps every token
+//! by the same matrix,
 //!
 //!   e_j ← (I + A) e_j,   A = Σ_h W_PV,h C W_KQ,h,   C = Σ_{i∈keys} e_i e_iᵀ,
 //!

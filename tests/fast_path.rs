@@ -49,7 +49,7 @@ fn compare(layers: usize, recurrent: bool, heads: usize, clip_tokens: bool, quer
 }
 
 #[test]
-fn fast_readout_matches_reference() {
+fn simd_engine_matches_reference_path() {
     for layers in 1..=3 {
         for recurrent in [true, false] {
             for heads in 1..=2 {
