@@ -140,11 +140,6 @@ impl Tasks {
         }
     }
 
-    /// Width of one token, d+1.
-    pub fn width(&self) -> usize {
-        self.dist.d + 1
-    }
-
     /// The tokens of task `k`, `(N+1) × (d+1)`.
     pub fn task_tokens(&self, k: usize) -> &[f32] {
         let size = (self.dist.n + 1) * (self.dist.d + 1);
