@@ -4,8 +4,8 @@
 // (screenshot preset-aniso.png).
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { launch, newPage, screenshot, startServer, until } from "./helpers.mjs";
+import { describe, test } from "node:test";
+import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
 
 const BAD_TEXT = /\bNaN\b|\bundefined\b|\bnull\b|Infinity/;
 
@@ -15,21 +15,11 @@ function parseNumber(text) {
 }
 
 describe("stretched inputs (aniso)", () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.stop();
-  });
+  const env = useBrowser();
 
   test("?aniso=3&steps=400 trains and shows preconditioned GD everywhere, with no NaN", { timeout: 120000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}?aniso=3&steps=400`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}?aniso=3&steps=400`);
     await until(page, () => window.__lab.status === "done", null, 100000);
     // The slow drawing tier runs at once when training stops; wait for its texts.
     await until(page, () => /preconditioned/.test(document.querySelector("[data-testid=align-readout]").textContent));
@@ -75,8 +65,8 @@ describe("stretched inputs (aniso)", () => {
   });
 
   test("the default page shows no preconditioned-GD row", { timeout: 60000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}?steps=30`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}?steps=30`);
     await until(page, () => window.__lab.status === "done", null, 50000);
     await until(page, () => document.querySelectorAll("[data-testid=numbers] tbody tr").length > 0);
     assert.equal(await page.getByTestId("row-pgd").count(), 0);
@@ -89,8 +79,8 @@ describe("stretched inputs (aniso)", () => {
   });
 
   test("the preset trains past plain GD towards preconditioned GD (screenshot)", { timeout: 150000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(server.url);
+    const page = await newPage(env.browser);
+    await page.goto(env.server.url);
     await until(page, () => window.__lab.ready);
     await page.getByTestId("preset").selectOption("aniso");
     await until(page, () => window.__lab.ready && window.__lab.query === "aniso=3", null, 60000);

@@ -2,25 +2,15 @@
 // (two recurrent layers vs GD++) loads its settings and draws; its screenshot is saved.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { labState, launch, newPage, screenshot, startServer, until } from "./helpers.mjs";
+import { describe, test } from "node:test";
+import { labState, newPage, screenshot, until, useBrowser } from "./helpers.mjs";
 
 describe("run controls", () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.stop();
-  });
+  const env = useBrowser();
 
   test("pause stops the step counter; play and step go on", { timeout: 90000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}?d=5&n=8&steps=100000`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}?d=5&n=8&steps=100000`);
     await until(page, () => window.__lab.step > 20, null, 60000);
     await page.getByTestId("play").click(); // it reads "Pause" while training
     await until(page, () => window.__lab.status === "paused" && !window.__lab.running);
@@ -42,8 +32,8 @@ describe("run controls", () => {
   });
 
   test("a preset loads its settings and draws (screenshot)", { timeout: 120000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(server.url);
+    const page = await newPage(env.browser);
+    await page.goto(env.server.url);
     await until(page, () => window.__lab.ready);
     await page.getByTestId("preset").selectOption("gdpp");
     await until(page, () => window.__lab.ready && window.__lab.query === "layers=2", null, 60000);

@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import os from "node:os";
-import { after, before, describe, test } from "node:test";
-import { labState, launch, newPage, recordTiming, screenshot, startServer, until } from "./helpers.mjs";
+import { before, describe, test } from "node:test";
+import { labState, newPage, recordTiming, screenshot, until, useBrowser } from "./helpers.mjs";
 
 // Records main-thread tasks over 50 ms from the very start of the page.
 function installLongTaskObserver() {
@@ -15,24 +15,17 @@ function installLongTaskObserver() {
 }
 
 describe("default page", () => {
-  let server;
-  let browser;
+  const env = useBrowser();
   let page;
 
   before(async () => {
-    server = await startServer();
-    browser = await launch();
-    page = await newPage(browser);
+    page = await newPage(env.browser);
     await page.addInitScript(installLongTaskObserver);
-  });
-  after(async () => {
-    await browser?.close();
-    server?.stop();
   });
 
   test("trains until the transformer is within 1% of GD", { timeout: 150000 }, async () => {
     const t0 = Date.now();
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     const step = await until(page, () => window.__lab.snapshot && window.__lab.snapshot.first_within_1pct, null, 140000);
     const ms = Date.now() - t0;
     const s = await labState(page);

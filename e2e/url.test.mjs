@@ -2,25 +2,15 @@
 // agree both ways, and a hostile link is corrected, reported as text, and still trains.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { labState, launch, newPage, startServer, until } from "./helpers.mjs";
+import { describe, test } from "node:test";
+import { labState, newPage, until, useBrowser } from "./helpers.mjs";
 
 describe("settings in the URL", () => {
-  let server;
-  let browser;
-
-  before(async () => {
-    server = await startServer();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    server?.stop();
-  });
+  const env = useBrowser();
 
   test("a shared link trained to the end twice gives identical numbers", { timeout: 120000 }, async () => {
-    const page = await newPage(browser);
-    const link = `${server.url}?d=5&n=8&seed=7&steps=200&eval_every=10`;
+    const page = await newPage(env.browser);
+    const link = `${env.server.url}?d=5&n=8&seed=7&steps=200&eval_every=10`;
     const run = async () => {
       await until(page, () => window.__lab.status === "done", null, 55000);
       return page.evaluate(() => ({
@@ -45,8 +35,8 @@ describe("settings in the URL", () => {
   });
 
   test("sliders and the URL agree", { timeout: 120000 }, async () => {
-    const page = await newPage(browser);
-    await page.goto(`${server.url}?n=20&lr=0.002`);
+    const page = await newPage(env.browser);
+    await page.goto(`${env.server.url}?n=20&lr=0.002`);
     await until(page, () => window.__lab.ready);
     assert.equal(await page.getByTestId("slider-n").inputValue(), "20");
     assert.equal(await page.getByTestId("value-n").inputValue(), "20");
@@ -78,7 +68,7 @@ describe("settings in the URL", () => {
 
     // Opening the URL shows the same values on the sliders.
     const url = await page.evaluate(() => location.href);
-    const fresh = await newPage(browser);
+    const fresh = await newPage(env.browser);
     await fresh.goto(url);
     await until(fresh, () => window.__lab.ready);
     assert.equal(await fresh.getByTestId("value-d").inputValue(), "11");
@@ -90,13 +80,13 @@ describe("settings in the URL", () => {
   });
 
   test("a hostile link shows the corrections as text, runs no script, and still trains", { timeout: 150000 }, async () => {
-    const page = await newPage(browser);
+    const page = await newPage(env.browser);
     let dialogs = 0;
     page.on("dialog", async (d) => {
       dialogs++;
       await d.dismiss();
     });
-    await page.goto(`${server.url}?d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1`);
+    await page.goto(`${env.server.url}?d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1`);
     const notice = page.getByTestId("notice");
     await notice.waitFor({ state: "visible", timeout: 90000 });
     const text = await notice.innerText();
