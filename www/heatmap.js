@@ -4,6 +4,7 @@
 
 import { fmt, isNum, tick } from "./format.js";
 import { drawSoon } from "./frames.js";
+import { trackPointer } from "./plot.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -237,13 +238,8 @@ export function createWeights(host, { height = 380 } = {}) {
     drawHover();
   }
 
-  canvas.addEventListener("pointermove", (e) => {
-    const r = canvas.getBoundingClientRect();
-    hover = { px: e.clientX - r.left, py: e.clientY - r.top };
-    draw();
-  });
-  canvas.addEventListener("pointerleave", () => {
-    hover = null;
+  trackPointer(canvas, (at) => {
+    hover = at;
     draw();
   });
 

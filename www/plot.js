@@ -123,6 +123,16 @@ function el(tag, cls, text) {
  * setData({ series: [{label, color, width?, dash?, panel?, type: "line"|"hline"|"points",
  * x?, y?, value?, radius?, legend?, hoverText?(i)}], markers: [{x, label, color}] }).
  */
+/** Calls `onChange({px, py})` (css pixels inside `canvas`) as the pointer moves over it, and
+ * `onChange(null)` when it leaves: the hover readouts of every chart and heatmap. */
+export function trackPointer(canvas, onChange) {
+  canvas.addEventListener("pointermove", (e) => {
+    const r = canvas.getBoundingClientRect();
+    onChange({ px: e.clientX - r.left, py: e.clientY - r.top });
+  });
+  canvas.addEventListener("pointerleave", () => onChange(null));
+}
+
 export function createPlot(host, spec) {
   host.classList.add("plot");
   const wrap = el("div", "plot-canvas");
@@ -556,13 +566,8 @@ export function createPlot(host, spec) {
     drawSoon(canvas, draw);
   }
 
-  canvas.addEventListener("pointermove", (e) => {
-    const r = canvas.getBoundingClientRect();
-    hover = { px: e.clientX - r.left, py: e.clientY - r.top };
-    requestDraw();
-  });
-  canvas.addEventListener("pointerleave", () => {
-    hover = null;
+  trackPointer(canvas, (at) => {
+    hover = at;
     requestDraw();
   });
 
