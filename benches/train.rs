@@ -49,7 +49,11 @@ fn measure(query: &str, steps: usize, reps: usize) -> Measured {
         model.loss_and_grad(&tasks, &mut grad, &mut ws);
     }
     let model_ms = s.elapsed().as_secs_f64() * 1e3 / steps as f64;
-    Measured { ms_per_step: times[reps / 2], sample_ms, model_ms }
+    Measured {
+        ms_per_step: times[reps / 2],
+        sample_ms,
+        model_ms,
+    }
 }
 
 fn main() {
@@ -73,9 +77,20 @@ fn main() {
         );
     } else {
         println!("native training step, B = 2048, d = N = 10 (median of {reps})");
-        println!("{:<6} {:>10} {:>10} {:>12} {:>12} {:>8}", "K", "ms/step", "steps/s", "sampling ms", "model ms", "target");
+        println!(
+            "{:<6} {:>10} {:>10} {:>12} {:>12} {:>8}",
+            "K", "ms/step", "steps/s", "sampling ms", "model ms", "target"
+        );
         for (k, m, target) in [(1, &k1, 3.0), (3, &k3, 10.0)] {
-            println!("{:<6} {:>10.3} {:>10.1} {:>12.3} {:>12.3} {:>8}", k, m.ms_per_step, 1e3 / m.ms_per_step, m.sample_ms, m.model_ms, format!("≤ {target}"));
+            println!(
+                "{:<6} {:>10.3} {:>10.1} {:>12.3} {:>12.3} {:>8}",
+                k,
+                m.ms_per_step,
+                1e3 / m.ms_per_step,
+                m.sample_ms,
+                m.model_ms,
+                format!("≤ {target}")
+            );
         }
         println!("portable 128-bit SIMD build (no AVX2, as wasm): K = 1 {:.3} ms/step, K = 3 {:.3} ms/step", k1p.ms_per_step, k3p.ms_per_step);
     }

@@ -22,7 +22,11 @@ impl Predictions {
 
 /// ½ mean squared error of `yhat` against the query targets (NaN or ∞ becomes ∞).
 pub fn half_mse(yhat: &[f64], tasks: &Tasks) -> f64 {
-    let s: f64 = yhat.iter().enumerate().map(|(k, y)| (y - tasks.target(k) as f64).powi(2)).sum();
+    let s: f64 = yhat
+        .iter()
+        .enumerate()
+        .map(|(k, y)| (y - tasks.target(k) as f64).powi(2))
+        .sum();
     let l = 0.5 * s / tasks.count.max(1) as f64;
     if l.is_finite() {
         l
@@ -61,10 +65,21 @@ pub fn input_preconditioner(tasks: &Tasks) -> Vec<f64> {
     let (d, n) = (tasks.dist.d, tasks.dist.n as f64);
     let var: Vec<f64> = (0..d).map(|k| tasks.dist.coord_scale(k).powi(2)).collect();
     let trace: f64 = var.iter().sum();
-    let g: Vec<f64> = var.iter().map(|v| 1.0 / (v * (1.0 - 0.2 / n) + trace / n)).collect();
+    let g: Vec<f64> = var
+        .iter()
+        .map(|v| 1.0 / (v * (1.0 - 0.2 / n) + trace / n))
+        .collect();
     // Normalised to mean 1 (η carries the scale), so isotropic inputs give exactly 1s.
     let mean = g.iter().sum::<f64>() / d as f64;
-    g.iter().map(|x| if tasks.dist.aniso == 1.0 { 1.0 } else { x / mean }).collect()
+    g.iter()
+        .map(|x| {
+            if tasks.dist.aniso == 1.0 {
+                1.0
+            } else {
+                x / mean
+            }
+        })
+        .collect()
 }
 
 /// Preconditioned GD: W ← W − (η/N) (Σ_i (W x_i − y_i) x_iᵀ) Γ with a diagonal Γ. For
@@ -72,7 +87,10 @@ pub fn input_preconditioner(tasks: &Tasks) -> Vec<f64> {
 /// (critique 2: Ahn et al. 2023, Mahankali et al. 2023).
 pub fn gd_preconditioned(tasks: &Tasks, eta: f64, steps: usize, precond: &[f64]) -> Predictions {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
-    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    let mut out = Predictions {
+        yhat: Vec::with_capacity(tasks.count),
+        sens: Vec::with_capacity(tasks.count * d),
+    };
     let mut w = vec![0.0; d];
     let mut g = vec![0.0; d];
     for k in 0..tasks.count {
@@ -111,7 +129,11 @@ pub fn eta_star_one_step_preconditioned(tasks: &Tasks, precond: &[f64]) -> f64 {
         for c in 0..d {
             gx[c] = precond[c] * xq[c];
         }
-        let s: f64 = ys.iter().enumerate().map(|(i, y)| y * dot(&xs[i * d..(i + 1) * d], &gx)).sum();
+        let s: f64 = ys
+            .iter()
+            .enumerate()
+            .map(|(i, y)| y * dot(&xs[i * d..(i + 1) * d], &gx))
+            .sum();
         num += tasks.target(k) as f64 * s;
         den += s * s;
     }
@@ -151,10 +173,19 @@ pub fn gd_plus_plus_loss(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> f
 
 /// GD++ predictions; `with_sens` also tracks ∂ŷ/∂x_q (a d×d product per step, skipped while
 /// tuning).
-fn gd_plus_plus_impl(tasks: &Tasks, eta: f64, gamma: f64, steps: usize, with_sens: bool) -> Predictions {
+fn gd_plus_plus_impl(
+    tasks: &Tasks,
+    eta: f64,
+    gamma: f64,
+    steps: usize,
+    with_sens: bool,
+) -> Predictions {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
     let t = n + 1;
-    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    let mut out = Predictions {
+        yhat: Vec::with_capacity(tasks.count),
+        sens: Vec::with_capacity(tasks.count * d),
+    };
     let mut xx = vec![0.0; d * d];
     let mut s = vec![0.0; d];
     let mut x_new = vec![0.0; d];
@@ -165,7 +196,9 @@ fn gd_plus_plus_impl(tasks: &Tasks, eta: f64, gamma: f64, steps: usize, with_sen
         ys.push(0.0);
         // The prediction is linear in x_q: track its coefficient row `lin` (∂ŷ/∂x_q) alongside:
         // x_q's image is M x_q with M = Π (I − γ XXᵀ); y_q accumulates −(η/N) sᵀ M x_q.
-        let mut m: Vec<f64> = (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 }).collect();
+        let mut m: Vec<f64> = (0..d * d)
+            .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
+            .collect();
         let mut lin = vec![0.0; d];
         for step in 0..steps {
             xx.fill(0.0);
@@ -200,7 +233,8 @@ fn gd_plus_plus_impl(tasks: &Tasks, eta: f64, gamma: f64, steps: usize, with_sen
             }
             for a in 0..d {
                 for b in 0..d {
-                    m_next[a * d + b] = m[a * d + b] - gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
+                    m_next[a * d + b] = m[a * d + b]
+                        - gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
                 }
             }
             std::mem::swap(&mut m, &mut m_next);
@@ -234,10 +268,16 @@ pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
 }
 
 /// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
-fn nelder_mead(f: &impl Fn([f64; 2]) -> f64, x0: [f64; 2], step: [f64; 2], iters: usize) -> [f64; 2] {
+fn nelder_mead(
+    f: &impl Fn([f64; 2]) -> f64,
+    x0: [f64; 2],
+    step: [f64; 2],
+    iters: usize,
+) -> [f64; 2] {
     let mut pts = [x0, [x0[0] + step[0], x0[1]], [x0[0], x0[1] + step[1]]];
     let mut vals = pts.map(f);
-    let lerp = |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
+    let lerp =
+        |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
     for _ in 0..iters {
         let mut idx = [0, 1, 2];
         idx.sort_by(|&i, &j| vals[i].total_cmp(&vals[j]));
@@ -264,7 +304,9 @@ fn nelder_mead(f: &impl Fn([f64; 2]) -> f64, x0: [f64; 2], step: [f64; 2], iters
             }
         }
     }
-    let b = (0..3).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
+    let b = (0..3)
+        .min_by(|&i, &j| vals[i].total_cmp(&vals[j]))
+        .unwrap_or(0);
     pts[b]
 }
 
@@ -272,7 +314,10 @@ fn nelder_mead(f: &impl Fn([f64; 2]) -> f64, x0: [f64; 2], step: [f64; 2], iters
 /// SVD) when λ = 0. With w ~ N(0, I) and noise σ, λ = σ² is the Bayes-optimal posterior mean.
 pub fn ridge(tasks: &Tasks, lambda: f64) -> Predictions {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
-    let mut out = Predictions { yhat: Vec::with_capacity(tasks.count), sens: Vec::with_capacity(tasks.count * d) };
+    let mut out = Predictions {
+        yhat: Vec::with_capacity(tasks.count),
+        sens: Vec::with_capacity(tasks.count * d),
+    };
     for k in 0..tasks.count {
         let (xs, ys, xq) = task_data(tasks, k);
         let x = DMatrix::from_row_slice(n, d, &xs);
@@ -280,10 +325,14 @@ pub fn ridge(tasks: &Tasks, lambda: f64) -> Predictions {
         let w = if lambda > 0.0 {
             let a = x.transpose() * &x + DMatrix::identity(d, d) * lambda;
             let b = x.transpose() * &y;
-            a.cholesky().map(|c| c.solve(&b)).unwrap_or_else(|| DVector::zeros(d))
+            a.cholesky()
+                .map(|c| c.solve(&b))
+                .unwrap_or_else(|| DVector::zeros(d))
         } else {
             // At N = d the context matrix is nearly singular; the SVD's cut-off keeps it stable.
-            x.svd(true, true).solve(&y, 1e-10).unwrap_or_else(|_| DVector::zeros(d))
+            x.svd(true, true)
+                .solve(&y, 1e-10)
+                .unwrap_or_else(|_| DVector::zeros(d))
         };
         out.yhat.push(w.iter().zip(&xq).map(|(a, b)| a * b).sum());
         out.sens.extend(w.iter());
@@ -322,7 +371,9 @@ fn minimise_log(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
     let n = 48;
     let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
     let vals: Vec<f64> = xs.iter().map(|&x| f(x)).collect();
-    let best = (0..=n).min_by(|&i, &j| vals[i].total_cmp(&vals[j])).unwrap_or(0);
+    let best = (0..=n)
+        .min_by(|&i, &j| vals[i].total_cmp(&vals[j]))
+        .unwrap_or(0);
     let lo_i = best.saturating_sub(1);
     let hi_i = (best + 1).min(n);
     golden(f, xs[lo_i], xs[hi_i], 30)

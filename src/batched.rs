@@ -20,7 +20,8 @@ pub static ALLOW_AVX2: std::sync::atomic::AtomicBool = std::sync::atomic::Atomic
 
 #[cfg(target_arch = "x86_64")]
 fn use_avx2() -> bool {
-    ALLOW_AVX2.load(std::sync::atomic::Ordering::Relaxed) && std::arch::is_x86_feature_detected!("avx2")
+    ALLOW_AVX2.load(std::sync::atomic::Ordering::Relaxed)
+        && std::arch::is_x86_feature_detected!("avx2")
 }
 
 /// Tasks per SIMD block.
@@ -98,7 +99,10 @@ impl Batched {
             w,
             t,
             s,
-            prod: Products { kq: vec![0.0; sh * dd], pv: vec![0.0; sh * dd] },
+            prod: Products {
+                kq: vec![0.0; sh * dd],
+                pv: vec![0.0; sh * dd],
+            },
             e: vec![vec![Z; t * w]; k + 1],
             c: vec![vec![Z; dd]; k],
             a: vec![vec![Z; dd]; k],
@@ -123,7 +127,12 @@ impl Batched {
     /// Form W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V for every set and head; clear the accumulators.
     pub fn prepare(&mut self, params: &[f32]) {
         let shape = self.arch.shape();
-        let (w, hd, dd, np) = (self.w, self.arch.heads * self.w, self.w * self.w, shape.n_params());
+        let (w, hd, dd, np) = (
+            self.w,
+            self.arch.heads * self.w,
+            self.w * self.w,
+            shape.n_params(),
+        );
         for set in 0..self.arch.sets() {
             let p = &params[set * np..(set + 1) * np];
             let pm = &p[shape.p_offset()..];
@@ -132,8 +141,10 @@ impl Batched {
                 let o = (set * self.arch.heads + h) * dd;
                 for a in 0..w {
                     for b in 0..w {
-                        self.prod.kq[o + a * w + b] = (0..w).map(|c| wk[c * w + a] * wq[c * w + b]).sum();
-                        self.prod.pv[o + a * w + b] = (0..w).map(|c| pm[a * hd + h * w + c] * wv[c * w + b]).sum();
+                        self.prod.kq[o + a * w + b] =
+                            (0..w).map(|c| wk[c * w + a] * wq[c * w + b]).sum();
+                        self.prod.pv[o + a * w + b] =
+                            (0..w).map(|c| pm[a * hd + h * w + c] * wv[c * w + b]).sum();
                     }
                 }
             }
@@ -150,7 +161,11 @@ impl Batched {
             let live = k < tasks.count;
             self.mask[l] = if live { 1.0 } else { 0.0 };
             self.y[l] = if live { tasks.target(k) } else { 0.0 };
-            let tok = if live { Some(tasks.task_tokens(k)) } else { None };
+            let tok = if live {
+                Some(tasks.task_tokens(k))
+            } else {
+                None
+            };
             for (x, v) in self.e[0][..size].iter_mut().enumerate() {
                 v[l] = tok.map_or(0.0, |t| t[x]);
             }
@@ -254,7 +269,11 @@ impl Batched {
         for l in 0..L {
             let clipped = self.arch.clip_tokens && out[l].abs() >= TOKEN_CLIP;
             self.clipped_out[l] = if clipped { 0.0 } else { 1.0 };
-            let o = if self.arch.clip_tokens { out[l].clamp(-TOKEN_CLIP, TOKEN_CLIP) } else { out[l] };
+            let o = if self.arch.clip_tokens {
+                out[l].clamp(-TOKEN_CLIP, TOKEN_CLIP)
+            } else {
+                out[l]
+            };
             yhat[l] = -o;
         }
         yhat
@@ -302,9 +321,11 @@ impl Batched {
                 if weights {
                     for a in 0..w {
                         for b in 0..w {
-                            self.acc_kq[o + a * w + b] = madd(self.acc_kq[o + a * w + b], gz[a], e[n * w + b]);
+                            self.acc_kq[o + a * w + b] =
+                                madd(self.acc_kq[o + a * w + b], gz[a], e[n * w + b]);
                         }
-                        self.acc_pv[o + (w - 1) * w + a] = madd(self.acc_pv[o + (w - 1) * w + a], g, sb[a]);
+                        self.acc_pv[o + (w - 1) * w + a] =
+                            madd(self.acc_pv[o + (w - 1) * w + a], g, sb[a]);
                     }
                 }
                 if need_in {
@@ -382,7 +403,8 @@ impl Batched {
                     }
                 }
                 if weights {
-                    let (acc_pv, acc_kq) = (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
+                    let (acc_pv, acc_kq) =
+                        (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
                     for a in 0..w {
                         for cix in 0..w {
                             let mut acc = acc_pv[a * w + cix];
@@ -445,7 +467,12 @@ impl Batched {
     /// W_PV = P_h W_V ⇒ ∂P_h = ∂W_PV W_Vᵀ, ∂W_V = P_hᵀ ∂W_PV.
     fn finish(&self, params: &[f32], grad: &mut [f32]) {
         let shape = self.arch.shape();
-        let (w, hd, dd, np) = (self.w, self.arch.heads * self.w, self.w * self.w, shape.n_params());
+        let (w, hd, dd, np) = (
+            self.w,
+            self.arch.heads * self.w,
+            self.w * self.w,
+            shape.n_params(),
+        );
         let lane_sum = |v: &V| v.iter().sum::<f32>();
         for set in 0..self.arch.sets() {
             let p = &params[set * np..(set + 1) * np];
@@ -494,7 +521,12 @@ impl Batched {
     /// No FMA is enabled, so every lane rounds exactly as without AVX2 (same numbers).
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn loss_and_grad_avx2(&mut self, params: &[f32], tasks: &Tasks, grad: &mut [f32]) -> f64 {
+    unsafe fn loss_and_grad_avx2(
+        &mut self,
+        params: &[f32],
+        tasks: &Tasks,
+        grad: &mut [f32],
+    ) -> f64 {
         self.loss_and_grad_lanes(params, tasks, grad)
     }
 
@@ -530,7 +562,12 @@ impl Batched {
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn predict_avx2(&mut self, params: &[f32], tasks: &Tasks, sens: bool) -> (Vec<f32>, Vec<f32>) {
+    unsafe fn predict_avx2(
+        &mut self,
+        params: &[f32],
+        tasks: &Tasks,
+        sens: bool,
+    ) -> (Vec<f32>, Vec<f32>) {
         self.predict_lanes(params, tasks, sens)
     }
 

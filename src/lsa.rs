@@ -245,9 +245,30 @@ pub fn backward(
         tn_acc(sk, rows, w, g_a, q, &mut sc.g_k);
         // q = W_Q e, k = W_K e, v = W_V e
         let base = 3 * h * dd;
-        tn_acc(w, rows, w, g_q, &c.e_in[row0 * w..], &mut grad[base..base + dd]);
-        tn_acc(w, sk, w, &sc.g_k, &c.e_in, &mut grad[base + dd..base + 2 * dd]);
-        tn_acc(w, sk, w, &sc.g_v, &c.e_in, &mut grad[base + 2 * dd..base + 3 * dd]);
+        tn_acc(
+            w,
+            rows,
+            w,
+            g_q,
+            &c.e_in[row0 * w..],
+            &mut grad[base..base + dd],
+        );
+        tn_acc(
+            w,
+            sk,
+            w,
+            &sc.g_k,
+            &c.e_in,
+            &mut grad[base + dd..base + 2 * dd],
+        );
+        tn_acc(
+            w,
+            sk,
+            w,
+            &sc.g_v,
+            &c.e_in,
+            &mut grad[base + 2 * dd..base + 3 * dd],
+        );
         if let Some(g_in) = g_in.as_deref_mut() {
             nn_acc(rows, w, w, g_q, s.wq(p, h), &mut g_in[row0 * w..]);
             nn_acc(sk, w, w, &sc.g_k, s.wk(p, h), g_in);

@@ -69,8 +69,12 @@ pub fn products(model: &Model, layer: usize, head: usize) -> (Vec<f64>, Vec<f64>
     let mut pv = vec![0.0; w * w];
     for a in 0..w {
         for b in 0..w {
-            kq[a * w + b] = (0..w).map(|c| wk[c * w + a] as f64 * wq[c * w + b] as f64).sum();
-            pv[a * w + b] = (0..w).map(|c| pm[a * hd + head * w + c] as f64 * wv[c * w + b] as f64).sum();
+            kq[a * w + b] = (0..w)
+                .map(|c| wk[c * w + a] as f64 * wq[c * w + b] as f64)
+                .sum();
+            pv[a * w + b] = (0..w)
+                .map(|c| pm[a * hd + head * w + c] as f64 * wv[c * w + b] as f64)
+                .sum();
         }
     }
     (kq, pv)
@@ -85,5 +89,12 @@ pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
     let w_kq: Vec<f64> = kq.iter().map(|v| v / beta).collect();
     let w_pv: Vec<f64> = pv.iter().map(|v| v * beta).collect();
     let eta_over_n = -w_pv[d * w + d];
-    WeightView { layer, head, beta, w_kq, w_pv, eta_over_n }
+    WeightView {
+        layer,
+        head,
+        beta,
+        w_kq,
+        w_pv,
+        eta_over_n,
+    }
 }

@@ -3,9 +3,9 @@
 //! query token after the last layer). Parameters live in one flat vector so the optimiser,
 //! the gradient check and the page see them the same way.
 
+use crate::batched::Batched;
 use crate::config::{Attn, Config};
 use crate::lsa::{self, LayerCache, LayerShape, Scratch};
-use crate::batched::Batched;
 use crate::rng::Rng;
 use crate::task::Tasks;
 use rand_distr::{Distribution, StandardNormal};
@@ -40,7 +40,11 @@ impl Arch {
         LayerShape {
             width: self.d + 1,
             tokens: self.n + 1,
-            keys: if self.query_in_keys { self.n + 1 } else { self.n },
+            keys: if self.query_in_keys {
+                self.n + 1
+            } else {
+                self.n
+            },
             heads: self.heads,
             softmax: self.softmax,
             clip_tokens: self.clip_tokens,
@@ -99,7 +103,11 @@ impl Workspace {
             scratch: Scratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
-            batched: if arch.softmax { None } else { Some(Batched::new(arch)) },
+            batched: if arch.softmax {
+                None
+            } else {
+                Some(Batched::new(arch))
+            },
         }
     }
     /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)`.
@@ -148,7 +156,12 @@ impl Model {
                 let (done, rest) = ws.caches.split_at_mut(l);
                 rest[0].e_in.copy_from_slice(&done[l - 1].e_out);
             }
-            lsa::forward(&s, self.layer_params(l), self.arch.row0(l), &mut ws.caches[l]);
+            lsa::forward(
+                &s,
+                self.layer_params(l),
+                self.arch.row0(l),
+                &mut ws.caches[l],
+            );
         }
         -ws.caches[k - 1].e_out[self.arch.n * s.width + self.arch.d]
     }
@@ -189,7 +202,12 @@ impl Model {
     }
 
     /// The same loss and gradient through the reference path only (for tests and benches).
-    pub fn loss_and_grad_reference(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
+    pub fn loss_and_grad_reference(
+        &self,
+        tasks: &Tasks,
+        grad: &mut [f32],
+        ws: &mut Workspace,
+    ) -> f64 {
         let inv_b = 1.0 / tasks.count as f32;
         let mut loss = 0.0f64;
         for k in 0..tasks.count {
@@ -205,11 +223,17 @@ impl Model {
         if let Some(b) = ws.batched.as_mut() {
             return b.predict(&self.params, tasks, false).0;
         }
-        (0..tasks.count).map(|k| self.forward(tasks.task_tokens(k), ws)).collect()
+        (0..tasks.count)
+            .map(|k| self.forward(tasks.task_tokens(k), ws))
+            .collect()
     }
 
     /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task.
-    pub fn predict_with_sensitivity(&self, tasks: &Tasks, ws: &mut Workspace) -> (Vec<f32>, Vec<f32>) {
+    pub fn predict_with_sensitivity(
+        &self,
+        tasks: &Tasks,
+        ws: &mut Workspace,
+    ) -> (Vec<f32>, Vec<f32>) {
         if let Some(b) = ws.batched.as_mut() {
             return b.predict(&self.params, tasks, true);
         }

@@ -15,13 +15,26 @@ pub struct Adam {
 
 impl Adam {
     pub fn new(n: usize, lr: f64, clip: f64) -> Self {
-        Adam { lr, b1: 0.9, b2: 0.98, eps: 1e-8, clip, m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Adam {
+            lr,
+            b1: 0.9,
+            b2: 0.98,
+            eps: 1e-8,
+            clip,
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
 
     /// One update of `params` from `grad` (clipped in place). Returns the gradient's norm
     /// before clipping.
     pub fn step(&mut self, params: &mut [f32], grad: &mut [f32]) -> f64 {
-        let norm = grad.iter().map(|g| (*g as f64) * (*g as f64)).sum::<f64>().sqrt();
+        let norm = grad
+            .iter()
+            .map(|g| (*g as f64) * (*g as f64))
+            .sum::<f64>()
+            .sqrt();
         if norm > self.clip {
             let s = (self.clip / norm) as f32;
             grad.iter_mut().for_each(|g| *g *= s);
@@ -33,7 +46,11 @@ impl Adam {
         // Fold both bias corrections into the step size (same maths, one multiply per entry).
         let step = (self.lr * c2.sqrt() / c1) as f32;
         let eps = (self.eps * c2.sqrt()) as f32;
-        for ((p, g), (m, v)) in params.iter_mut().zip(grad.iter()).zip(self.m.iter_mut().zip(self.v.iter_mut())) {
+        for ((p, g), (m, v)) in params
+            .iter_mut()
+            .zip(grad.iter())
+            .zip(self.m.iter_mut().zip(self.v.iter_mut()))
+        {
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
             *p -= step * *m / (v.sqrt() + eps);

@@ -101,7 +101,12 @@ mod tests {
         for p in PRESETS {
             let (cfg, notices) = Config::from_query(p.query);
             assert!(notices.is_empty(), "{}: {notices:?}", p.name);
-            assert_eq!(cfg.to_query(), p.query, "{} is not in canonical form", p.name);
+            assert_eq!(
+                cfg.to_query(),
+                p.query,
+                "{} is not in canonical form",
+                p.name
+            );
         }
     }
 }

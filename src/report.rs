@@ -23,8 +23,21 @@ pub struct Row {
 
 impl From<&Evaluation> for Row {
     fn from(e: &Evaluation) -> Row {
-        let Alignment { preds_diff, model_cos, model_diff } = e.alignment;
-        Row { step: e.step, loss: e.loss, preds_diff, model_cos, model_diff, eta_over_n: e.eta_over_n, pgd: e.alignment_pgd, gdpp: e.alignment_gdpp }
+        let Alignment {
+            preds_diff,
+            model_cos,
+            model_diff,
+        } = e.alignment;
+        Row {
+            step: e.step,
+            loss: e.loss,
+            preds_diff,
+            model_cos,
+            model_diff,
+            eta_over_n: e.eta_over_n,
+            pgd: e.alignment_pgd,
+            gdpp: e.alignment_gdpp,
+        }
     }
 }
 
@@ -48,7 +61,11 @@ pub fn weights(t: &Trainer) -> Weights {
     arch.softmax = false;
     arch.heads = 1;
     let constructed = construct::gd_model(arch, t.refs.gd_eta);
-    Weights { width: t.arch.d + 1, learned, construction: metrics::weight_view(&constructed, 0, 0) }
+    Weights {
+        width: t.arch.d + 1,
+        learned,
+        construction: metrics::weight_view(&constructed, 0, 0),
+    }
 }
 
 /// Prediction pairs on the first evaluation tasks: transformer, reference GD and the truth.
@@ -155,7 +172,11 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         status: t.status,
         steps_done: t.step,
         seconds,
-        ms_per_step: if t.step > 0 { 1e3 * seconds / t.step as f64 } else { 0.0 },
+        ms_per_step: if t.step > 0 {
+            1e3 * seconds / t.step as f64
+        } else {
+            0.0
+        },
         first_within_1pct: t.first_within_1pct,
         final_eval: Row::from(&t.latest),
         untrained: Row::from(&t.untrained_eval),

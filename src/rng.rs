@@ -25,5 +25,8 @@ pub enum Stream {
 /// The generator for `stream` under `seed`.
 pub fn stream(seed: u64, which: Stream) -> Rng {
     // seed_from_u64 runs SplitMix64, so nearby (seed, stream) pairs still give unrelated states.
-    Rng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (which as u64).wrapping_mul(0xD1B5_4A32_D192_ED03))
+    Rng::seed_from_u64(
+        seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (which as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+    )
 }

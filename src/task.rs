@@ -29,7 +29,13 @@ pub struct TaskDist {
 
 impl TaskDist {
     pub fn from_config(cfg: &Config) -> Self {
-        TaskDist { d: cfg.d, n: cfg.n, x_range: cfg.x_range, noise: cfg.noise, aniso: cfg.aniso }
+        TaskDist {
+            d: cfg.d,
+            n: cfg.n,
+            x_range: cfg.x_range,
+            noise: cfg.noise,
+            aniso: cfg.aniso,
+        }
     }
 
     /// Relative scale s_k of input coordinate k: κ^(1/2 − k/(d−1)), from √κ down to 1/√κ

@@ -119,7 +119,11 @@ impl Trainer {
         let arch = Arch::from_config(&cfg);
         let dist = TaskDist::from_config(&cfg);
         let model = Model::init(arch, &mut rng::stream(cfg.seed, Stream::Init));
-        let eval_tasks = Tasks::sample(dist, cfg.eval_tasks, &mut rng::stream(cfg.seed, Stream::Eval));
+        let eval_tasks = Tasks::sample(
+            dist,
+            cfg.eval_tasks,
+            &mut rng::stream(cfg.seed, Stream::Eval),
+        );
         let mut train_rng = rng::stream(cfg.seed, Stream::Train);
         let batch = Tasks::sample(dist, cfg.batch, &mut train_rng);
         let refs = references(&eval_tasks, &cfg);
@@ -158,7 +162,9 @@ impl Trainer {
         while done < max_steps && self.status == Status::Training {
             self.batch.resample(&mut self.train_rng);
             self.grad.fill(0.0);
-            let loss = self.model.loss_and_grad(&self.batch, &mut self.grad, &mut self.ws);
+            let loss = self
+                .model
+                .loss_and_grad(&self.batch, &mut self.grad, &mut self.ws);
             self.history.train_loss.push(loss as f32);
             if !loss.is_finite() || loss > DIVERGENCE_FACTOR * self.refs.zero_loss.max(1e-12) {
                 self.status = Status::Diverged;
@@ -187,7 +193,13 @@ impl Trainer {
         if self.history.eval_step.last() == Some(&(self.step as u32)) {
             return;
         }
-        self.latest = evaluate(&self.model, &self.eval_tasks, &self.refs, &mut self.ws, self.step);
+        self.latest = evaluate(
+            &self.model,
+            &self.eval_tasks,
+            &self.refs,
+            &mut self.ws,
+            self.step,
+        );
         self.record_eval();
     }
 
@@ -224,7 +236,11 @@ impl Trainer {
     pub fn prediction_pairs(&self, count: usize) -> (Vec<f32>, Vec<f64>, Vec<f32>) {
         let c = count.min(self.eval_tasks.count);
         let targets = (0..c).map(|k| self.eval_tasks.target(k)).collect();
-        (self.latest.yhat[..c].to_vec(), self.refs.gd.yhat[..c].to_vec(), targets)
+        (
+            self.latest.yhat[..c].to_vec(),
+            self.refs.gd.yhat[..c].to_vec(),
+            targets,
+        )
     }
 
     /// Out-of-distribution losses: test inputs scaled by α (x ~ U(−α·r, α·r)) for the trained
@@ -235,7 +251,12 @@ impl Trainer {
             .iter()
             .map(|&alpha| {
                 let tasks = self.eval_tasks.scaled(alpha);
-                let yhat: Vec<f64> = self.model.predict(&tasks, &mut self.ws).iter().map(|&v| v as f64).collect();
+                let yhat: Vec<f64> = self
+                    .model
+                    .predict(&tasks, &mut self.ws)
+                    .iter()
+                    .map(|&v| v as f64)
+                    .collect();
                 let mut row = match self.ood_baselines.iter().find(|r| r.alpha == alpha) {
                     Some(r) => r.clone(),
                     None => {
@@ -244,7 +265,12 @@ impl Trainer {
                             alpha,
                             model: f64::NAN,
                             gd: baselines::gd(&tasks, self.refs.gd_eta, k).loss(&tasks),
-                            gdpp: baselines::gd_plus_plus_loss(&tasks, self.refs.gdpp_eta, self.refs.gdpp_gamma, k),
+                            gdpp: baselines::gd_plus_plus_loss(
+                                &tasks,
+                                self.refs.gdpp_eta,
+                                self.refs.gdpp_gamma,
+                                k,
+                            ),
                             ols: baselines::ridge(&tasks, self.refs.ridge_lambda).loss(&tasks),
                             zero: baselines::zero_loss(&tasks),
                         };
@@ -282,7 +308,13 @@ impl Trainer {
                 let eta = centre * (0.1f64.ln() + u * (40f64).ln()).exp();
                 let gd = baselines::gd(&self.eval_tasks, eta, k);
                 let a = metrics::alignment(&self.latest.yhat, &self.latest.sens, &gd, self.arch.d);
-                SweepPoint { eta, gd_loss: gd.loss(&self.eval_tasks), preds_diff: a.preds_diff, model_cos: a.model_cos, model_diff: a.model_diff }
+                SweepPoint {
+                    eta,
+                    gd_loss: gd.loss(&self.eval_tasks),
+                    preds_diff: a.preds_diff,
+                    model_cos: a.model_cos,
+                    model_diff: a.model_diff,
+                }
             })
             .collect()
     }
@@ -306,7 +338,11 @@ fn references(tasks: &Tasks, cfg: &Config) -> References {
     let k = cfg.layers;
     let eta_star_1 = baselines::eta_star_one_step(tasks);
     let gd1_loss = baselines::gd(tasks, eta_star_1, 1).loss(tasks);
-    let gd_eta_star = if k == 1 { eta_star_1 } else { baselines::eta_star(tasks, k) };
+    let gd_eta_star = if k == 1 {
+        eta_star_1
+    } else {
+        baselines::eta_star(tasks, k)
+    };
     let gd_eta = cfg.gd_eta.unwrap_or(gd_eta_star);
     let gd = baselines::gd(tasks, gd_eta, k);
     let (gdpp_eta, gdpp_gamma) = baselines::gdpp_star(tasks, k);
@@ -339,7 +375,13 @@ fn references(tasks: &Tasks, cfg: &Config) -> References {
 }
 
 /// Loss, alignment with the reference GD (and preconditioned GD) and learned η/N of `model`.
-pub fn evaluate(model: &Model, tasks: &Tasks, refs: &References, ws: &mut Workspace, step: usize) -> Evaluation {
+pub fn evaluate(
+    model: &Model,
+    tasks: &Tasks,
+    refs: &References,
+    ws: &mut Workspace,
+    step: usize,
+) -> Evaluation {
     let (yhat, sens) = model.predict_with_sensitivity(tasks, ws);
     let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
     Evaluation {

@@ -9,7 +9,8 @@ use crate::train::{Trainer, OOD_ALPHAS};
 use wasm_bindgen::prelude::*;
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, JsError> {
-    serde_json::to_string(v).map_err(|e| JsError::new(&format!("could not encode the lab's state: {e}")))
+    serde_json::to_string(v)
+        .map_err(|e| JsError::new(&format!("could not encode the lab's state: {e}")))
 }
 
 #[wasm_bindgen(start)]
@@ -43,7 +44,10 @@ impl Lab {
     #[wasm_bindgen(constructor)]
     pub fn new(query: &str) -> Lab {
         let (cfg, notices) = Config::from_query(query);
-        Lab { trainer: Trainer::new(cfg), notices }
+        Lab {
+            trainer: Trainer::new(cfg),
+            notices,
+        }
     }
 
     /// The corrections made to the query: [{key, message}].
@@ -72,13 +76,21 @@ impl Lab {
 
     /// "training", "done" or "diverged".
     pub fn status(&self) -> String {
-        serde_json::to_value(self.trainer.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+        serde_json::to_value(self.trainer.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default()
     }
 
     /// History since (`train_from`, `eval_from`) and the current state (see report::Snapshot);
     /// `full` adds the weights and the prediction scatter.
     pub fn snapshot(&self, train_from: u32, eval_from: u32, full: bool) -> Result<String, JsError> {
-        json(&report::snapshot(&self.trainer, train_from as usize, eval_from as usize, full))
+        json(&report::snapshot(
+            &self.trainer,
+            train_from as usize,
+            eval_from as usize,
+            full,
+        ))
     }
 
     /// Change a setting that needs no retraining (`gd_eta`, `alpha`); returns notices as JSON.
@@ -88,7 +100,11 @@ impl Lab {
         match key {
             "gd_eta" => self.trainer.set_gd_eta(cfg.gd_eta),
             "alpha" => self.trainer.cfg.alpha = cfg.alpha,
-            _ => return Err(JsError::new(&format!("'{key}' changes training: start a new run to change it"))),
+            _ => {
+                return Err(JsError::new(&format!(
+                    "'{key}' changes training: start a new run to change it"
+                )))
+            }
         }
         json(&notice.into_iter().collect::<Vec<_>>())
     }

@@ -27,15 +27,35 @@ fn max_rel_err(model: &Model, tasks: &Tasks, want: &[f64]) -> f64 {
     let mut worst = 0.0f64;
     for k in 0..tasks.count {
         let slow = model.forward(tasks.task_tokens(k), &mut ws) as f64;
-        worst = worst.max((slow - want[k]).abs() / rms).max((fast[k] as f64 - want[k]).abs() / rms);
+        worst = worst
+            .max((slow - want[k]).abs() / rms)
+            .max((fast[k] as f64 - want[k]).abs() / rms);
     }
     worst
 }
 
 #[test]
 fn one_constructed_layer_is_one_gd_step() {
-    for (d, n) in [(1, 1), (2, 5), (5, 5), (10, 10), (10, 25), (20, 40), (32, 100)] {
-        let tasks = Tasks::sample(TaskDist { d, n, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 200, &mut stream(11, Stream::Eval));
+    for (d, n) in [
+        (1, 1),
+        (2, 5),
+        (5, 5),
+        (10, 10),
+        (10, 25),
+        (20, 40),
+        (32, 100),
+    ] {
+        let tasks = Tasks::sample(
+            TaskDist {
+                d,
+                n,
+                x_range: 0.5,
+                noise: 0.0,
+                aniso: 1.0,
+            },
+            200,
+            &mut stream(11, Stream::Eval),
+        );
         for eta in [0.5, baselines::eta_star_one_step(&tasks)] {
             let model = construct::gd_model(arch(d, n, 1, true), eta);
             let gd = baselines::gd(&tasks, eta, 1);
@@ -48,7 +68,17 @@ fn one_constructed_layer_is_one_gd_step() {
 #[test]
 fn k_stacked_layers_are_k_gd_steps() {
     for (d, n) in [(3, 6), (10, 10)] {
-        let tasks = Tasks::sample(TaskDist { d, n, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 200, &mut stream(12, Stream::Eval));
+        let tasks = Tasks::sample(
+            TaskDist {
+                d,
+                n,
+                x_range: 0.5,
+                noise: 0.0,
+                aniso: 1.0,
+            },
+            200,
+            &mut stream(12, Stream::Eval),
+        );
         for k in 1..=4 {
             for recurrent in [true, false] {
                 let eta = baselines::eta_star(&tasks, k);
@@ -64,7 +94,17 @@ fn k_stacked_layers_are_k_gd_steps() {
 #[test]
 fn gd_plus_plus_construction_is_the_gd_plus_plus_update() {
     let (d, n) = (10, 10);
-    let tasks = Tasks::sample(TaskDist { d, n, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 200, &mut stream(13, Stream::Eval));
+    let tasks = Tasks::sample(
+        TaskDist {
+            d,
+            n,
+            x_range: 0.5,
+            noise: 0.0,
+            aniso: 1.0,
+        },
+        200,
+        &mut stream(13, Stream::Eval),
+    );
     for k in 1..=3 {
         let (eta, gamma) = (8.0, 0.17);
         let model = construct::gd_plus_plus_model(arch(d, n, k, true), eta, gamma);
@@ -84,7 +124,17 @@ fn gd_plus_plus_construction_is_the_gd_plus_plus_update() {
 fn sensitivities_of_construction_and_gd_agree() {
     // ∂ŷ/∂x_q of the constructed model (backprop) equals GD's weight W after the step.
     let (d, n) = (10, 10);
-    let tasks = Tasks::sample(TaskDist { d, n, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 100, &mut stream(14, Stream::Eval));
+    let tasks = Tasks::sample(
+        TaskDist {
+            d,
+            n,
+            x_range: 0.5,
+            noise: 0.0,
+            aniso: 1.0,
+        },
+        100,
+        &mut stream(14, Stream::Eval),
+    );
     for k in [1, 2] {
         let eta = 4.0;
         let model = construct::gd_model(arch(d, n, k, true), eta);
@@ -95,8 +145,16 @@ fn sensitivities_of_construction_and_gd_agree() {
         // GD++ sensitivity tracks the transformed query too.
         let m = construct::gd_plus_plus_model(arch(d, n, k, true), eta, 0.15);
         let (yhat, sens) = m.predict_with_sensitivity(&tasks, &mut Workspace::new(&m.arch));
-        let a = metrics::alignment(&yhat, &sens, &baselines::gd_plus_plus(&tasks, eta, 0.15, k), d);
-        assert!(a.model_cos > 0.99999 && a.model_diff < 1e-4, "GD++ K={k}: {a:?}");
+        let a = metrics::alignment(
+            &yhat,
+            &sens,
+            &baselines::gd_plus_plus(&tasks, eta, 0.15, k),
+            d,
+        );
+        assert!(
+            a.model_cos > 0.99999 && a.model_diff < 1e-4,
+            "GD++ K={k}: {a:?}"
+        );
     }
 }
 

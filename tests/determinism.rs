@@ -22,7 +22,11 @@ fn bits(h: &History) -> (Vec<u32>, Vec<u64>, Vec<u64>) {
 
 #[test]
 fn same_seed_same_history_different_seed_different_history() {
-    for q in ["d=5&n=8&batch=256&eval_every=5", "layers=2&heads=2&attn=softmax&batch=128&eval_every=5&d=4&n=6", "layers=2&recurrent=false&batch=128&d=3&n=5"] {
+    for q in [
+        "d=5&n=8&batch=256&eval_every=5",
+        "layers=2&heads=2&attn=softmax&batch=128&eval_every=5&d=4&n=6",
+        "layers=2&recurrent=false&batch=128&d=3&n=5",
+    ] {
         let a = run(&format!("{q}&seed=42"), 40);
         let b = run(&format!("{q}&seed=42"), 40);
         assert_eq!(bits(&a.history), bits(&b.history), "{q}");

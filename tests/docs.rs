@@ -4,8 +4,13 @@ use icl_lab::config::SCHEMA;
 
 #[test]
 fn readme_lists_every_setting() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for k in SCHEMA {
-        assert!(readme.contains(&format!("| `{}` |", k.key)), "README lacks a row for `{}`", k.key);
+        assert!(
+            readme.contains(&format!("| `{}` |", k.key)),
+            "README lacks a row for `{}`",
+            k.key
+        );
     }
 }

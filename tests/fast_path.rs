@@ -24,15 +24,31 @@ fn compare(layers: usize, recurrent: bool, heads: usize, clip_tokens: bool, quer
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (0.4 * z) as f32;
     }
-    let tasks = Tasks::sample(TaskDist { d: 4, n: 6, x_range: 0.5, noise: 0.0, aniso: 1.0 }, 21, &mut stream(3, Stream::Eval));
+    let tasks = Tasks::sample(
+        TaskDist {
+            d: 4,
+            n: 6,
+            x_range: 0.5,
+            noise: 0.0,
+            aniso: 1.0,
+        },
+        21,
+        &mut stream(3, Stream::Eval),
+    );
     let mut ws = Workspace::new(&arch);
     let (mut g_fast, mut g_ref) = (vec![0.0; model.params.len()], vec![0.0; model.params.len()]);
     let l_fast = model.loss_and_grad(&tasks, &mut g_fast, &mut ws);
     let l_ref = model.loss_and_grad_reference(&tasks, &mut g_ref, &mut ws);
-    assert!((l_fast - l_ref).abs() <= 1e-5 * l_ref.abs().max(1e-3), "loss {l_fast} vs {l_ref}");
+    assert!(
+        (l_fast - l_ref).abs() <= 1e-5 * l_ref.abs().max(1e-3),
+        "loss {l_fast} vs {l_ref}"
+    );
     let scale = g_ref.iter().fold(0.0f32, |m, g| m.max(g.abs()));
     for (i, (a, b)) in g_fast.iter().zip(&g_ref).enumerate() {
-        assert!((a - b).abs() <= 1e-4 * scale, "{arch:?} param {i}: fast {a} vs reference {b}");
+        assert!(
+            (a - b).abs() <= 1e-4 * scale,
+            "{arch:?} param {i}: fast {a} vs reference {b}"
+        );
     }
     let (p_fast, s_fast) = model.predict_with_sensitivity(&tasks, &mut ws);
     for k in 0..tasks.count {
@@ -43,7 +59,10 @@ fn compare(layers: usize, recurrent: bool, heads: usize, clip_tokens: bool, quer
         let w = arch.d + 1;
         for c in 0..arch.d {
             let r = ws.input_grad()[arch.n * w + c];
-            assert!((s_fast[k * arch.d + c] - r).abs() <= 1e-4 * r.abs().max(1.0), "sensitivity {k},{c}");
+            assert!(
+                (s_fast[k * arch.d + c] - r).abs() <= 1e-4 * r.abs().max(1.0),
+                "sensitivity {k},{c}"
+            );
         }
     }
 }

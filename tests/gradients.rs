@@ -26,7 +26,13 @@ fn check(arch: Arch) {
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (0.35 * z) as f32;
     }
-    let dist = TaskDist { d: arch.d, n: arch.n, x_range: 0.5, noise: 0.1, aniso: 1.0 };
+    let dist = TaskDist {
+        d: arch.d,
+        n: arch.n,
+        x_range: 0.5,
+        noise: 0.1,
+        aniso: 1.0,
+    };
     let tasks = Tasks::sample(dist, 3, &mut stream(7, Stream::Eval));
     let mut ws = Workspace::new(&arch);
     let mut grad = vec![0.0; model.params.len()];
@@ -48,7 +54,10 @@ fn check(arch: Arch) {
         let ana = grad[i] as f64;
         let err = (num - ana).abs() / (floor + num.abs().max(ana.abs()));
         worst = worst.max(err);
-        assert!(err < 1e-2, "{arch:?}: param {i}: analytic {ana} vs numeric {num}");
+        assert!(
+            err < 1e-2,
+            "{arch:?}: param {i}: analytic {ana} vs numeric {num}"
+        );
     }
 
     // Input gradient of ŷ (the sensitivity behind `model diff`) for the first task.
@@ -66,7 +75,10 @@ fn check(arch: Arch) {
         let down = model.forward(&t, &mut ws) as f64;
         let num = (up - down) / (2.0 * eps as f64);
         let err = (num - *g as f64).abs() / (floor + num.abs().max(g.abs() as f64));
-        assert!(err < 1e-2, "{arch:?}: token entry {j}: analytic {g} vs numeric {num}");
+        assert!(
+            err < 1e-2,
+            "{arch:?}: token entry {j}: analytic {g} vs numeric {num}"
+        );
     }
     eprintln!("{arch:?}: worst relative error {worst:.2e}");
 }

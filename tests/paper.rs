@@ -26,22 +26,52 @@ fn train(query: &str) -> Trainer {
 fn figure_2_one_layer_lsa_becomes_one_gd_step() {
     let t = train("eval_tasks=10000&steps=5000&eval_every=20");
     let r = &t.refs;
-    eprintln!("zero {:.4}  η* {:.3}  GD {:.4}  first within 1%: {:?}", r.zero_loss, r.eta_star_1, r.gd_loss, t.first_within_1pct);
+    eprintln!(
+        "zero {:.4}  η* {:.3}  GD {:.4}  first within 1%: {:?}",
+        r.zero_loss, r.eta_star_1, r.gd_loss, t.first_within_1pct
+    );
     eprintln!("final {:?}", t.latest.alignment);
-    assert!((0.40..=0.44).contains(&r.zero_loss), "zero predictor {}", r.zero_loss);
-    assert!((0.195..=0.215).contains(&r.gd_loss), "GD at η* {}", r.gd_loss);
+    assert!(
+        (0.40..=0.44).contains(&r.zero_loss),
+        "zero predictor {}",
+        r.zero_loss
+    );
+    assert!(
+        (0.195..=0.215).contains(&r.gd_loss),
+        "GD at η* {}",
+        r.gd_loss
+    );
     assert!((5.8..=6.4).contains(&r.eta_star_1), "η* {}", r.eta_star_1);
     // The untrained model sits at the zero predictor's loss.
     assert!((t.untrained_eval.loss - r.zero_loss).abs() < 0.01);
-    let first = t.first_within_1pct.expect("the trained LSA never came within 1% of GD");
+    let first = t
+        .first_within_1pct
+        .expect("the trained LSA never came within 1% of GD");
     assert!(first <= 5000, "first within 1% at step {first}");
     let e = &t.latest;
-    assert!(e.loss <= 1.01 * r.gd_loss, "final loss {} vs GD {}", e.loss, r.gd_loss);
-    assert!(e.alignment.model_cos >= 0.99, "model cos {}", e.alignment.model_cos);
-    assert!(e.alignment.preds_diff <= 0.05, "preds diff {}", e.alignment.preds_diff);
+    assert!(
+        e.loss <= 1.01 * r.gd_loss,
+        "final loss {} vs GD {}",
+        e.loss,
+        r.gd_loss
+    );
+    assert!(
+        e.alignment.model_cos >= 0.99,
+        "model cos {}",
+        e.alignment.model_cos
+    );
+    assert!(
+        e.alignment.preds_diff <= 0.05,
+        "preds diff {}",
+        e.alignment.preds_diff
+    );
     let v = metrics::weight_view(&t.model, 0, 0);
     let eta_n = r.eta_star_1 / 10.0;
-    assert!((v.eta_over_n - eta_n).abs() <= 0.1 * eta_n, "learned η/N {} vs η*/N {eta_n}", v.eta_over_n);
+    assert!(
+        (v.eta_over_n - eta_n).abs() <= 0.1 * eta_n,
+        "learned η/N {} vs η*/N {eta_n}",
+        v.eta_over_n
+    );
     for a in 0..10 {
         for b in 0..10 {
             let x = v.w_kq[a * 11 + b];
@@ -58,9 +88,16 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
 fn multi_step_gd_and_gd_plus_plus() {
     let t = Trainer::new(config("eval_tasks=10000&layers=2"));
     let r = &t.refs;
-    eprintln!("2 steps: GD {:.4} (η {:.3})  GD++ {:.4} (η {:.3}, γ {:.3})", r.gd_loss, r.gd_eta, r.gdpp_loss, r.gdpp_eta, r.gdpp_gamma);
+    eprintln!(
+        "2 steps: GD {:.4} (η {:.3})  GD++ {:.4} (η {:.3}, γ {:.3})",
+        r.gd_loss, r.gd_eta, r.gdpp_loss, r.gdpp_eta, r.gdpp_gamma
+    );
     assert!((r.gd_loss - 0.153).abs() <= 0.01, "2-step GD {}", r.gd_loss);
-    assert!((r.gdpp_loss - 0.108).abs() <= 0.01, "2-step GD++ {}", r.gdpp_loss);
+    assert!(
+        (r.gdpp_loss - 0.108).abs() <= 0.01,
+        "2-step GD++ {}",
+        r.gdpp_loss
+    );
     assert!((r.gdpp_gamma - 0.18).abs() <= 0.03, "γ* {}", r.gdpp_gamma);
     let tasks = &t.eval_tasks;
     for (k, gd_want, pp_want) in [(3, 0.128, 0.075), (5, 0.104, 0.051)] {
@@ -78,9 +115,20 @@ fn multi_step_gd_and_gd_plus_plus() {
 fn trained_two_layer_recurrent_lsa_beats_two_gd_steps() {
     let t = train("layers=2&steps=1500&eval_every=100&eval_tasks=4096");
     let r = &t.refs;
-    eprintln!("2-layer LSA {:.4} vs 2-step GD {:.4}, GD++ {:.4}", t.latest.loss, r.gd_loss, r.gdpp_loss);
-    eprintln!("alignment vs GD {:?}\nalignment vs GD++ {:?}", t.latest.alignment, t.latest.alignment_gdpp);
-    assert!(t.latest.loss < r.gd_loss - 0.01, "2-layer LSA {} vs 2-step GD {}", t.latest.loss, r.gd_loss);
+    eprintln!(
+        "2-layer LSA {:.4} vs 2-step GD {:.4}, GD++ {:.4}",
+        t.latest.loss, r.gd_loss, r.gdpp_loss
+    );
+    eprintln!(
+        "alignment vs GD {:?}\nalignment vs GD++ {:?}",
+        t.latest.alignment, t.latest.alignment_gdpp
+    );
+    assert!(
+        t.latest.loss < r.gd_loss - 0.01,
+        "2-layer LSA {} vs 2-step GD {}",
+        t.latest.loss,
+        r.gd_loss
+    );
 }
 
 #[test]
@@ -88,8 +136,16 @@ fn ols_is_exact_at_n_equals_d_and_ridge_helps_with_noise() {
     let t = Trainer::new(config("steps=1"));
     assert!(t.refs.ols_loss < 1e-6, "OLS at N = d: {}", t.refs.ols_loss);
     let t = Trainer::new(config("steps=1&noise=0.5&n=20"));
-    eprintln!("σ = 0.5: OLS {:.4} ridge {:.4} GD {:.4}", t.refs.ols_loss, t.refs.ridge_loss, t.refs.gd_loss);
-    assert!(t.refs.ridge_loss <= t.refs.ols_loss, "ridge {} > OLS {}", t.refs.ridge_loss, t.refs.ols_loss);
+    eprintln!(
+        "σ = 0.5: OLS {:.4} ridge {:.4} GD {:.4}",
+        t.refs.ols_loss, t.refs.ridge_loss, t.refs.gd_loss
+    );
+    assert!(
+        t.refs.ridge_loss <= t.refs.ols_loss,
+        "ridge {} > OLS {}",
+        t.refs.ridge_loss,
+        t.refs.ols_loss
+    );
     assert!((t.refs.ridge_lambda - 0.25).abs() < 1e-12);
 }
 
@@ -98,8 +154,16 @@ fn ood_gd_blows_up_while_ols_stays_exact() {
     let mut t = Trainer::new(config("eval_tasks=10000&steps=1"));
     let rows = t.ood(&[0.5, 1.0, 1.5, 2.0]);
     for (row, want) in rows.iter().zip([0.081, 0.20, 1.30, 9.4]) {
-        eprintln!("α = {}: GD {:.4} (paper {want}), OLS {:.2e}", row.alpha, row.gd, row.ols);
-        assert!((row.gd - want).abs() <= 0.12 * want, "α = {}: GD {} vs {want}", row.alpha, row.gd);
+        eprintln!(
+            "α = {}: GD {:.4} (paper {want}), OLS {:.2e}",
+            row.alpha, row.gd, row.ols
+        );
+        assert!(
+            (row.gd - want).abs() <= 0.12 * want,
+            "α = {}: GD {} vs {want}",
+            row.alpha,
+            row.gd
+        );
         assert!(row.ols < 1e-4);
     }
 }
@@ -109,9 +173,17 @@ fn anisotropic_inputs_the_layer_matches_preconditioned_gd() {
     // Critique 2: with unequal input scales one layer's optimum is preconditioned GD.
     let t = train("aniso=2&steps=1500&eval_every=100");
     let (r, e) = (&t.refs, &t.latest);
-    eprintln!("κ = 2: GD {:.4}, preconditioned GD {:.4}, LSA {:.4}; preds diff vs GD {:.4}, vs PGD {:.4}", r.gd_loss, r.pgd_loss, e.loss, e.alignment.preds_diff, e.alignment_pgd.preds_diff);
+    eprintln!(
+        "κ = 2: GD {:.4}, preconditioned GD {:.4}, LSA {:.4}; preds diff vs GD {:.4}, vs PGD {:.4}",
+        r.gd_loss, r.pgd_loss, e.loss, e.alignment.preds_diff, e.alignment_pgd.preds_diff
+    );
     assert!(r.pgd_loss < r.gd_loss);
-    assert!(e.loss < r.gd_loss, "the trained layer {} should beat plain GD {}", e.loss, r.gd_loss);
+    assert!(
+        e.loss < r.gd_loss,
+        "the trained layer {} should beat plain GD {}",
+        e.loss,
+        r.gd_loss
+    );
     assert!(e.alignment_pgd.preds_diff < 0.5 * e.alignment.preds_diff);
     assert!(e.alignment_pgd.model_cos > e.alignment.model_cos);
 }

@@ -29,7 +29,11 @@ fn corners_of_the_schema_train_without_panic() {
 
 #[test]
 fn hostile_queries_are_corrected_and_still_train() {
-    for q in ["d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1", "d=-inf&layers=1e308&heads=abc&attn=relu&steps=-5", "%ZZ=%00&&&=&seed=-1"] {
+    for q in [
+        "d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1",
+        "d=-inf&layers=1e308&heads=abc&attn=relu&steps=-5",
+        "%ZZ=%00&&&=&seed=-1",
+    ] {
         let (cfg, notices) = Config::from_query(q);
         assert!(!notices.is_empty(), "{q}");
         let mut cfg = cfg;
@@ -43,7 +47,9 @@ fn hostile_queries_are_corrected_and_still_train() {
 
 #[test]
 fn a_huge_learning_rate_diverges_cleanly() {
-    let (cfg, _) = Config::from_query("lr=0.1&clip=1000&batch=64&eval_tasks=256&steps=3000&layers=3&x_range=4");
+    let (cfg, _) = Config::from_query(
+        "lr=0.1&clip=1000&batch=64&eval_tasks=256&steps=3000&layers=3&x_range=4",
+    );
     let mut t = Trainer::new(cfg);
     while t.status == Status::Training {
         t.advance(200);

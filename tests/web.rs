@@ -19,9 +19,15 @@ fn schema_and_presets_are_json() {
 
 #[wasm_bindgen_test]
 fn hostile_query_is_corrected_and_trains() {
-    let mut lab = Lab::new("d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1&batch=64&eval_tasks=256");
+    let mut lab =
+        Lab::new("d=NaN&n=1e9&lr=<script>alert(1)</script>&bogus=1&batch=64&eval_tasks=256");
     let notices = json(&lab.notices().unwrap());
-    let keys: Vec<_> = notices.as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap().to_string()).collect();
+    let keys: Vec<_> = notices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["key"].as_str().unwrap().to_string())
+        .collect();
     for k in ["d", "n", "lr", "bogus"] {
         assert!(keys.iter().any(|x| x == k), "no notice for {k}: {keys:?}");
     }
@@ -38,10 +44,16 @@ fn same_query_same_numbers_and_cheap_knobs_do_not_retrain() {
     let mut b = Lab::new(q);
     a.advance(20);
     b.advance(20);
-    assert_eq!(a.snapshot(0, 0, true).unwrap(), b.snapshot(0, 0, true).unwrap());
+    assert_eq!(
+        a.snapshot(0, 0, true).unwrap(),
+        b.snapshot(0, 0, true).unwrap()
+    );
     a.set_cheap("gd_eta", "2.5").unwrap();
     assert_eq!(a.step(), 20);
-    assert_eq!(json(&a.snapshot(0, 0, false).unwrap())["refs"]["gd_eta"], 2.5);
+    assert_eq!(
+        json(&a.snapshot(0, 0, false).unwrap())["refs"]["gd_eta"],
+        2.5
+    );
     assert!(a.set_cheap("d", "3").is_err());
     let ood = json(&a.ood().unwrap());
     assert!(ood.as_array().unwrap().len() >= 11);

@@ -36,7 +36,19 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("presets") => {
             for p in PRESETS {
-                println!("{:<14} {}\n{:<14} {}\n{:<14} settings: {}\n", p.name, p.title, "", p.description, "", if p.query.is_empty() { "(defaults)" } else { p.query });
+                println!(
+                    "{:<14} {}\n{:<14} {}\n{:<14} settings: {}\n",
+                    p.name,
+                    p.title,
+                    "",
+                    p.description,
+                    "",
+                    if p.query.is_empty() {
+                        "(defaults)"
+                    } else {
+                        p.query
+                    }
+                );
             }
             ExitCode::SUCCESS
         }
@@ -74,17 +86,32 @@ fn run(args: &[String]) -> ExitCode {
             "--lenient" => lenient = true,
             "--quiet" => quiet = true,
             "--preset" => {
-                let Some(name) = it.next() else { return fail("--preset needs a name (see `icl-lab presets`)") };
+                let Some(name) = it.next() else {
+                    return fail("--preset needs a name (see `icl-lab presets`)");
+                };
                 let Some(p) = presets::find(name) else {
                     let names: Vec<_> = PRESETS.iter().map(|p| p.name).collect();
-                    return fail(&format!("unknown preset '{name}'; presets: {}", names.join(", ")));
+                    return fail(&format!(
+                        "unknown preset '{name}'; presets: {}",
+                        names.join(", ")
+                    ));
                 };
-                pairs.extend(p.query.split('&').filter(|s| !s.is_empty()).filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())));
+                pairs.extend(
+                    p.query
+                        .split('&')
+                        .filter(|s| !s.is_empty())
+                        .filter_map(|kv| kv.split_once('='))
+                        .map(|(k, v)| (k.to_string(), v.to_string())),
+                );
             }
             flag if flag.starts_with("--") => return fail(&format!("unknown option '{flag}'")),
             kv => match kv.split_once('=') {
                 Some((k, v)) => pairs.push((k.to_string(), v.to_string())),
-                None => return fail(&format!("'{kv}' is not a setting: write key=value, e.g. d=10")),
+                None => {
+                    return fail(&format!(
+                        "'{kv}' is not a setting: write key=value, e.g. d=10"
+                    ))
+                }
             },
         }
     }
@@ -112,13 +139,18 @@ fn run(args: &[String]) -> ExitCode {
         eprintln!();
     }
     if trainer.status == Status::Diverged {
-        eprintln!("icl-lab: training diverged at step {} (the loss blew up): lower lr", trainer.step);
+        eprintln!(
+            "icl-lab: training diverged at step {} (the loss blew up): lower lr",
+            trainer.step
+        );
     }
     let rep = report::report(&mut trainer, notices, train_seconds);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match output {
-        Output::Json => serde_json::to_writer_pretty(&mut out, &rep).map_err(std::io::Error::other).and_then(|_| writeln!(out)),
+        Output::Json => serde_json::to_writer_pretty(&mut out, &rep)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out)),
         Output::Csv => write_csv(&mut out, &rep.curves),
     };
     if let Err(e) = written {
@@ -126,7 +158,13 @@ fn run(args: &[String]) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if !quiet {
-        eprintln!("icl-lab: {} steps in {:.1} s ({:.2} ms/step), total {:.1} s", trainer.step, train_seconds, rep.ms_per_step, start.elapsed().as_secs_f64());
+        eprintln!(
+            "icl-lab: {} steps in {:.1} s ({:.2} ms/step), total {:.1} s",
+            trainer.step,
+            train_seconds,
+            rep.ms_per_step,
+            start.elapsed().as_secs_f64()
+        );
     }
     if trainer.status == Status::Diverged {
         ExitCode::from(3)
@@ -153,12 +191,27 @@ fn progress(t: &Trainer, secs: f64) {
 
 /// One row per training step; the evaluation columns are filled on evaluated steps only.
 fn write_csv(out: &mut impl Write, h: &icl_lab::train::History) -> std::io::Result<()> {
-    writeln!(out, "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n")?;
+    writeln!(
+        out,
+        "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n"
+    )?;
     let mut e = 0;
     for step in 0..=h.train_loss.len() {
-        let train = if step == 0 { String::new() } else { fmt(h.train_loss[step - 1] as f64) };
+        let train = if step == 0 {
+            String::new()
+        } else {
+            fmt(h.train_loss[step - 1] as f64)
+        };
         if e < h.eval_step.len() && h.eval_step[e] as usize == step {
-            writeln!(out, "{step},{train},{},{},{},{},{}", fmt(h.eval_loss[e]), fmt(h.preds_diff[e]), fmt(h.model_cos[e]), fmt(h.model_diff[e]), fmt(h.eta_over_n[e]))?;
+            writeln!(
+                out,
+                "{step},{train},{},{},{},{},{}",
+                fmt(h.eval_loss[e]),
+                fmt(h.preds_diff[e]),
+                fmt(h.model_cos[e]),
+                fmt(h.model_diff[e]),
+                fmt(h.eta_over_n[e])
+            )?;
             e += 1;
         } else if step > 0 {
             writeln!(out, "{step},{train},,,,,")?;
