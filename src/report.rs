@@ -123,7 +123,7 @@ pub struct Snapshot {
     pub evals: EvalSlice,
     pub latest: Row,
     pub untrained: Row,
-    pub refs: Baselines,
+    pub baselines: Baselines,
     pub first_within_1pct: Option<usize>,
     /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
     pub weights: Option<Weights>,
@@ -143,7 +143,7 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) ->
         evals: eval_slice(&run.history, eval_from),
         latest: Row::from(&cmp.latest),
         untrained: Row::from(&cmp.untrained),
-        refs: cmp.baselines.clone(),
+        baselines: cmp.baselines.clone(),
         first_within_1pct: cmp.first_within_1pct,
         weights: full.then(|| weights(t)),
         scatter: full.then(|| scatter(t)),
