@@ -3,6 +3,7 @@
 //! Descent", ICML 2023).
 pub mod baselines;
 pub mod batched;
+pub mod compare;
 pub mod config;
 pub mod construct;
 pub mod kernels;
@@ -13,6 +14,7 @@ pub mod optim;
 pub mod presets;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod task;
 pub mod train;
 #[cfg(target_arch = "wasm32")]
