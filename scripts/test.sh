@@ -4,6 +4,7 @@
 #   1. native Rust tests (release: the paper reproductions train thousands of steps)
 #   2. the wasm build's own tests, in Node and in headless Chromium
 #   3. end-to-end tests of the page in headless Chromium (playwright-core, Debian's chromium)
+#      and unit tests of the page's pure modules (Node only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test

@@ -1,4 +1,5 @@
-// The bench page: one measurement per load, chosen by the query string, result in window.__result.
+// The bench page's script (loaded by bench/index.html; bench/run.mjs is the Node driver that
+// opens it): one measurement per load, chosen by the query string, result in window.__result.
 //   what   ours | tfjs-wasm | tfjs-cpu | tfjs-webgl
 //   k      layers (1 = figure 2; 3 = three recurrent layers)
 //   steps  training steps in all, warm-up included (the loss check reads the last `window` steps)
