@@ -92,7 +92,7 @@ async function runOurs() {
   const timing = await timeSteps(async (n) => lab.advance(n));
   const snap = JSON.parse(lab.snapshot(0, 0));
   if (snap.step >= 1000) throw new Error("evaluation would have run inside the timed steps");
-  return { what, k, query, setup_ms: setupMs, ...timing, ...lossSummary(snap.train_loss), losses: snap.train_loss, refs: snap.refs };
+  return { what, k, query, setup_ms: setupMs, ...timing, ...lossSummary(snap.train_loss), losses: snap.train_loss, baselines: snap.baselines };
 }
 
 const TFJS = "/bench/node_modules/@tensorflow/tfjs/dist/tf.min.js";

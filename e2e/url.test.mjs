@@ -17,7 +17,7 @@ describe("settings in the URL", () => {
         query: window.__lab.query,
         step: window.__lab.step,
         latest: window.__lab.snapshot.latest,
-        refs: window.__lab.snapshot.refs,
+        refs: window.__lab.snapshot.baselines,
         train: window.__lab.history.train_loss.slice(0, 200),
         evals: window.__lab.history.evals.loss,
       }));

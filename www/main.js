@@ -65,7 +65,7 @@ const tiers = createTiers(
 );
 
 function drawSlow() {
-  const refs = state.history.snapshot.refs;
+  const refs = state.history.snapshot.baselines;
   if (controls && refs) {
     controls.showAuto("gd_eta", refs.gd_eta_star);
     controls.showAuto("clip", refs.clip_norm);

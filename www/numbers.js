@@ -14,7 +14,7 @@ const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
  * (empty when unused) compares the transformer with preconditioned GD.
  */
 function rows(snap, config) {
-  const r = snap.refs || {};
+  const r = snap.baselines || {};
   const latest = snap.latest || {};
   const u = snap.untrained || {};
   const K = r.gd_steps;

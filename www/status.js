@@ -49,8 +49,8 @@ export function createStatus(els) {
      * preconditioned GD step when the inputs are stretched).
      */
     headline(snap, config) {
-      if (!snap || !snap.refs) return;
-      const r = snap.refs;
+      if (!snap || !snap.baselines) return;
+      const r = snap.baselines;
       const l = snap.latest || {};
       const K = r.gd_steps;
       const pgd = stretched(config) && isNum(r.pgd_loss);

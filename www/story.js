@@ -8,7 +8,7 @@ import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.
 function liveValues(config, snap) {
   const c = config || {};
   const s = snap || {};
-  const refs = s.refs || {};
+  const refs = s.baselines || {};
   const latest = s.latest || {};
   const untrained = s.untrained || {};
   const built = s.weights ? s.weights.construction : null;
@@ -57,7 +57,7 @@ function liveValues(config, snap) {
 
 /** The values about stretched inputs (anisotropy κ); the notes are empty when κ = 1. */
 function anisoValues(c, s) {
-  const refs = s.refs || {};
+  const refs = s.baselines || {};
   const latest = s.latest || {};
   const p = latest.pgd || {};
   const out = {

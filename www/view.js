@@ -47,11 +47,11 @@ function oodReadout(rows, config) {
 function etaSentence(view, snap, config) {
   const built = snap && snap.weights ? snap.weights.construction : null;
   if (!view || !built) return;
-  const refName = snap.refs.gd_eta === snap.refs.gd_eta_star ? "η*/N" : "η/N";
+  const refName = snap.baselines.gd_eta === snap.baselines.gd_eta_star ? "η*/N" : "η/N";
   let text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
-  if (stretched(config) && isNum(snap.refs.pgd_eta) && isNum(config.n) && config.n > 0) {
+  if (stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
     // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
-    text += ` One preconditioned GD step uses η/N = ${fixed(snap.refs.pgd_eta / config.n, 3)} (its Γ scaled to a mean of 1).`;
+    text += ` One preconditioned GD step uses η/N = ${fixed(snap.baselines.pgd_eta / config.n, 3)} (its Γ scaled to a mean of 1).`;
   }
   setText($("eta-sentence"), text);
 }
@@ -95,7 +95,7 @@ export function createView(state) {
     fast() {
       const { snapshot: snap, trainX, trainLoss, evals } = state.history;
       status.show(state.phase, snap, state.rate);
-      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.refs, pgd: stretched(state.config) });
+      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config) });
       status.headline(snap, state.config);
     },
     /** The other figures. */
@@ -105,7 +105,7 @@ export function createView(state) {
       weights.update(snap.weights);
       charts["plot-scatter"].update(snap.scatter);
       charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
-      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.refs.gd_eta_star, eta: snap.refs.gd_eta });
+      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
     },
     /** The table, the story's live numbers and the sentences under the charts. */
     text() {
