@@ -162,6 +162,8 @@ pub struct Report {
     pub weights: Weights,
     pub ood: Vec<OodRow>,
     pub curves: History,
+    /// The final flat parameters (f32), so `icl-lab prompt --weights` can reuse the run.
+    pub params: Vec<f32>,
 }
 
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
@@ -184,5 +186,6 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         weights: weights(t),
         ood,
         curves: t.history.clone(),
+        params: t.model.params.clone(),
     }
 }

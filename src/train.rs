@@ -118,7 +118,7 @@ impl Trainer {
     pub fn new(cfg: Config) -> Trainer {
         let arch = Arch::from_config(&cfg);
         let dist = TaskDist::from_config(&cfg);
-        let model = Model::init(arch, &mut rng::stream(cfg.seed, Stream::Init));
+        let model = initial_model(&cfg);
         let eval_tasks = Tasks::sample(
             dist,
             cfg.eval_tasks,
@@ -394,4 +394,13 @@ pub fn evaluate(
         yhat,
         sens,
     }
+}
+
+/// The model at its initial weights under `cfg` (the `Init` stream of its seed): where a run
+/// starts, and the untrained model every comparison shows (also rebuilt from a saved run).
+pub fn initial_model(cfg: &Config) -> Model {
+    Model::init(
+        Arch::from_config(cfg),
+        &mut rng::stream(cfg.seed, Stream::Init),
+    )
 }
