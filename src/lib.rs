@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod presets;
+pub mod prompt;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -166,6 +166,8 @@ pub struct Report {
     pub weights: Weights,
     pub ood: Vec<OodRow>,
     pub curves: History,
+    /// The final flat parameters (f32), so `icl-lab prompt --weights` can reuse the run.
+    pub params: Vec<f32>,
 }
 
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
@@ -189,5 +191,6 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         weights: weights(t),
         ood,
         curves: run.history.clone(),
+        params: run.model.params.clone(),
     }
 }

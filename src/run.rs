@@ -76,7 +76,7 @@ impl Run {
     pub fn new(cfg: Config) -> Run {
         let arch = Arch::from_config(&cfg);
         let dist = TaskDist::from_config(&cfg);
-        let model = Model::init(arch, &mut rng::stream(cfg.seed, Stream::Init));
+        let model = initial_model(&cfg);
         let mut train_rng = rng::stream(cfg.seed, Stream::Train);
         let batch = Tasks::sample(dist, cfg.batch, &mut train_rng);
         let n = model.params.len();
@@ -131,4 +131,13 @@ impl Run {
     pub fn model_and_workspace(&mut self) -> (&Model, &mut Workspace) {
         (&self.model, &mut self.ws)
     }
+}
+
+/// The model at step 0 of the run with these settings (the `Init` stream of its seed): the
+/// untrained model a saved run is compared with, rebuilt without training.
+pub fn initial_model(cfg: &Config) -> Model {
+    Model::init(
+        Arch::from_config(cfg),
+        &mut rng::stream(cfg.seed, Stream::Init),
+    )
 }

@@ -125,4 +125,24 @@ impl Lab {
     pub fn eta_sweep(&self, points: u32) -> Result<String, JsError> {
         json(&self.trainer.eta_sweep(points.clamp(2, 200) as usize))
     }
+
+    /// Every learner's answer to one prompt (JSON in and out; see prompt.rs).
+    pub fn prompt(&self, prompt_json: &str) -> Result<String, JsError> {
+        crate::prompt::answer_json(&self.trainer, prompt_json).map_err(|e| JsError::new(&e.0))
+    }
+
+    /// Evaluation task `index` (modulo their number) as a prompt:
+    /// {index, count, examples, query, target}.
+    pub fn eval_prompt(&self, index: u32) -> String {
+        crate::prompt::eval_prompt_json(&self.trainer.compare.eval_tasks, index as usize)
+    }
+
+    /// A prompt's URL code, and back (the value of the page's `prompt` key; see prompt.rs).
+    pub fn prompt_to_url(&self, prompt_json: &str) -> Result<String, JsError> {
+        crate::prompt::url_from_json(prompt_json, &self.trainer.run.cfg)
+            .map_err(|e| JsError::new(&e.0))
+    }
+    pub fn prompt_from_url(&self, code: &str) -> Result<String, JsError> {
+        crate::prompt::json_from_url(code, &self.trainer.run.cfg).map_err(|e| JsError::new(&e.0))
+    }
 }

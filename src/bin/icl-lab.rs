@@ -1,7 +1,11 @@
 //! `icl-lab`: the engine headless, for researchers. Same keys as the page's URL.
 //!
 //!   icl-lab run [--preset NAME] [key=value …] [--json | --csv] [--lenient] [--quiet]
+//!   icl-lab prompt [--preset NAME] [key=value …] [--weights run.json] < prompt.json
 //!   icl-lab presets | schema | help
+
+#[path = "icl-lab/prompt_cmd.rs"]
+mod prompt_cmd;
 
 use icl_lab::config::{Config, Notice};
 use icl_lab::presets::{self, PRESETS};
@@ -18,6 +22,8 @@ gradient descent (von Oswald et al., ICML 2023).
 
 USAGE
   icl-lab run [--preset NAME] [key=value ...] [--json | --csv] [--lenient] [--quiet]
+  icl-lab prompt [--preset NAME] [key=value ...] [--weights run.json] < prompt.json
+                         every learner's answer to one prompt (see `icl-lab prompt --help`)
   icl-lab presets        list the presets (paper figures, critics' experiments)
   icl-lab schema         every setting: key, default, range, help (JSON)
   icl-lab help
@@ -35,6 +41,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("prompt") => prompt_cmd::main(&args[1..]),
         Some("presets") => {
             for p in PRESETS {
                 println!(
