@@ -312,7 +312,7 @@ fn eval_prompt_is_the_evaluation_task() {
         .unwrap();
     assert_eq!(a.target, Some(t.compare.eval_tasks.target(7) as f64));
     assert_eq!(a.predictions.gd, t.compare.baselines.gd.yhat[7]);
-    assert!((a.predictions.untrained - t.untrained_eval.yhat[7] as f64).abs() < 1e-9);
+    assert!((a.predictions.untrained - t.compare.untrained.yhat[7] as f64).abs() < 1e-9);
     // The JSON form reads back.
     let json = icl_lab::prompt::eval_prompt_json(&t.compare.eval_tasks, 7);
     let back = parse_json(&json, 3, 5).unwrap().prompt;
