@@ -49,7 +49,8 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
         .compare
         .first_within_1pct
         .expect("the trained LSA never came within 1% of GD");
-    assert!(first <= 5000, "first within 1% at step {first}");
+    // The paper reports the match after about 2000 steps (B = 2048); a slower run fails here.
+    assert!(first <= 2000, "first within 1% at step {first}");
     let e = &t.compare.latest;
     assert!(
         e.loss <= 1.01 * r.gd_loss,

@@ -76,7 +76,7 @@ function drawSlow() {
 // Kept up to date for tests and for the curious: window.__lab.
 // snapshot is the latest message (its history fields hold only what was new); history holds
 // the whole curves; ood / sweep are the latest read-outs (null until they arrive).
-const lab = { ready: false, status: "loading", step: 0, snapshot: null, query: "", running: false, history: null, ood: null, sweep: null };
+const lab = { ready: false, status: "loading", step: 0, snapshot: null, query: "", config: null, running: false, history: null, ood: null, sweep: null };
 window.__lab = lab;
 // True when everything received so far is drawn (no text or canvas update waiting).
 lab.settled = () => tiers.settled() && drawsWaiting() === 0;
@@ -86,6 +86,7 @@ function publish() {
   lab.step = snap ? snap.step : 0;
   lab.snapshot = snap;
   lab.query = state.query;
+  lab.config = state.config;
   lab.running = state.running;
   lab.history = { train_loss: state.history.trainLoss, evals: state.history.evals };
   lab.ood = state.ood;
