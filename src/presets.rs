@@ -51,22 +51,26 @@ pub const PRESETS: &[Preset] = &[
     Preset {
         name: "ood",
         title: "Out of distribution: inputs twice as large",
-        description: "Scale the test inputs by α = 2: the transformer fails exactly where GD fails, while \
-                      OLS stays exact. Matching GD out of distribution means matching a failure.",
+        description: "Scale the test inputs by α = 2: GD's loss grows many times over while least squares \
+                      stays exact. Does the transformer follow GD into that failure? The out-of-distribution \
+                      chart and the story give the measured losses.",
         query: "alpha=2",
     },
     Preset {
         name: "query-in-keys",
-        title: "Critique: the query among the keys",
-        description: "The construction needs the query left out of the keys. Put it in and see how much \
-                      of the match to GD survives.",
-        query: "query_in_keys=true",
+        title: "Critique: the query among the keys (two layers)",
+        description: "At one layer the query among the keys changes nothing for the construction: the \
+                      query's label entry is 0, so the value it adds is 0. From two layers on that entry \
+                      holds a prediction and enters the sums. Compare the loss with two GD steps and GD++, \
+                      and with the two-layer experiment that keeps the query out.",
+        query: "layers=2&query_in_keys=true",
     },
     Preset {
         name: "noise",
         title: "Critique: noisy labels, GD vs ridge",
-        description: "With label noise σ = 0.5, ridge regression (λ = σ²) is Bayes-optimal; GD and the \
-                      transformer are far from it.",
+        description: "With label noise σ = 0.5, ridge regression with λ = σ² is the Bayes-optimal \
+                      predictor, and least squares (OLS), which fits the noise when N = d, is far worse \
+                      than GD. Where does the transformer land between them?",
         query: "noise=0.5",
     },
     Preset {

@@ -79,6 +79,19 @@ export function pct(a, b) {
   return `${r >= 0 ? "+" : "−"}${s.replace("-", "")}%`;
 }
 
+/**
+ * How loss `a` compares with loss `b`, in words: "3.2 % below", "12 % above", or a factor
+ * ("25×", "0.31×") when they differ by 2× or more. `name` ends the phrase: relation(7.9, 8.4, "GD’s") → "6.0 % below GD’s".
+ */
+export function relation(a, b, name) {
+  if (!isNum(a) || !isNum(b) || b <= 0 || a < 0) return DASH;
+  const r = a / b;
+  if (r >= 2 || r <= 0.5) return `${fmt(r, 2)}× ${name}`;
+  const p = Math.abs(r - 1) * 100;
+  const text = p >= 10 ? p.toFixed(0) : p.toFixed(1);
+  return `${text} % ${r < 1 ? "below" : "above"} ${name}`;
+}
+
 /** Short tick label for an axis value. */
 export function tick(v) {
   if (!isNum(v)) return "";

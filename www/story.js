@@ -2,10 +2,10 @@
 // of `name`, taken from the engine's config and latest snapshot (textContent only).
 
 import { setText } from "./dom.js";
-import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
+import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
 
 /** The live values, by name, for the current config and snapshot. */
-function liveValues(config, snap) {
+function liveValues(config, snap, ood) {
   const c = config || {};
   const s = snap || {};
   const refs = s.baselines || {};
@@ -41,6 +41,9 @@ function liveValues(config, snap) {
         ? "not yet within 1% of GD"
         : "and it did not come within 1% of GD",
     k_sentence: DASH,
+    heads: isNum(c.heads) ? String(c.heads) : DASH,
+    ood_note: oodNote(ood),
+    optimal_note: optimalNote(c, refs, latest),
   };
   Object.assign(v, anisoValues(c, s));
   if (isNum(refs.ols_loss) && Math.abs(refs.ols_loss) < 1e-9) {
@@ -53,6 +56,23 @@ function liveValues(config, snap) {
         : `${K} steps of GD reach ${fmtLoss(refs.gd_loss)}, GD++ (γ = ${fmt(refs.gdpp_gamma, 3)}) reaches ${fmtLoss(refs.gdpp_loss)}, and the transformer ${fmtLoss(latest.loss)} (${pct(latest.loss, refs.gdpp_loss)} vs GD++).`;
   }
   return v;
+}
+
+/** The out-of-distribution relation at α = 2, as measured (empty until the read-out arrives). */
+function oodNote(ood) {
+  const row = (ood || []).find((r) => r.alpha === 2);
+  if (!row || !isNum(row.model) || !isNum(row.gd)) return "The out-of-distribution chart answers once it is computed.";
+  return `Here, at α = 2: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)} (the transformer is ${relation(row.model, row.gd, "GD’s")}), least squares ${fmtLoss(row.ols)}.`;
+}
+
+/** The optimal learners beside GD and the transformer, for this run's noise. */
+function optimalNote(c, refs, latest) {
+  if (!isNum(refs.ols_loss) || !isNum(refs.gd_loss)) return "";
+  const model = `the transformer ${fmtLoss(latest.loss)}`;
+  if (isNum(c.noise) && c.noise > 0) {
+    return `Here (σ = ${fmt(c.noise)}, N = ${c.n}, d = ${c.d}): ridge ${fmtLoss(refs.ridge_loss)}, ${refs.gd_steps}-step GD ${fmtLoss(refs.gd_loss)}, OLS ${fmtLoss(refs.ols_loss)}, ${model}.`;
+  }
+  return `Here (no noise, N = ${c.n}, d = ${c.d}): OLS ${fmtLoss(refs.ols_loss)}, ${refs.gd_steps}-step GD ${fmtLoss(refs.gd_loss)}, ${model}.`;
 }
 
 /** The values about stretched inputs (anisotropy κ); the notes are empty when κ = 1. */
@@ -82,19 +102,28 @@ function anisoValues(c, s) {
 
 /** Fills every [data-live] element under `root`. */
 let nodes = null; // the page's [data-live] elements (static markup: found once)
-let whens = null; // the page's [data-when] elements: shown only for stretched or symmetric inputs
+let whens = null; // the page's [data-when] elements: shown only while their condition holds
 
-export function updateStory(root, config, snap) {
-  const values = liveValues(config, snap);
+/** The conditions a [data-when] element can name, for this run's settings. */
+function conditions(c) {
+  const on = new Set([stretched(c) ? "stretched" : "symmetric"]);
+  if (c && c.attn === "softmax") on.add("softmax");
+  else on.add("linear");
+  if (c && isNum(c.layers) && c.layers > 1) on.add("multilayer");
+  return on;
+}
+
+export function updateStory(root, config, snap, ood) {
+  const values = liveValues(config, snap, ood);
   nodes ??= [...root.querySelectorAll("[data-live]")];
   for (const node of nodes) {
     const key = node.getAttribute("data-live");
     if (key in values) setText(node, values[key]);
   }
   whens ??= [...root.querySelectorAll("[data-when]")];
-  const when = stretched(config) ? "stretched" : "symmetric";
+  const on = conditions(config);
   for (const node of whens) {
-    const hide = node.getAttribute("data-when") !== when;
+    const hide = !on.has(node.getAttribute("data-when"));
     if (node.hidden !== hide) node.hidden = hide;
   }
 }

@@ -111,7 +111,7 @@ export function createView(state) {
     text() {
       const snap = state.history.snapshot;
       updateNumbers($("numbers-body"), snap, state.config);
-      updateStory(document.body, state.config, snap);
+      updateStory(document.body, state.config, snap, state.ood);
       etaSentence(weights.current, snap, state.config);
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);
