@@ -62,24 +62,25 @@ fn add(mut a: V, b: V) -> V {
     a
 }
 
-/// Token values clipped to ±TOKEN_CLIP, lane by lane.
+// The clip helpers work in place: by value, the compiler vectorised their callers' loops across
+// tokens instead of across lanes.
+
+/// Clip token values to ±TOKEN_CLIP, lane by lane.
 #[inline(always)]
-fn clip(mut v: V) -> V {
+fn clip(v: &mut V) {
     for x in v.iter_mut() {
         *x = x.clamp(-TOKEN_CLIP, TOKEN_CLIP);
     }
-    v
 }
 
-/// `g` with the lanes zeroed where the clipped output `out` sat at the clip (no gradient there).
+/// Zero the lanes of `g` where the clipped output `out` sat at the clip (no gradient there).
 #[inline(always)]
-fn zero_where_clipped(mut g: V, out: V) -> V {
+fn zero_where_clipped(g: &mut V, out: &V) {
     for lane in 0..LANES {
         if out[lane].abs() >= TOKEN_CLIP {
             g[lane] = 0.0;
         }
     }
-    g
 }
 
 /// Per-set, per-head products of the weights (shared by all tasks of a batch).
@@ -266,7 +267,7 @@ impl Batched {
         }
         if self.arch.clip_tokens {
             for v in out.iter_mut() {
-                *v = clip(*v);
+                clip(v);
             }
         }
     }
@@ -407,7 +408,7 @@ impl Batched {
         let e = &self.e[layer];
         if self.arch.clip_tokens {
             for (gv, ov) in self.g.iter_mut().zip(&self.e[layer + 1]) {
-                *gv = zero_where_clipped(*gv, *ov);
+                zero_where_clipped(gv, ov);
             }
         }
         let am = &self.a[layer];
