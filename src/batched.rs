@@ -1,17 +1,20 @@
-//! The fast engine for linear attention: 16 tasks at a time in SIMD lanes (the independent lanes
+//! The lane engine for linear attention: 16 tasks at a time in SIMD lanes (the independent lanes
 //! also hide the latency of each add), every layer in "C-form". A linear layer maps every token
 //! by the same matrix,
 //!
 //!   e_j ← (I + A) e_j,   A = Σ_h W_PV,h C W_KQ,h,   C = Σ_{i∈keys} e_i e_iᵀ,
 //!
-//! with the products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V formed once per batch. The last layer
-//! only computes the query's label entry, e_q[d] + Σ_h Σ_i (z_h·e_i)(u_h·e_i) with
-//! z_h = W_KQ,h e_q and u_h the label row of W_PV,h. Gradients are gathered per lane for the
-//! products and mapped back to W_Q, W_K, W_V, P once per batch. `lsa.rs` (the attention view,
-//! one task at a time) is the reference this is tested against in tests/fast_path.rs.
+//! with the products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V formed once per batch (`arch.rs`). The
+//! last layer (the read-out) only computes the query's label entry,
+//! e_q[d] + Σ_h Σ_i (z_h·e_i)(u_h·e_i) with z_h = W_KQ,h e_q and u_h the label row of W_PV,h.
+//! Gradients are gathered per lane for the products and mapped back to W_Q, W_K, W_V, P once per
+//! batch. `lsa.rs` (the attention view, one task at a time) is the reference this is tested
+//! against in tests/fast_path.rs.
+//!
+//! Names: `layer` is a layer index (`layers` = K), `lane` a SIMD lane (one task of the block),
+//! `h` a head, `w` the token width D, `t` the tokens T, `keys` the key tokens S.
 
-use crate::lsa::TOKEN_CLIP;
-use crate::model::Arch;
+use crate::arch::{add_head_product_grads, head_products, Arch, TOKEN_CLIP};
 use crate::task::Tasks;
 
 /// Whether x86_64 may use its AVX2 build of the engine when the CPU has it (the benchmark turns
@@ -24,27 +27,60 @@ fn use_avx2() -> bool {
         && std::arch::is_x86_feature_detected!("avx2")
 }
 
-/// Tasks per SIMD block.
-pub const L: usize = 16;
-type V = [f32; L];
-const Z: V = [0.0; L];
+/// Tasks per SIMD block (one per lane).
+pub const LANES: usize = 16;
+type V = [f32; LANES];
+const Z: V = [0.0; LANES];
 
 // Lane operations by value: the arrays stay in SIMD registers (by reference, the compiler could
 // not rule out aliasing and fell back to scalar code).
+
+/// acc + a·b, lane by lane.
 #[inline(always)]
 fn madd(mut acc: V, a: V, b: V) -> V {
-    for l in 0..L {
-        acc[l] += a[l] * b[l];
+    for lane in 0..LANES {
+        acc[lane] += a[lane] * b[lane];
     }
     acc
 }
 
+/// acc + s·b, lane by lane.
 #[inline(always)]
 fn madds(mut acc: V, s: f32, b: V) -> V {
-    for l in 0..L {
-        acc[l] += s * b[l];
+    for lane in 0..LANES {
+        acc[lane] += s * b[lane];
     }
     acc
+}
+
+/// a + b, lane by lane.
+#[inline(always)]
+fn add(mut a: V, b: V) -> V {
+    for lane in 0..LANES {
+        a[lane] += b[lane];
+    }
+    a
+}
+
+// The clip helpers work in place: by value, the compiler vectorised their callers' loops across
+// tokens instead of across lanes.
+
+/// Clip token values to ±TOKEN_CLIP, lane by lane.
+#[inline(always)]
+fn clip(v: &mut V) {
+    for x in v.iter_mut() {
+        *x = x.clamp(-TOKEN_CLIP, TOKEN_CLIP);
+    }
+}
+
+/// Zero the lanes of `g` where the clipped output `out` sat at the clip (no gradient there).
+#[inline(always)]
+fn zero_where_clipped(g: &mut V, out: &V) {
+    for lane in 0..LANES {
+        if out[lane].abs() >= TOKEN_CLIP {
+            g[lane] = 0.0;
+        }
+    }
 }
 
 /// Per-set, per-head products of the weights (shared by all tasks of a batch).
@@ -55,15 +91,15 @@ struct Products {
     pv: Vec<f32>,
 }
 
-/// Buffers for one block of L tasks, reused across blocks and steps.
+/// Buffers for one block of LANES tasks, reused across blocks and steps.
 #[derive(Clone, Debug)]
 pub struct Batched {
     arch: Arch,
     w: usize,
     t: usize,
-    s: usize,
+    keys: usize,
     prod: Products,
-    /// Layer inputs: e[l] for l = 0..K (T×D lanes each).
+    /// Layer inputs: e[layer] for layer = 0..K (T×D lanes each).
     e: Vec<Vec<V>>,
     /// Full layers (all but the last): C, A, and per head C·W_KQ.
     c: Vec<Vec<V>>,
@@ -89,27 +125,27 @@ pub struct Batched {
 
 impl Batched {
     pub fn new(arch: &Arch) -> Self {
-        assert!(!arch.softmax, "the batched engine is for linear attention");
-        let (w, t, h, k) = (arch.d + 1, arch.n + 1, arch.heads, arch.layers);
-        let s = if arch.query_in_keys { t } else { t - 1 };
+        assert!(!arch.softmax, "the lane engine is for linear attention");
+        let (w, t, h, layers) = (arch.d + 1, arch.n + 1, arch.heads, arch.layers);
+        let keys = if arch.query_in_keys { t } else { t - 1 };
         let dd = w * w;
         let sh = arch.sets() * h;
         Batched {
             arch: *arch,
             w,
             t,
-            s,
+            keys,
             prod: Products {
                 kq: vec![0.0; sh * dd],
                 pv: vec![0.0; sh * dd],
             },
-            e: vec![vec![Z; t * w]; k + 1],
-            c: vec![vec![Z; dd]; k],
-            a: vec![vec![Z; dd]; k],
-            cw: vec![vec![Z; h * dd]; k],
+            e: vec![vec![Z; t * w]; layers + 1],
+            c: vec![vec![Z; dd]; layers],
+            a: vec![vec![Z; dd]; layers],
+            cw: vec![vec![Z; h * dd]; layers],
             z: vec![Z; h * w],
-            ra: vec![Z; h * s],
-            rb: vec![Z; h * s],
+            ra: vec![Z; h * keys],
+            rb: vec![Z; h * keys],
             clipped_out: Z,
             g: vec![Z; t * w],
             g2: vec![Z; t * w],
@@ -124,29 +160,15 @@ impl Batched {
         }
     }
 
-    /// Form W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V for every set and head; clear the accumulators.
-    pub fn prepare(&mut self, params: &[f32]) {
-        let shape = self.arch.shape();
-        let (w, hd, dd, np) = (
-            self.w,
-            self.arch.heads * self.w,
-            self.w * self.w,
-            shape.n_params(),
-        );
+    /// Form W_KQ and W_PV for every set and head; clear the accumulators.
+    fn prepare(&mut self, params: &[f32]) {
+        let (shape, dd) = (self.arch.shape(), self.w * self.w);
         for set in 0..self.arch.sets() {
-            let p = &params[set * np..(set + 1) * np];
-            let pm = &p[shape.p_offset()..];
+            let p = self.arch.set_params(params, set);
             for h in 0..self.arch.heads {
-                let (wq, wk, wv) = (shape.wq(p, h), shape.wk(p, h), shape.wv(p, h));
-                let o = (set * self.arch.heads + h) * dd;
-                for a in 0..w {
-                    for b in 0..w {
-                        self.prod.kq[o + a * w + b] =
-                            (0..w).map(|c| wk[c * w + a] * wq[c * w + b]).sum();
-                        self.prod.pv[o + a * w + b] =
-                            (0..w).map(|c| pm[a * hd + h * w + c] * wv[c * w + b]).sum();
-                    }
-                }
+                let o = self.arch.set_head(set, h) * dd;
+                let (kq, pv) = (&mut self.prod.kq[o..o + dd], &mut self.prod.pv[o..o + dd]);
+                head_products(&shape, p, h, kq, pv);
             }
         }
         self.acc_kq.fill(Z);
@@ -156,94 +178,110 @@ impl Batched {
     /// Load block `blk` of `tasks` (tasks past the end are zero and masked out).
     fn load(&mut self, tasks: &Tasks, blk: usize) {
         let size = self.t * self.w;
-        for l in 0..L {
-            let k = blk * L + l;
-            let live = k < tasks.count;
-            self.mask[l] = if live { 1.0 } else { 0.0 };
-            self.y[l] = if live { tasks.target(k) } else { 0.0 };
+        for lane in 0..LANES {
+            let task = blk * LANES + lane;
+            let live = task < tasks.count;
+            self.mask[lane] = if live { 1.0 } else { 0.0 };
+            self.y[lane] = if live { tasks.target(task) } else { 0.0 };
             let tok = if live {
-                Some(tasks.task_tokens(k))
+                Some(tasks.task_tokens(task))
             } else {
                 None
             };
             for (x, v) in self.e[0][..size].iter_mut().enumerate() {
-                v[l] = tok.map_or(0.0, |t| t[x]);
+                v[lane] = tok.map_or(0.0, |tokens| tokens[x]);
             }
         }
     }
 
-    fn po(&self, l: usize, h: usize) -> usize {
-        (self.arch.set_of(l) * self.arch.heads + h) * self.w * self.w
+    /// Offset of head `h` of layer `layer` in the products and their accumulators.
+    fn prod_offset(&self, layer: usize, h: usize) -> usize {
+        prod_offset(&self.arch, layer, h)
     }
 
     /// Forward of one block: fills the caches and returns ŷ per lane.
     #[inline(always)]
     fn forward(&mut self) -> V {
-        let (w, t, s, k) = (self.w, self.t, self.s, self.arch.layers);
-        for l in 0..k - 1 {
-            let (done, rest) = self.e.split_at_mut(l + 1);
-            let (e, out) = (&done[l], &mut rest[0]);
-            let c = &mut self.c[l];
-            // Loops are ordered so every accumulator stays in a register.
+        for layer in 0..self.arch.layers - 1 {
+            self.forward_full(layer);
+        }
+        self.forward_readout()
+    }
+
+    /// A full layer (all but the last): e[layer + 1] = (I + A) e[layer], clipped in deep stacks.
+    /// (Dense maths, one step after the other: C, then A head by head, then the map.)
+    #[inline(always)]
+    fn forward_full(&mut self, layer: usize) {
+        let (w, t, keys) = (self.w, self.t, self.keys);
+        let (done, rest) = self.e.split_at_mut(layer + 1);
+        let (e, out) = (&done[layer], &mut rest[0]);
+        // C = Σ_i e_i e_iᵀ (symmetric). Loops are ordered so every accumulator stays in a
+        // register.
+        let c = &mut self.c[layer];
+        for a in 0..w {
+            for b in a..w {
+                let mut acc = Z;
+                for i in 0..keys {
+                    acc = madd(acc, e[i * w + a], e[i * w + b]);
+                }
+                c[a * w + b] = acc;
+                c[b * w + a] = acc;
+            }
+        }
+        // A = Σ_h W_PV,h (C W_KQ,h)
+        let am = &mut self.a[layer];
+        am.fill(Z);
+        for h in 0..self.arch.heads {
+            let o = prod_offset(&self.arch, layer, h);
+            let (kq, pv) = (&self.prod.kq[o..o + w * w], &self.prod.pv[o..o + w * w]);
+            let cw = &mut self.cw[layer][h * w * w..(h + 1) * w * w];
             for a in 0..w {
-                for b in a..w {
+                for b in 0..w {
                     let mut acc = Z;
-                    for i in 0..s {
-                        acc = madd(acc, e[i * w + a], e[i * w + b]);
+                    for x in 0..w {
+                        acc = madds(acc, kq[x * w + b], c[a * w + x]);
                     }
-                    c[a * w + b] = acc;
-                    c[b * w + a] = acc;
+                    cw[a * w + b] = acc;
                 }
             }
-            let am = &mut self.a[l];
-            am.fill(Z);
-            for h in 0..self.arch.heads {
-                let o = (self.arch.set_of(l) * self.arch.heads + h) * w * w;
-                let (kq, pv) = (&self.prod.kq[o..o + w * w], &self.prod.pv[o..o + w * w]);
-                let cw = &mut self.cw[l][h * w * w..(h + 1) * w * w];
-                for a in 0..w {
-                    for b in 0..w {
-                        let mut acc = Z;
-                        for x in 0..w {
-                            acc = madds(acc, kq[x * w + b], c[a * w + x]);
-                        }
-                        cw[a * w + b] = acc;
+            for a in 0..w {
+                for b in 0..w {
+                    let mut acc = am[a * w + b];
+                    for x in 0..w {
+                        acc = madds(acc, pv[a * w + x], cw[x * w + b]);
                     }
-                }
-                for a in 0..w {
-                    for b in 0..w {
-                        let mut acc = am[a * w + b];
-                        for x in 0..w {
-                            acc = madds(acc, pv[a * w + x], cw[x * w + b]);
-                        }
-                        am[a * w + b] = acc;
-                    }
-                }
-            }
-            out.copy_from_slice(e);
-            for j in 0..t {
-                for a in 0..w {
-                    let mut acc = out[j * w + a];
-                    for b in 0..w {
-                        acc = madd(acc, am[a * w + b], e[j * w + b]);
-                    }
-                    out[j * w + a] = acc;
-                }
-            }
-            if self.arch.clip_tokens {
-                for v in out.iter_mut() {
-                    for x in v.iter_mut() {
-                        *x = x.clamp(-TOKEN_CLIP, TOKEN_CLIP);
-                    }
+                    am[a * w + b] = acc;
                 }
             }
         }
-        // The read-out layer.
-        let e = &self.e[k - 1];
-        let n = t - 1;
+        // e_j ← e_j + A e_j
+        out.copy_from_slice(e);
+        for j in 0..t {
+            for a in 0..w {
+                let mut acc = out[j * w + a];
+                for b in 0..w {
+                    acc = madd(acc, am[a * w + b], e[j * w + b]);
+                }
+                out[j * w + a] = acc;
+            }
+        }
+        if self.arch.clip_tokens {
+            for v in out.iter_mut() {
+                clip(v);
+            }
+        }
+    }
+
+    /// The read-out layer: ŷ = −(e_q[d] + Σ_h Σ_i a_hi b_hi) per lane, with a_hi = u_h·e_i and
+    /// b_hi = z_h·e_i; keeps z, a, b for the backward pass.
+    #[inline(always)]
+    fn forward_readout(&mut self) -> V {
+        let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
+        let e = &self.e[last];
+        let n = self.t - 1;
         let mut out = e[n * w + w - 1];
         for h in 0..self.arch.heads {
-            let o = self.po(k - 1, h);
+            let o = self.prod_offset(last, h);
             let kq = &self.prod.kq[o..o + w * w];
             let u = &self.prod.pv[o + (w - 1) * w..o + w * w];
             let z = &mut self.z[h * w..(h + 1) * w];
@@ -254,27 +292,27 @@ impl Batched {
                 }
                 z[a] = acc;
             }
-            for i in 0..s {
+            for i in 0..keys {
                 let (mut ai, mut bi) = (Z, Z);
                 for cix in 0..w {
                     ai = madds(ai, u[cix], e[i * w + cix]);
                     bi = madd(bi, z[cix], e[i * w + cix]);
                 }
-                self.ra[h * s + i] = ai;
-                self.rb[h * s + i] = bi;
+                self.ra[h * keys + i] = ai;
+                self.rb[h * keys + i] = bi;
                 out = madd(out, ai, bi);
             }
         }
         let mut yhat = Z;
-        for l in 0..L {
-            let clipped = self.arch.clip_tokens && out[l].abs() >= TOKEN_CLIP;
-            self.clipped_out[l] = if clipped { 0.0 } else { 1.0 };
+        for lane in 0..LANES {
+            let clipped = self.arch.clip_tokens && out[lane].abs() >= TOKEN_CLIP;
+            self.clipped_out[lane] = if clipped { 0.0 } else { 1.0 };
             let o = if self.arch.clip_tokens {
-                out[l].clamp(-TOKEN_CLIP, TOKEN_CLIP)
+                out[lane].clamp(-TOKEN_CLIP, TOKEN_CLIP)
             } else {
-                out[l]
+                out[lane]
             };
-            yhat[l] = -o;
+            yhat[lane] = -o;
         }
         yhat
     }
@@ -283,228 +321,220 @@ impl Batched {
     /// `weights`; leaves ∂L/∂(input tokens) in `self.g` when `input_grad`.
     #[inline(always)]
     fn backward(&mut self, g_yhat: V, weights: bool, input_grad: bool) {
-        let (w, t, s, k) = (self.w, self.t, self.s, self.arch.layers);
-        let n = t - 1;
-        let dd = w * w;
+        let layers = self.arch.layers;
         let mut g = Z;
-        for l in 0..L {
-            g[l] = -g_yhat[l] * self.clipped_out[l];
+        for lane in 0..LANES {
+            g[lane] = -g_yhat[lane] * self.clipped_out[lane];
         }
-        let need_in = k > 1 || input_grad;
-        // Read-out layer.
-        {
-            let e = &self.e[k - 1];
-            if need_in {
-                self.g.fill(Z);
-                self.g[n * w + w - 1] = g;
-            }
-            for h in 0..self.arch.heads {
-                let o = self.po(k - 1, h);
-                let (ra, rb) = (&self.ra[h * s..(h + 1) * s], &self.rb[h * s..(h + 1) * s]);
-                let mut sb = [Z; 64];
-                let sb = &mut sb[..w];
-                for cix in 0..w {
-                    let (mut acc_a, mut acc_b) = (Z, Z);
-                    for i in 0..s {
-                        acc_a = madd(acc_a, ra[i], e[i * w + cix]);
-                        acc_b = madd(acc_b, rb[i], e[i * w + cix]);
-                    }
-                    self.sa[cix] = acc_a;
-                    sb[cix] = acc_b;
-                }
-                // ∂z = g s_a ; ∂W_KQ += ∂z ⊗ e_q ; ∂u (label row of W_PV) += g s_b
-                let mut gz = [Z; 64];
-                let gz = &mut gz[..w];
-                for (gza, sa) in gz.iter_mut().zip(&self.sa) {
-                    *gza = madd(Z, g, *sa);
-                }
-                if weights {
-                    for a in 0..w {
-                        for b in 0..w {
-                            self.acc_kq[o + a * w + b] =
-                                madd(self.acc_kq[o + a * w + b], gz[a], e[n * w + b]);
-                        }
-                        self.acc_pv[o + (w - 1) * w + a] =
-                            madd(self.acc_pv[o + (w - 1) * w + a], g, sb[a]);
-                    }
-                }
-                if need_in {
-                    let kq = &self.prod.kq[o..o + dd];
-                    let u = &self.prod.pv[o + (w - 1) * w..o + dd];
-                    let z = &self.z[h * w..(h + 1) * w];
-                    for i in 0..s {
-                        let (mut gb, mut ga) = (Z, Z);
-                        gb = madd(gb, g, rb[i]);
-                        ga = madd(ga, g, ra[i]);
-                        for cix in 0..w {
-                            let gi = madds(self.g[i * w + cix], u[cix], gb);
-                            self.g[i * w + cix] = madd(gi, ga, z[cix]);
-                        }
-                    }
-                    for a in 0..w {
-                        for b in 0..w {
-                            self.g[n * w + b] = madds(self.g[n * w + b], kq[a * w + b], gz[a]);
-                        }
-                    }
-                }
-            }
-        }
-        // Full layers, last to first.
-        for l in (0..k - 1).rev() {
-            let e = &self.e[l];
-            if self.arch.clip_tokens {
-                let out = &self.e[l + 1];
-                for (gv, ov) in self.g.iter_mut().zip(out) {
-                    for x in 0..L {
-                        if ov[x].abs() >= TOKEN_CLIP {
-                            gv[x] = 0.0;
-                        }
-                    }
-                }
-            }
-            let am = &self.a[l];
-            // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
-            let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
-            for a in 0..w {
-                for b in 0..w {
-                    let mut acc = Z;
-                    for j in 0..t {
-                        acc = madd(acc, gg[j * w + a], e[j * w + b]);
-                    }
-                    g_a[a * w + b] = acc;
-                }
-            }
-            for j in 0..t {
-                for b in 0..w {
-                    let mut acc = gg[j * w + b];
-                    for a in 0..w {
-                        acc = madd(acc, am[a * w + b], gg[j * w + a]);
-                    }
-                    g2[j * w + b] = acc;
-                }
-            }
-            self.g_c.fill(Z);
-            for h in 0..self.arch.heads {
-                let o = self.po(l, h);
-                let (kq, pv) = (&self.prod.kq[o..o + dd], &self.prod.pv[o..o + dd]);
-                let cw = &self.cw[l][h * dd..(h + 1) * dd];
-                let c = &self.c[l];
-                let g_a = &self.g_a;
-                // T1 = W_PVᵀ G_A serves both ∂W_KQ = (W_PV C)ᵀ G_A = C T1 (C is symmetric) and
-                // ∂C = T1 W_KQᵀ.
-                let t1 = &mut self.t1;
-                for x in 0..w {
-                    for b in 0..w {
-                        let mut acc = Z;
-                        for a in 0..w {
-                            acc = madds(acc, pv[a * w + x], g_a[a * w + b]);
-                        }
-                        t1[x * w + b] = acc;
-                    }
-                }
-                if weights {
-                    let (acc_pv, acc_kq) =
-                        (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
-                    for a in 0..w {
-                        for cix in 0..w {
-                            let mut acc = acc_pv[a * w + cix];
-                            for b in 0..w {
-                                acc = madd(acc, g_a[a * w + b], cw[cix * w + b]);
-                            }
-                            acc_pv[a * w + cix] = acc;
-                        }
-                    }
-                    for cix in 0..w {
-                        for b in 0..w {
-                            let mut acc = acc_kq[cix * w + b];
-                            for x in 0..w {
-                                acc = madd(acc, c[cix * w + x], t1[x * w + b]);
-                            }
-                            acc_kq[cix * w + b] = acc;
-                        }
-                    }
-                }
-                // G_C += W_PVᵀ G_A W_KQᵀ = T1 W_KQᵀ
-                for x in 0..w {
-                    for y in 0..w {
-                        let mut acc = self.g_c[x * w + y];
-                        for b in 0..w {
-                            acc = madds(acc, kq[y * w + b], self.t1[x * w + b]);
-                        }
-                        self.g_c[x * w + y] = acc;
-                    }
-                }
-            }
-            // C = Σ_i e_i e_iᵀ ⇒ ∂e_i += (G_C + G_Cᵀ) e_i
-            if l > 0 || input_grad {
-                for a in 0..w {
-                    for b in 0..=a {
-                        let mut v = self.g_c[a * w + b];
-                        let u = self.g_c[b * w + a];
-                        for x in 0..L {
-                            v[x] += u[x];
-                        }
-                        self.g_c[a * w + b] = v;
-                        self.g_c[b * w + a] = v;
-                    }
-                }
-                for i in 0..s {
-                    for a in 0..w {
-                        let mut acc = self.g2[i * w + a];
-                        for b in 0..w {
-                            acc = madd(acc, self.g_c[a * w + b], e[i * w + b]);
-                        }
-                        self.g2[i * w + a] = acc;
-                    }
-                }
-            }
-            std::mem::swap(&mut self.g, &mut self.g2);
+        self.backward_readout(g, weights, layers > 1 || input_grad);
+        for layer in (0..layers - 1).rev() {
+            self.backward_full(layer, weights, layer > 0 || input_grad);
         }
     }
 
-    /// Map the accumulated ∂W_KQ, ∂W_PV (summed over lanes) to the weights, adding to `grad`:
-    /// W_KQ = W_Kᵀ W_Q ⇒ ∂W_Q = W_K ∂W_KQ, ∂W_K = W_Q ∂W_KQᵀ;
-    /// W_PV = P_h W_V ⇒ ∂P_h = ∂W_PV W_Vᵀ, ∂W_V = P_hᵀ ∂W_PV.
-    fn finish(&self, params: &[f32], grad: &mut [f32]) {
-        let shape = self.arch.shape();
-        let (w, hd, dd, np) = (
-            self.w,
-            self.arch.heads * self.w,
-            self.w * self.w,
-            shape.n_params(),
-        );
-        let lane_sum = |v: &V| v.iter().sum::<f32>();
-        for set in 0..self.arch.sets() {
-            let p = &params[set * np..(set + 1) * np];
-            let gp = &mut grad[set * np..(set + 1) * np];
-            for h in 0..self.arch.heads {
-                let o = (set * self.arch.heads + h) * dd;
-                let gkq: Vec<f32> = self.acc_kq[o..o + dd].iter().map(lane_sum).collect();
-                let gpv: Vec<f32> = self.acc_pv[o..o + dd].iter().map(lane_sum).collect();
-                let (wq, wk, wv) = (shape.wq(p, h), shape.wk(p, h), shape.wv(p, h));
-                let base = 3 * h * dd;
-                let po = shape.p_offset();
-                for r in 0..w {
+    /// Backward of the read-out from g = ∂L/∂(query label entry) per lane: accumulates the product
+    /// gradients when `weights`; with `need_in`, writes ∂L/∂(read-out input) to `self.g`.
+    #[inline(always)]
+    fn backward_readout(&mut self, g: V, weights: bool, need_in: bool) {
+        let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
+        let n = self.t - 1;
+        let dd = w * w;
+        let e = &self.e[last];
+        if need_in {
+            self.g.fill(Z);
+            self.g[n * w + w - 1] = g;
+        }
+        for h in 0..self.arch.heads {
+            let o = self.prod_offset(last, h);
+            let (ra, rb) = (
+                &self.ra[h * keys..(h + 1) * keys],
+                &self.rb[h * keys..(h + 1) * keys],
+            );
+            let mut sb = [Z; 64];
+            let sb = &mut sb[..w];
+            for cix in 0..w {
+                let (mut acc_a, mut acc_b) = (Z, Z);
+                for i in 0..keys {
+                    acc_a = madd(acc_a, ra[i], e[i * w + cix]);
+                    acc_b = madd(acc_b, rb[i], e[i * w + cix]);
+                }
+                self.sa[cix] = acc_a;
+                sb[cix] = acc_b;
+            }
+            // ∂z = g s_a ; ∂W_KQ += ∂z ⊗ e_q ; ∂u (label row of W_PV) += g s_b
+            let mut gz = [Z; 64];
+            let gz = &mut gz[..w];
+            for (gza, sa) in gz.iter_mut().zip(&self.sa) {
+                *gza = madd(Z, g, *sa);
+            }
+            if weights {
+                for a in 0..w {
+                    for b in 0..w {
+                        self.acc_kq[o + a * w + b] =
+                            madd(self.acc_kq[o + a * w + b], gz[a], e[n * w + b]);
+                    }
+                    self.acc_pv[o + (w - 1) * w + a] =
+                        madd(self.acc_pv[o + (w - 1) * w + a], g, sb[a]);
+                }
+            }
+            if need_in {
+                let kq = &self.prod.kq[o..o + dd];
+                let u = &self.prod.pv[o + (w - 1) * w..o + dd];
+                let z = &self.z[h * w..(h + 1) * w];
+                for i in 0..keys {
+                    let (mut gb, mut ga) = (Z, Z);
+                    gb = madd(gb, g, rb[i]);
+                    ga = madd(ga, g, ra[i]);
                     for cix in 0..w {
-                        let (mut g_q, mut g_k, mut g_v, mut g_p) = (0.0, 0.0, 0.0, 0.0);
-                        for x in 0..w {
-                            g_q += wk[r * w + x] * gkq[x * w + cix];
-                            g_k += wq[r * w + x] * gkq[cix * w + x];
-                            g_v += p[po + x * hd + h * w + r] * gpv[x * w + cix];
-                            g_p += gpv[r * w + x] * wv[cix * w + x];
-                        }
-                        gp[base + r * w + cix] += g_q;
-                        gp[base + dd + r * w + cix] += g_k;
-                        gp[base + 2 * dd + r * w + cix] += g_v;
-                        gp[po + r * hd + h * w + cix] += g_p;
+                        let gi = madds(self.g[i * w + cix], u[cix], gb);
+                        self.g[i * w + cix] = madd(gi, ga, z[cix]);
                     }
                 }
+                for a in 0..w {
+                    for b in 0..w {
+                        self.g[n * w + b] = madds(self.g[n * w + b], kq[a * w + b], gz[a]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward of full layer `layer` from ∂L/∂e[layer + 1] in `self.g`, which it replaces by
+    /// ∂L/∂e[layer] (complete only with `need_in`). Accumulates the product gradients when
+    /// `weights`.
+    #[inline(always)]
+    fn backward_full(&mut self, layer: usize, weights: bool, need_in: bool) {
+        let (w, t, keys) = (self.w, self.t, self.keys);
+        let e = &self.e[layer];
+        if self.arch.clip_tokens {
+            for (gv, ov) in self.g.iter_mut().zip(&self.e[layer + 1]) {
+                zero_where_clipped(gv, ov);
+            }
+        }
+        let am = &self.a[layer];
+        // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
+        let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
+        for a in 0..w {
+            for b in 0..w {
+                let mut acc = Z;
+                for j in 0..t {
+                    acc = madd(acc, gg[j * w + a], e[j * w + b]);
+                }
+                g_a[a * w + b] = acc;
+            }
+        }
+        for j in 0..t {
+            for b in 0..w {
+                let mut acc = gg[j * w + b];
+                for a in 0..w {
+                    acc = madd(acc, am[a * w + b], gg[j * w + a]);
+                }
+                g2[j * w + b] = acc;
+            }
+        }
+        self.g_c.fill(Z);
+        for h in 0..self.arch.heads {
+            self.backward_full_head(layer, h, weights);
+        }
+        // C = Σ_i e_i e_iᵀ ⇒ ∂e_i += (G_C + G_Cᵀ) e_i
+        if need_in {
+            let e = &self.e[layer];
+            for a in 0..w {
+                for b in 0..=a {
+                    let v = add(self.g_c[a * w + b], self.g_c[b * w + a]);
+                    self.g_c[a * w + b] = v;
+                    self.g_c[b * w + a] = v;
+                }
+            }
+            for i in 0..keys {
+                for a in 0..w {
+                    let mut acc = self.g2[i * w + a];
+                    for b in 0..w {
+                        acc = madd(acc, self.g_c[a * w + b], e[i * w + b]);
+                    }
+                    self.g2[i * w + a] = acc;
+                }
+            }
+        }
+        std::mem::swap(&mut self.g, &mut self.g2);
+    }
+
+    /// Head `h` of full layer `layer`, from G_A in `self.g_a`: adds W_PVᵀ G_A W_KQᵀ to
+    /// `self.g_c` and, when `weights`, the head's product gradients to the accumulators.
+    #[inline(always)]
+    fn backward_full_head(&mut self, layer: usize, h: usize, weights: bool) {
+        let w = self.w;
+        let dd = w * w;
+        let o = self.prod_offset(layer, h);
+        let (kq, pv) = (&self.prod.kq[o..o + dd], &self.prod.pv[o..o + dd]);
+        let cw = &self.cw[layer][h * dd..(h + 1) * dd];
+        let c = &self.c[layer];
+        let g_a = &self.g_a;
+        // T1 = W_PVᵀ G_A serves both ∂W_KQ = (W_PV C)ᵀ G_A = C T1 (C is symmetric) and
+        // ∂C = T1 W_KQᵀ.
+        let t1 = &mut self.t1;
+        for x in 0..w {
+            for b in 0..w {
+                let mut acc = Z;
+                for a in 0..w {
+                    acc = madds(acc, pv[a * w + x], g_a[a * w + b]);
+                }
+                t1[x * w + b] = acc;
+            }
+        }
+        if weights {
+            let (acc_pv, acc_kq) = (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
+            for a in 0..w {
+                for cix in 0..w {
+                    let mut acc = acc_pv[a * w + cix];
+                    for b in 0..w {
+                        acc = madd(acc, g_a[a * w + b], cw[cix * w + b]);
+                    }
+                    acc_pv[a * w + cix] = acc;
+                }
+            }
+            for cix in 0..w {
+                for b in 0..w {
+                    let mut acc = acc_kq[cix * w + b];
+                    for x in 0..w {
+                        acc = madd(acc, c[cix * w + x], t1[x * w + b]);
+                    }
+                    acc_kq[cix * w + b] = acc;
+                }
+            }
+        }
+        // G_C += W_PVᵀ G_A W_KQᵀ = T1 W_KQᵀ
+        for x in 0..w {
+            for y in 0..w {
+                let mut acc = self.g_c[x * w + y];
+                for b in 0..w {
+                    acc = madds(acc, kq[y * w + b], self.t1[x * w + b]);
+                }
+                self.g_c[x * w + y] = acc;
+            }
+        }
+    }
+
+    /// Sum the accumulated ∂W_KQ, ∂W_PV over the lanes and map them to the weights, adding to
+    /// `grad`.
+    fn finish(&self, params: &[f32], grad: &mut [f32]) {
+        let shape = self.arch.shape();
+        let (dd, np) = (self.w * self.w, shape.n_params());
+        let lane_sum = |v: &V| v.iter().sum::<f32>();
+        for set in 0..self.arch.sets() {
+            let p = self.arch.set_params(params, set);
+            let gp = &mut grad[set * np..(set + 1) * np];
+            for h in 0..self.arch.heads {
+                let o = self.arch.set_head(set, h) * dd;
+                let gkq: Vec<f32> = self.acc_kq[o..o + dd].iter().map(lane_sum).collect();
+                let gpv: Vec<f32> = self.acc_pv[o..o + dd].iter().map(lane_sum).collect();
+                add_head_product_grads(&shape, p, h, &gkq, &gpv, gp);
             }
         }
     }
 
     fn blocks(tasks: &Tasks) -> usize {
-        tasks.count.div_ceil(L)
+        tasks.count.div_ceil(LANES)
     }
 
     /// Mean ½-squared-error over `tasks`; adds its gradient to `grad`.
@@ -539,10 +569,10 @@ impl Batched {
             self.load(tasks, blk);
             let yhat = self.forward();
             let mut g = Z;
-            for l in 0..L {
-                let r = (yhat[l] - self.y[l]) * self.mask[l];
+            for lane in 0..LANES {
+                let r = (yhat[lane] - self.y[lane]) * self.mask[lane];
                 loss += 0.5 * (r as f64) * (r as f64);
-                g[l] = r * inv_b;
+                g[lane] = r * inv_b;
             }
             self.backward(g, true, false);
         }
@@ -580,15 +610,23 @@ impl Batched {
         for blk in 0..Self::blocks(tasks) {
             self.load(tasks, blk);
             let yhat = self.forward();
-            let live = (tasks.count - blk * L).min(L);
+            let live = (tasks.count - blk * LANES).min(LANES);
             preds.extend_from_slice(&yhat[..live]);
             if sens {
-                self.backward([1.0; L], false, true);
-                for l in 0..live {
-                    out.extend((0..d).map(|c| self.g[n * w + c][l]));
+                self.backward([1.0; LANES], false, true);
+                for lane in 0..live {
+                    out.extend((0..d).map(|c| self.g[n * w + c][lane]));
                 }
             }
         }
         (preds, out)
     }
+}
+
+/// Offset of head `h` of layer `layer` in the products and their accumulators (a free function
+/// so it can be called while fields of `Batched` are borrowed).
+#[inline(always)]
+fn prod_offset(arch: &Arch, layer: usize, h: usize) -> usize {
+    let w = arch.d + 1;
+    arch.set_head(arch.set_of(layer), h) * w * w
 }

@@ -16,14 +16,14 @@ pub fn gd_plus_plus_model(arch: Arch, eta: f64, gamma: f64) -> Model {
     let (w, d, n) = (s.width, arch.d, arch.n as f64);
     let mut params = vec![0.0f32; arch.n_params()];
     for set in params.chunks_exact_mut(s.n_params()) {
-        let dd = w * w;
+        let (oq, ok, ov) = (s.wq_offset(0), s.wk_offset(0), s.wv_offset(0));
         for i in 0..d {
-            set[i * w + i] = 1.0; // W_Q
-            set[dd + i * w + i] = 1.0; // W_K
-            set[2 * dd + i * w + i] = if gamma != 0.0 { 1.0 } else { 0.0 }; // W_V x-block
+            set[oq + i * w + i] = 1.0; // W_Q
+            set[ok + i * w + i] = 1.0; // W_K
+            set[ov + i * w + i] = if gamma != 0.0 { 1.0 } else { 0.0 }; // W_V x-block
         }
-        set[2 * dd + d * w + d] = -1.0; // W_V corner
-        let (po, hd) = (s.p_offset(), s.heads * w);
+        set[ov + d * w + d] = -1.0; // W_V corner
+        let (po, hd) = (s.p_offset(), s.p_stride());
         // GD: P = (η/N) I (its x-block meets the zero x-block of W_V); GD++: P's x-block is −γ I.
         let p_x = if gamma != 0.0 { -gamma } else { eta / n };
         for i in 0..d {

@@ -1,6 +1,7 @@
 //! icl-lab: train a tiny transformer on in-context linear regression and check whether it
 //! learns to do gradient descent (von Oswald et al., "Transformers Learn In-Context by Gradient
 //! Descent", ICML 2023).
+pub mod arch;
 pub mod baselines;
 pub mod batched;
 pub mod compare;

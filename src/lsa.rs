@@ -10,55 +10,8 @@
 //! Queries are computed from row `row0` on: 0 normally, N in the last layer, whose only output
 //! that matters is the query's read-out (this saves most of the last layer's work).
 
+use crate::arch::{LayerShape, TOKEN_CLIP};
 use crate::kernels::{dot, nn_acc, nt_acc, tn_acc};
-
-/// Shapes and switches of one layer.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LayerShape {
-    /// Token width D = d+1.
-    pub width: usize,
-    /// Tokens T = N+1.
-    pub tokens: usize,
-    /// Key/value tokens S: N, or N+1 with the query in the keys.
-    pub keys: usize,
-    pub heads: usize,
-    pub softmax: bool,
-    /// Clip token values to [−10, 10] after the layer (paper, K > 3).
-    pub clip_tokens: bool,
-}
-
-/// Token values are clipped to ±this in deep stacks (reference code, K > 3).
-pub const TOKEN_CLIP: f32 = 10.0;
-
-impl LayerShape {
-    /// Parameters of one layer: W_Q, W_K, W_V per head (D×D each) and P (D × H·D).
-    pub fn n_params(&self) -> usize {
-        4 * self.heads * self.width * self.width
-    }
-    fn dd(&self) -> usize {
-        self.width * self.width
-    }
-    pub fn wq<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
-        &p[(3 * h) * self.dd()..(3 * h + 1) * self.dd()]
-    }
-    pub fn wk<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
-        &p[(3 * h + 1) * self.dd()..(3 * h + 2) * self.dd()]
-    }
-    pub fn wv<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
-        &p[(3 * h + 2) * self.dd()..(3 * h + 3) * self.dd()]
-    }
-    /// Offset of P (D × H·D, row-major) inside a layer's parameters.
-    pub fn p_offset(&self) -> usize {
-        3 * self.heads * self.dd()
-    }
-    fn score_scale(&self) -> f32 {
-        if self.softmax {
-            1.0 / (self.width as f32).sqrt()
-        } else {
-            1.0
-        }
-    }
-}
 
 /// What the forward pass keeps for the backward pass.
 #[derive(Clone, Debug)]
@@ -115,7 +68,7 @@ impl Scratch {
 pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
     let (t, w, sk, hd) = (s.tokens, s.width, s.keys, s.heads * s.width);
     let rows = t - row0;
-    let pmat = &p[s.p_offset()..s.p_offset() + w * hd];
+    let pmat = s.p(p);
     c.e_out.copy_from_slice(&c.e_in);
     for h in 0..s.heads {
         let q = &mut c.q[h * t * w..(h + 1) * t * w][row0 * w..];
@@ -192,7 +145,7 @@ pub fn backward(
         g_in.fill(0.0);
         g_in[row0 * w..].copy_from_slice(g_rows); // the residual path
     }
-    let pmat = &p[s.p_offset()..s.p_offset() + w * hd];
+    let pmat = s.p(p);
     for h in 0..s.heads {
         let q = &c.q[h * t * w..(h + 1) * t * w][row0 * w..];
         let k = &c.k[h * sk * w..(h + 1) * sk * w];
@@ -244,31 +197,10 @@ pub fn backward(
         sc.g_k.fill(0.0);
         tn_acc(sk, rows, w, g_a, q, &mut sc.g_k);
         // q = W_Q e, k = W_K e, v = W_V e
-        let base = 3 * h * dd;
-        tn_acc(
-            w,
-            rows,
-            w,
-            g_q,
-            &c.e_in[row0 * w..],
-            &mut grad[base..base + dd],
-        );
-        tn_acc(
-            w,
-            sk,
-            w,
-            &sc.g_k,
-            &c.e_in,
-            &mut grad[base + dd..base + 2 * dd],
-        );
-        tn_acc(
-            w,
-            sk,
-            w,
-            &sc.g_v,
-            &c.e_in,
-            &mut grad[base + 2 * dd..base + 3 * dd],
-        );
+        let (oq, ok, ov) = (s.wq_offset(h), s.wk_offset(h), s.wv_offset(h));
+        tn_acc(w, rows, w, g_q, &c.e_in[row0 * w..], &mut grad[oq..oq + dd]);
+        tn_acc(w, sk, w, &sc.g_k, &c.e_in, &mut grad[ok..ok + dd]);
+        tn_acc(w, sk, w, &sc.g_v, &c.e_in, &mut grad[ov..ov + dd]);
         if let Some(g_in) = g_in.as_deref_mut() {
             nn_acc(rows, w, w, g_q, s.wq(p, h), &mut g_in[row0 * w..]);
             nn_acc(sk, w, w, &sc.g_k, s.wk(p, h), g_in);

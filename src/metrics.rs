@@ -6,6 +6,7 @@
 //! and the weight view: W_KQ = W_Kᵀ W_Q and W_PV = P W_V rescaled by β (the mean of W_KQ's
 //! first d diagonal entries), whose corner gives the learned step size η/N.
 
+use crate::arch::head_products;
 use crate::baselines::Predictions;
 use crate::model::Model;
 use serde::Serialize;
@@ -58,25 +59,12 @@ pub struct WeightView {
     pub eta_over_n: f64,
 }
 
-/// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`.
+/// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`, in f64.
 pub fn products(model: &Model, layer: usize, head: usize) -> (Vec<f64>, Vec<f64>) {
     let s = model.arch.shape();
-    let p = model.layer_params(layer);
-    let (w, hd) = (s.width, s.heads * s.width);
-    let (wq, wk, wv) = (s.wq(p, head), s.wk(p, head), s.wv(p, head));
-    let pm = &p[s.p_offset()..];
-    let mut kq = vec![0.0; w * w];
-    let mut pv = vec![0.0; w * w];
-    for a in 0..w {
-        for b in 0..w {
-            kq[a * w + b] = (0..w)
-                .map(|c| wk[c * w + a] as f64 * wq[c * w + b] as f64)
-                .sum();
-            pv[a * w + b] = (0..w)
-                .map(|c| pm[a * hd + head * w + c] as f64 * wv[c * w + b] as f64)
-                .sum();
-        }
-    }
+    let mut kq = vec![0.0; s.dd()];
+    let mut pv = vec![0.0; s.dd()];
+    head_products(&s, model.layer_params(layer), head, &mut kq, &mut pv);
     (kq, pv)
 }
 

@@ -1,83 +1,15 @@
 //! The transformer: K attention layers (recurrent = one set of weights applied K times, or deep =
 //! K sets), H heads, linear or softmax attention, and the read-out ŷ = −(label entry of the
-//! query token after the last layer). Parameters live in one flat vector so the optimiser,
-//! the gradient check and the page see them the same way.
+//! query token after the last layer). Parameters live in one flat vector (layout in `arch.rs`)
+//! so the optimiser, the gradient check and the page see them the same way. Whole batches run on
+//! one of two engines, chosen in `Engine::for_arch`.
 
+pub use crate::arch::Arch;
 use crate::batched::Batched;
-use crate::config::{Attn, Config};
-use crate::lsa::{self, LayerCache, LayerShape, Scratch};
+use crate::lsa::{self, LayerCache, Scratch};
 use crate::rng::Rng;
 use crate::task::Tasks;
 use rand_distr::{Distribution, StandardNormal};
-
-/// Architecture of a model (everything but the weights).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Arch {
-    pub d: usize,
-    pub n: usize,
-    pub layers: usize,
-    pub recurrent: bool,
-    pub heads: usize,
-    pub softmax: bool,
-    pub query_in_keys: bool,
-    pub clip_tokens: bool,
-}
-
-impl Arch {
-    pub fn from_config(cfg: &Config) -> Self {
-        Arch {
-            d: cfg.d,
-            n: cfg.n,
-            layers: cfg.layers,
-            recurrent: cfg.recurrent,
-            heads: cfg.heads,
-            softmax: cfg.attn == Attn::Softmax,
-            query_in_keys: cfg.query_in_keys,
-            clip_tokens: cfg.clips_tokens(),
-        }
-    }
-    pub fn shape(&self) -> LayerShape {
-        LayerShape {
-            width: self.d + 1,
-            tokens: self.n + 1,
-            keys: if self.query_in_keys {
-                self.n + 1
-            } else {
-                self.n
-            },
-            heads: self.heads,
-            softmax: self.softmax,
-            clip_tokens: self.clip_tokens,
-        }
-    }
-    /// Distinct weight sets: 1 when recurrent, K when deep.
-    pub fn sets(&self) -> usize {
-        if self.recurrent {
-            1
-        } else {
-            self.layers
-        }
-    }
-    pub fn n_params(&self) -> usize {
-        self.sets() * self.shape().n_params()
-    }
-    /// Which weight set layer `l` uses.
-    pub fn set_of(&self, l: usize) -> usize {
-        if self.recurrent {
-            0
-        } else {
-            l
-        }
-    }
-    /// First token row whose update layer `l` must compute: only the query matters in the last.
-    fn row0(&self, l: usize) -> usize {
-        if l + 1 == self.layers {
-            self.n
-        } else {
-            0
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -85,14 +17,38 @@ pub struct Model {
     pub params: Vec<f32>,
 }
 
-/// Buffers for one task's forward and backward pass, reused across tasks and steps.
+/// The engine that runs whole batches (`loss_and_grad`, `predict`, `predict_with_sensitivity`).
+#[derive(Clone, Debug)]
+enum Engine {
+    /// One task at a time through the attention view of `lsa.rs` (the buffers in `Workspace`).
+    Reference,
+    /// 16 tasks at a time in SIMD lanes, layers in C-form (`batched.rs`).
+    Lanes(Box<Batched>),
+}
+
+impl Engine {
+    /// Lanes for linear attention, the reference path otherwise: the lane engine rests on a
+    /// layer being the same linear map (I + A) of every token, which holds for linear attention
+    /// only (softmax weights each query's keys differently).
+    fn for_arch(arch: &Arch) -> Engine {
+        if arch.softmax {
+            Engine::Reference
+        } else {
+            Engine::Lanes(Box::new(Batched::new(arch)))
+        }
+    }
+}
+
+/// Buffers for forward and backward passes, reused across tasks and steps: those of the
+/// reference path (always there: `Model::forward` / `backward` run on any architecture, and
+/// tests compare the engines) and the batch engine's.
 #[derive(Clone, Debug)]
 pub struct Workspace {
     caches: Vec<LayerCache>,
     scratch: Scratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
-    batched: Option<Batched>,
+    engine: Engine,
 }
 
 impl Workspace {
@@ -103,11 +59,7 @@ impl Workspace {
             scratch: Scratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
-            batched: if arch.softmax {
-                None
-            } else {
-                Some(Batched::new(arch))
-            },
+            engine: Engine::for_arch(arch),
         }
     }
     /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)`.
@@ -138,32 +90,31 @@ impl Model {
         Model { arch, params }
     }
 
-    /// The weights of layer `l`.
-    pub fn layer_params(&self, l: usize) -> &[f32] {
-        let np = self.arch.shape().n_params();
-        let set = self.arch.set_of(l);
-        &self.params[set * np..(set + 1) * np]
+    /// The weights of layer `layer`.
+    pub fn layer_params(&self, layer: usize) -> &[f32] {
+        self.arch.layer_params(&self.params, layer)
     }
 
-    /// Prediction ŷ for one task's tokens (fills the workspace for `backward`).
+    /// Prediction ŷ for one task's tokens through the reference path (fills the workspace for
+    /// `backward`).
     pub fn forward(&self, tokens: &[f32], ws: &mut Workspace) -> f32 {
         let s = self.arch.shape();
-        let k = self.arch.layers;
-        for l in 0..k {
-            if l == 0 {
+        let layers = self.arch.layers;
+        for layer in 0..layers {
+            if layer == 0 {
                 ws.caches[0].e_in.copy_from_slice(tokens);
             } else {
-                let (done, rest) = ws.caches.split_at_mut(l);
-                rest[0].e_in.copy_from_slice(&done[l - 1].e_out);
+                let (done, rest) = ws.caches.split_at_mut(layer);
+                rest[0].e_in.copy_from_slice(&done[layer - 1].e_out);
             }
             lsa::forward(
                 &s,
-                self.layer_params(l),
-                self.arch.row0(l),
-                &mut ws.caches[l],
+                self.layer_params(layer),
+                self.arch.row0(layer),
+                &mut ws.caches[layer],
             );
         }
-        -ws.caches[k - 1].e_out[self.arch.n * s.width + self.arch.d]
+        -ws.caches[layers - 1].e_out[self.arch.n * s.width + self.arch.d]
     }
 
     /// Backward from ∂L/∂ŷ = `g_yhat` after `forward` on the same workspace: adds ∂L/∂params to
@@ -173,14 +124,14 @@ impl Model {
         let np = s.n_params();
         ws.g.fill(0.0);
         ws.g[self.arch.n * s.width + self.arch.d] = -g_yhat;
-        for l in (0..self.arch.layers).rev() {
-            let set = self.arch.set_of(l);
-            let want_in = l > 0 || input_grad;
+        for layer in (0..self.arch.layers).rev() {
+            let set = self.arch.set_of(layer);
+            let want_in = layer > 0 || input_grad;
             lsa::backward(
                 &s,
-                self.layer_params(l),
-                self.arch.row0(l),
-                &ws.caches[l],
+                self.layer_params(layer),
+                self.arch.row0(layer),
+                &ws.caches[layer],
                 &mut ws.g,
                 &mut grad[set * np..(set + 1) * np],
                 if want_in { Some(&mut ws.g_next) } else { None },
@@ -192,12 +143,12 @@ impl Model {
         }
     }
 
-    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`. Linear
-    /// attention runs on the SIMD engine of `batched.rs`, softmax on the reference path.
+    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the
+    /// workspace's engine.
     pub fn loss_and_grad(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
-        match ws.batched.as_mut() {
-            Some(b) => b.loss_and_grad(&self.params, tasks, grad),
-            None => self.loss_and_grad_reference(tasks, grad, ws),
+        match &mut ws.engine {
+            Engine::Lanes(lanes) => lanes.loss_and_grad(&self.params, tasks, grad),
+            Engine::Reference => self.loss_and_grad_reference(tasks, grad, ws),
         }
     }
 
@@ -210,8 +161,8 @@ impl Model {
     ) -> f64 {
         let inv_b = 1.0 / tasks.count as f32;
         let mut loss = 0.0f64;
-        for k in 0..tasks.count {
-            let r = self.forward(tasks.task_tokens(k), ws) - tasks.target(k);
+        for task in 0..tasks.count {
+            let r = self.forward(tasks.task_tokens(task), ws) - tasks.target(task);
             loss += 0.5 * (r as f64) * (r as f64);
             self.backward(r * inv_b, ws, grad, false);
         }
@@ -220,12 +171,12 @@ impl Model {
 
     /// Predictions ŷ for every task.
     pub fn predict(&self, tasks: &Tasks, ws: &mut Workspace) -> Vec<f32> {
-        if let Some(b) = ws.batched.as_mut() {
-            return b.predict(&self.params, tasks, false).0;
+        match &mut ws.engine {
+            Engine::Lanes(lanes) => lanes.predict(&self.params, tasks, false).0,
+            Engine::Reference => (0..tasks.count)
+                .map(|task| self.forward(tasks.task_tokens(task), ws))
+                .collect(),
         }
-        (0..tasks.count)
-            .map(|k| self.forward(tasks.task_tokens(k), ws))
-            .collect()
     }
 
     /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task.
@@ -234,15 +185,23 @@ impl Model {
         tasks: &Tasks,
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
-        if let Some(b) = ws.batched.as_mut() {
-            return b.predict(&self.params, tasks, true);
+        match &mut ws.engine {
+            Engine::Lanes(lanes) => lanes.predict(&self.params, tasks, true),
+            Engine::Reference => self.predict_with_sensitivity_reference(tasks, ws),
         }
+    }
+
+    fn predict_with_sensitivity_reference(
+        &self,
+        tasks: &Tasks,
+        ws: &mut Workspace,
+    ) -> (Vec<f32>, Vec<f32>) {
         let (d, w) = (self.arch.d, self.arch.d + 1);
         let mut preds = Vec::with_capacity(tasks.count);
         let mut sens = Vec::with_capacity(tasks.count * d);
         let mut sink = vec![0.0; self.params.len()];
-        for k in 0..tasks.count {
-            preds.push(self.forward(tasks.task_tokens(k), ws));
+        for task in 0..tasks.count {
+            preds.push(self.forward(tasks.task_tokens(task), ws));
             self.backward(1.0, ws, &mut sink, true);
             // The gradient of L = ŷ with respect to the query token's x entries.
             let row = &ws.input_grad()[self.arch.n * w..self.arch.n * w + d];

@@ -11,11 +11,13 @@ use icl_lab::rng::{stream, Stream};
 use icl_lab::task::{TaskDist, Tasks};
 
 fn arch(d: usize, n: usize, layers: usize, recurrent: bool) -> Arch {
-    let mut cfg = Config::default();
-    cfg.d = d;
-    cfg.n = n;
-    cfg.layers = layers;
-    cfg.recurrent = recurrent;
+    let cfg = Config {
+        d,
+        n,
+        layers,
+        recurrent,
+        ..Config::default()
+    };
     Arch::from_config(&cfg)
 }
 

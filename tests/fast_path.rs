@@ -9,9 +9,11 @@ use icl_lab::task::{TaskDist, Tasks};
 use rand_distr::{Distribution, StandardNormal};
 
 fn compare(layers: usize, recurrent: bool, heads: usize, clip_tokens: bool, query_in_keys: bool) {
-    let mut cfg = Config::default();
-    cfg.d = 4;
-    cfg.n = 6;
+    let cfg = Config {
+        d: 4,
+        n: 6,
+        ..Config::default()
+    };
     let mut arch = Arch::from_config(&cfg);
     arch.layers = layers;
     arch.recurrent = recurrent;

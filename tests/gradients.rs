@@ -43,7 +43,7 @@ fn check(arch: Arch) {
     // to the entry, with a floor of 1% of the largest gradient entry.
     let floor = 1e-2 * grad.iter().fold(0.0f64, |m, g| m.max(g.abs() as f64));
     let mut worst = 0.0f64;
-    for i in 0..model.params.len() {
+    for (i, &g) in grad.iter().enumerate() {
         let orig = model.params[i];
         model.params[i] = orig + eps;
         let up = loss(&model, &tasks, &mut ws);
@@ -51,7 +51,7 @@ fn check(arch: Arch) {
         let down = loss(&model, &tasks, &mut ws);
         model.params[i] = orig;
         let num = (up - down) / (2.0 * eps as f64);
-        let ana = grad[i] as f64;
+        let ana = g as f64;
         let err = (num - ana).abs() / (floor + num.abs().max(ana.abs()));
         worst = worst.max(err);
         assert!(
@@ -84,9 +84,11 @@ fn check(arch: Arch) {
 }
 
 fn arch(layers: usize, recurrent: bool, heads: usize, softmax: bool, query_in_keys: bool) -> Arch {
-    let mut cfg = Config::default();
-    cfg.d = 3;
-    cfg.n = 4;
+    let cfg = Config {
+        d: 3,
+        n: 4,
+        ..Config::default()
+    };
     let mut a = Arch::from_config(&cfg);
     a.layers = layers;
     a.recurrent = recurrent;

@@ -1,0 +1,218 @@
+//! The architecture of a model, everything but the weights: its sizes and switches (`Arch`), the
+//! shape of one layer (`LayerShape`), where each weight sits in the flat parameter vector, and the
+//! products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V through which linear attention sees the weights.
+//! Both engines (`lsa.rs`, the reference path, and `batched.rs`, the lane engine) and the
+//! metrics read the weights through this file only.
+//!
+//! Parameter layout: one block of `LayerShape::n_params()` per weight set (1 set when recurrent,
+//! K when deep); inside a set, per head h: W_Q,h, W_K,h, W_V,h (D×D row-major each), then
+//! P (D × H·D row-major), whose h-th D×D column block is P_h.
+
+use crate::config::{Attn, Config};
+use std::iter::Sum;
+use std::ops::Mul;
+
+/// Token values are clipped to ±this in deep stacks (reference code, K > 3).
+pub const TOKEN_CLIP: f32 = 10.0;
+
+/// Architecture of a model (everything but the weights).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arch {
+    pub d: usize,
+    pub n: usize,
+    pub layers: usize,
+    pub recurrent: bool,
+    pub heads: usize,
+    pub softmax: bool,
+    pub query_in_keys: bool,
+    pub clip_tokens: bool,
+}
+
+impl Arch {
+    pub fn from_config(cfg: &Config) -> Self {
+        Arch {
+            d: cfg.d,
+            n: cfg.n,
+            layers: cfg.layers,
+            recurrent: cfg.recurrent,
+            heads: cfg.heads,
+            softmax: cfg.attn == Attn::Softmax,
+            query_in_keys: cfg.query_in_keys,
+            clip_tokens: cfg.clips_tokens(),
+        }
+    }
+    pub fn shape(&self) -> LayerShape {
+        LayerShape {
+            width: self.d + 1,
+            tokens: self.n + 1,
+            keys: if self.query_in_keys {
+                self.n + 1
+            } else {
+                self.n
+            },
+            heads: self.heads,
+            softmax: self.softmax,
+            clip_tokens: self.clip_tokens,
+        }
+    }
+    /// Distinct weight sets: 1 when recurrent, K when deep.
+    pub fn sets(&self) -> usize {
+        if self.recurrent {
+            1
+        } else {
+            self.layers
+        }
+    }
+    pub fn n_params(&self) -> usize {
+        self.sets() * self.shape().n_params()
+    }
+    /// Which weight set layer `layer` uses.
+    pub fn set_of(&self, layer: usize) -> usize {
+        if self.recurrent {
+            0
+        } else {
+            layer
+        }
+    }
+    /// The weights of set `set` inside the flat `params`.
+    pub fn set_params<'a>(&self, params: &'a [f32], set: usize) -> &'a [f32] {
+        let np = self.shape().n_params();
+        &params[set * np..(set + 1) * np]
+    }
+    /// The weights layer `layer` uses inside the flat `params`.
+    pub fn layer_params<'a>(&self, params: &'a [f32], layer: usize) -> &'a [f32] {
+        self.set_params(params, self.set_of(layer))
+    }
+    /// Index of (set, head) in per-set, per-head tables such as the products of a batch.
+    pub fn set_head(&self, set: usize, head: usize) -> usize {
+        set * self.heads + head
+    }
+    /// First token row whose update layer `layer` must compute: only the query matters in the
+    /// last.
+    pub fn row0(&self, layer: usize) -> usize {
+        if layer + 1 == self.layers {
+            self.n
+        } else {
+            0
+        }
+    }
+}
+
+/// Shapes and switches of one layer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerShape {
+    /// Token width D = d+1.
+    pub width: usize,
+    /// Tokens T = N+1.
+    pub tokens: usize,
+    /// Key/value tokens S: N, or N+1 with the query in the keys.
+    pub keys: usize,
+    pub heads: usize,
+    pub softmax: bool,
+    /// Clip token values to [−10, 10] after the layer (paper, K > 3).
+    pub clip_tokens: bool,
+}
+
+impl LayerShape {
+    /// Parameters of one layer: W_Q, W_K, W_V per head (D×D each) and P (D × H·D).
+    pub fn n_params(&self) -> usize {
+        4 * self.heads * self.width * self.width
+    }
+    /// Entries of one D×D matrix.
+    pub fn dd(&self) -> usize {
+        self.width * self.width
+    }
+    /// Offsets of W_Q, W_K, W_V of head `h` inside a layer's parameters.
+    pub fn wq_offset(&self, h: usize) -> usize {
+        3 * h * self.dd()
+    }
+    pub fn wk_offset(&self, h: usize) -> usize {
+        (3 * h + 1) * self.dd()
+    }
+    pub fn wv_offset(&self, h: usize) -> usize {
+        (3 * h + 2) * self.dd()
+    }
+    /// Offset of P (D × H·D, row-major) inside a layer's parameters.
+    pub fn p_offset(&self) -> usize {
+        3 * self.heads * self.dd()
+    }
+    /// Row stride of P: H·D.
+    pub fn p_stride(&self) -> usize {
+        self.heads * self.width
+    }
+    pub fn wq<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
+        &p[self.wq_offset(h)..self.wq_offset(h) + self.dd()]
+    }
+    pub fn wk<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
+        &p[self.wk_offset(h)..self.wk_offset(h) + self.dd()]
+    }
+    pub fn wv<'a>(&self, p: &'a [f32], h: usize) -> &'a [f32] {
+        &p[self.wv_offset(h)..self.wv_offset(h) + self.dd()]
+    }
+    /// P (D × H·D, row-major) of a layer's parameters.
+    pub fn p<'a>(&self, p: &'a [f32]) -> &'a [f32] {
+        &p[self.p_offset()..self.p_offset() + self.width * self.p_stride()]
+    }
+    /// Scale of the attention scores: 1/√D for softmax, 1 for linear attention.
+    pub fn score_scale(&self) -> f32 {
+        if self.softmax {
+            1.0 / (self.width as f32).sqrt()
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Writes W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `h` of the layer weights `p` into `kq` and
+/// `pv` (D×D row-major each), with the products and sums taken in `T` (f32 for the lane engine,
+/// f64 for the metrics; every f32 weight converts exactly).
+pub fn head_products<T>(s: &LayerShape, p: &[f32], h: usize, kq: &mut [T], pv: &mut [T])
+where
+    T: Copy + From<f32> + Mul<Output = T> + Sum<T>,
+{
+    let (w, hd) = (s.width, s.p_stride());
+    let (wq, wk, wv) = (s.wq(p, h), s.wk(p, h), s.wv(p, h));
+    let pm = s.p(p);
+    for a in 0..w {
+        for b in 0..w {
+            kq[a * w + b] = (0..w)
+                .map(|c| T::from(wk[c * w + a]) * T::from(wq[c * w + b]))
+                .sum();
+            pv[a * w + b] = (0..w)
+                .map(|c| T::from(pm[a * hd + h * w + c]) * T::from(wv[c * w + b]))
+                .sum();
+        }
+    }
+}
+
+/// The chain rule through `head_products`: maps ∂W_KQ, ∂W_PV of head `h` to its weights, adding
+/// to the layer gradient `grad`:
+/// W_KQ = W_Kᵀ W_Q ⇒ ∂W_Q = W_K ∂W_KQ, ∂W_K = W_Q ∂W_KQᵀ;
+/// W_PV = P_h W_V ⇒ ∂P_h = ∂W_PV W_Vᵀ, ∂W_V = P_hᵀ ∂W_PV.
+pub fn add_head_product_grads(
+    s: &LayerShape,
+    p: &[f32],
+    h: usize,
+    g_kq: &[f32],
+    g_pv: &[f32],
+    grad: &mut [f32],
+) {
+    let (w, hd) = (s.width, s.p_stride());
+    let (wq, wk, wv) = (s.wq(p, h), s.wk(p, h), s.wv(p, h));
+    let (oq, ok, ov, po) = (s.wq_offset(h), s.wk_offset(h), s.wv_offset(h), s.p_offset());
+    for r in 0..w {
+        for cix in 0..w {
+            let (mut g_q, mut g_k, mut g_v, mut g_p) = (0.0, 0.0, 0.0, 0.0);
+            for x in 0..w {
+                g_q += wk[r * w + x] * g_kq[x * w + cix];
+                g_k += wq[r * w + x] * g_kq[cix * w + x];
+                g_v += p[po + x * hd + h * w + r] * g_pv[x * w + cix];
+                g_p += g_pv[r * w + x] * wv[cix * w + x];
+            }
+            grad[oq + r * w + cix] += g_q;
+            grad[ok + r * w + cix] += g_k;
+            grad[ov + r * w + cix] += g_v;
+            grad[po + r * hd + h * w + cix] += g_p;
+        }
+    }
+}
