@@ -8,7 +8,7 @@
 import init, { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
 import { fmt, int, isNum } from "./format.js";
-import { addExample, copyPrompt, learnersShown, promptSentences, removeExample } from "./promptmath.js";
+import { addExample, copyPrompt, learnersShown, promptSentences, removeExample, roundPrompt } from "./promptmath.js";
 import { createPromptPlot, pointName } from "./promptplot.js";
 
 const LINK_MS = 300; // the address bar follows an edit once it settles
@@ -212,7 +212,8 @@ export function createPromptCard(host, deps) {
   let announceTimer = 0;
 
   function edit(p, info) {
-    s.prompt = p;
+    // An edited prompt holds only what its link can hold: every number to 4 decimals.
+    s.prompt = roundPrompt(p);
     if (!s.edited) s.edited = true;
     recompute();
     if (info.done) {

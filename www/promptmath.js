@@ -142,6 +142,11 @@ export function round4(v) {
   return Object.is(r, -0) ? 0 : r;
 }
 
+/** `prompt` with every number rounded to 4 decimals: exactly what its link holds. */
+export function roundPrompt(prompt) {
+  return { examples: prompt.examples.map((e) => e.map(round4)), query: prompt.query.map(round4) };
+}
+
 /** A value kept inside [lo, hi] and rounded to 4 decimals. */
 export function clampRound(v, lo, hi) {
   return round4(Math.min(hi, Math.max(lo, v)));

@@ -165,7 +165,7 @@ export function createPromptPlot(host, on) {
   function heightFor(w) {
     if (!m) return 300;
     if (m.d === 1) return Math.round(Math.min(380, Math.max(260, w * 0.62)));
-    if (m.d === 2) return w >= 600 ? Math.round(Math.min(w / 2, 400)) + 40 : Math.round(w * 2) + 70;
+    if (m.d === 2) return w >= 420 ? Math.round(Math.min((w - 30) / 2, 400)) + 44 : 2 * Math.round(Math.min(w, 340)) + 50;
     const cell = Math.max(6, Math.min(16, Math.floor(220 / m.d)));
     return 30 + m.d * cell + 24 + 110 + 40 + 200;
   }
@@ -183,11 +183,11 @@ export function createPromptPlot(host, on) {
       return { A, x, y, pts };
     }
     if (m.d === 2) {
-      const side = W >= 600;
-      const size = side ? Math.min((W - 40) / 2, H - 40) : Math.min(W, (H - 70) / 2);
+      const side = W >= 420;
+      const size = side ? Math.min((W - 30) / 2, H - 44) : Math.min(W, (H - 50) / 2);
       const pad = { l: 50, r: 10, t: 8, b: 40 };
       const A = { left: pad.l, right: size - pad.r, top: pad.t, bottom: size - pad.b };
-      const off = side ? { x: size + 30, y: 0 } : { x: 0, y: size + 44 };
+      const off = side ? { x: size + 30, y: 0 } : { x: 0, y: size + 50 };
       const B = { left: off.x + pad.l, right: off.x + size - pad.r, top: off.y + pad.t, bottom: off.y + size - pad.b };
       const x = makeScale("lin", box.x[0], box.x[1], A.left, A.right);
       const y = makeScale("lin", box.x[0], box.x[1], A.bottom, A.top);
@@ -473,7 +473,7 @@ export function createPromptPlot(host, on) {
     ctx.fillStyle = TEXT;
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
-    ctx.fillText(`inputs x of each example (columns) and of the query; colour: −${fmt(cmax, 2)} blue … ${fmt(cmax, 2)} red`, H1.left, H1.top - 4);
+    ctx.fillText(`inputs x: a column per example, then the query (blue −${fmt(cmax, 2)} … red ${fmt(cmax, 2)})`, H1.left, H1.top - 4);
     const cols = prompt.examples.map((e) => e.slice(0, d)).concat([prompt.query]);
     cols.forEach((xs, i) => {
       const cx = colX(i);
