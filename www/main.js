@@ -58,6 +58,7 @@ const card = createPromptCard($("prompt-card"), {
     if (!engine.starting && state.query !== null) writeQuery(linkFor(state.query, code));
   },
   error: (message) => notices.showError(message),
+  dragEnd: () => tiers.invalidate(),
 });
 
 // The out-of-distribution and η-sweep read-outs: asked for every few seconds while training,
@@ -73,7 +74,9 @@ const tiers = createTiers(
     { name: "slow", everyMs: 600, draw: drawSlow },
     { name: "text", everyMs: 600, draw: view.text },
   ],
-  { training: () => state.running, ready: () => state.history.snapshot !== null },
+  // While a point of the prompt card is dragged, the other charts wait (they catch up when it
+  // is let go), so every pointer move is answered and drawn within the frame.
+  { training: () => state.running, ready: () => state.history.snapshot !== null && !card.dragging },
 );
 
 function drawSlow() {

@@ -24,7 +24,7 @@ function loadWasm() {
 /**
  * The card in `host`. deps = {evalPrompt(i) → Promise<{index, count, examples, query, target,
  * w}>, writeLink(code|null) (the address bar: the edited prompt's code, or null),
- * error(message)}. Returns {newRun(run), setModel(frozen, step, training), setTraining(bool),
+ * error(message), dragEnd()}. Returns {newRun(run), setModel(frozen, step, training), setTraining(bool),
  * code (the edited prompt's URL code, or null), state (for tests)}.
  */
 export function createPromptCard(host, deps) {
@@ -83,6 +83,7 @@ export function createPromptCard(host, deps) {
     add: (row) => edit(addExample(s.prompt, row, maxExamples()), { done: true, added: true }),
     remove: (i) => removeAt(i),
     announce: (text) => announce(text),
+    dragEnd: () => deps.dragEnd(),
   });
   // Redraw when the width changes (the plot sets its own height from the width: reacting to
   // height changes would loop).
@@ -172,13 +173,13 @@ export function createPromptCard(host, deps) {
     }
     for (const [k, r] of rows) {
       if (k === "target") {
-        setText(r.a, fmt(ans.target, 4));
-        setText(r.w, d === 1 && s.task && s.task.w ? fmt(s.task.w[0], 4) : "");
+        setText(r.a, fmt(ans.target, 3));
+        setText(r.w, d === 1 && s.task && s.task.w ? fmt(s.task.w[0], 3) : "");
         continue;
       }
-      setText(r.a, fmt(ans.predictions[k], 4));
+      setText(r.a, fmt(ans.predictions[k], 3));
       const w = ans.implied_weights[k] || [];
-      setText(r.w, d === 1 ? fmt(w[0], 4) : fmt(Math.hypot(...w), 3));
+      setText(r.w, d === 1 ? fmt(w[0], 3) : fmt(Math.hypot(...w), 3));
     }
   }
 
@@ -372,13 +373,17 @@ export function createPromptCard(host, deps) {
       s.training = training;
       if (s.ans) renderText();
     },
+    /** True while a point is being dragged (the page holds back its other charts meanwhile). */
+    get dragging() {
+      return plot.dragging;
+    },
     /** The edited prompt's URL code (null: an evaluation task is on show). */
     get code() {
       return codeNow();
     },
     /** For tests and the bench: the prompt, the answer, the drag latencies (ms). */
     get state() {
-      return { prompt: s.prompt, ans: s.ans, edited: s.edited, task: s.task && { index: s.task.index, count: s.task.count }, selected: s.selected, step: s.step, latency: plot.latency };
+      return { prompt: s.prompt, ans: s.ans, edited: s.edited, task: s.task && { index: s.task.index, count: s.task.count }, selected: s.selected, step: s.step, latency: plot.latency, work: plot.work };
     },
   };
 }

@@ -139,7 +139,8 @@ export function createPromptPlot(host, on) {
   let cssH = 0;
   let sized = "";
   let drag = null; // {target, pointerId, moved}
-  const latency = [];
+  const latency = []; // ms from each drag move's pointer event to its redraw
+  const work = []; // ms of that spent answering and drawing
   const buttons = new Map(); // key -> button
 
   // ---- data box ---------------------------------------------------------------------------
@@ -354,7 +355,8 @@ export function createPromptPlot(host, on) {
     ctx.font = SMALL;
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
-    ctx.fillText("query x_q", Math.min(qx + 9, A.right - 56), qy - 6);
+    ctx.textAlign = "right";
+    ctx.fillText("x_q", qx - 9, qy + 4);
     if (selectedIs({ kind: "query" })) ring(qx, qy, 12);
     if (m.w) {
       ctx.fillStyle = TEXT;
@@ -424,7 +426,7 @@ export function createPromptPlot(host, on) {
     ctx.restore();
     // The colour legend under the plane.
     const lx0 = A.left;
-    const lx1 = Math.min(A.right, A.left + 180);
+    const lx1 = Math.min(A.right - 70, A.left + 180);
     const ly = A.bottom + 30;
     for (let i = 0; i <= 60; i++) {
       const v = -cmax + (2 * cmax * i) / 60;
@@ -438,9 +440,9 @@ export function createPromptPlot(host, on) {
     ctx.font = SMALL;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    ctx.fillText(`y: ${fmt(-cmax, 2)}`, lx0 - 4, ly + 5);
+    ctx.fillText(fmt(-cmax, 2), lx0 - 4, ly + 5);
     ctx.textAlign = "left";
-    ctx.fillText(`${fmt(cmax, 2)} (dot colour = label y)`, lx1 + 4, ly + 5);
+    ctx.fillText(`${fmt(cmax, 2)} = label y`, lx1 + 4, ly + 5);
 
     // The weights' plane.
     axes(ctx, B, wx, wy, "w₁", "w₂");
@@ -461,7 +463,7 @@ export function createPromptPlot(host, on) {
     ctx.font = SMALL;
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
-    ctx.fillText(m.w ? `implied weights ∂ŷ/∂x_q (dashed black: ${m.truthLabel})` : "implied weights ∂ŷ/∂x_q", B.left, B.bottom + 30);
+    ctx.fillText(m.w ? `implied weights (dashed: ${m.truthLabel})` : "implied weights ∂ŷ/∂x_q", B.left, B.bottom + 30);
   }
 
   function drawMany() {
@@ -473,7 +475,7 @@ export function createPromptPlot(host, on) {
     ctx.fillStyle = TEXT;
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
-    ctx.fillText(`inputs x: a column per example, then the query (blue −${fmt(cmax, 2)} … red ${fmt(cmax, 2)})`, H1.left, H1.top - 4);
+    ctx.fillText(`inputs x per example and query (blue < 0 < red)`, H1.left, H1.top - 4);
     const cols = prompt.examples.map((e) => e.slice(0, d)).concat([prompt.query]);
     cols.forEach((xs, i) => {
       const cx = colX(i);
@@ -757,20 +759,27 @@ export function createPromptPlot(host, on) {
       if (e.pointerType === "mouse") canvas.style.cursor = hit(e) >= 0 ? "grab" : inAddArea(local(e).px, local(e).py) ? "crosshair" : "default";
       return;
     }
+    const t0 = performance.now();
     const { px, py } = local(e);
     if (!drag.moved && Math.hypot(px - drag.start.px, py - drag.start.py) < 2) return;
     drag.moved = true;
     canvas.style.cursor = "grabbing";
     on.edit(movedTo(drag.target, px, py), { done: false, target: drag.target });
     // The answer and the picture are ready: time from the pointer event to here.
-    latency.push(performance.now() - e.timeStamp);
-    if (latency.length > 2000) latency.splice(0, 1000);
+    const t1 = performance.now();
+    latency.push(t1 - e.timeStamp);
+    work.push(t1 - t0);
+    if (latency.length > 2000) {
+      latency.splice(0, 1000);
+      work.splice(0, 1000);
+    }
   });
 
   function endDrag(e) {
     if (!drag || e.pointerId !== drag.pointerId) return;
     const d = drag;
     drag = null;
+    if (d.target) on.dragEnd();
     if (d.target && d.moved) on.edit(m.prompt, { done: true, target: d.target });
     else if (!d.target && e.type === "pointerup") {
       const { px, py } = local(e);
@@ -806,6 +815,7 @@ export function createPromptPlot(host, on) {
   return {
     canvas,
     latency,
+    work,
     /** Draws `model` now. */
     set(model) {
       const dChanged = !m || m.d !== model.d;
