@@ -63,3 +63,8 @@ if [ "$NATIVE" = 1 ]; then
 fi
 
 node bench/run.mjs ${PASS[@]+"${PASS[@]}"}
+# The prompt card's drag latency (bench/prompt.mjs), unless --only leaves out the page.
+case " ${PASS[*]-} " in
+  *" --only "*) case "${PASS[*]}" in *page*) node bench/prompt.mjs ;; esac ;;
+  *) node bench/prompt.mjs ;;
+esac

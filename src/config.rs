@@ -550,7 +550,7 @@ fn sanitize(text: &str) -> String {
 
 /// URL-decodes `%XX` escapes and '+' (space). A malformed escape is kept as written, and bytes
 /// that are not UTF-8 become U+FFFD, so decoding cannot fail.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let hex = |b: Option<&u8>| b.and_then(|&b| (b as char).to_digit(16));
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod config;
 pub mod construct;
 pub mod kernels;
+pub mod link;
 pub mod lsa;
 pub mod metrics;
 pub mod model;

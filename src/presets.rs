@@ -88,6 +88,20 @@ pub const PRESETS: &[Preset] = &[
                       U(−0.5, 0.5); with r = 1 the numbers differ from the figures.",
         query: "x_range=1",
     },
+    Preset {
+        name: "drag1d",
+        title: "One dimension: drag the examples",
+        description: "d = 1 and N = 5, trained in a few seconds. In \"One prompt, up close\" drag an \
+                      example or the query: the frozen transformer's answer follows, like one GD step.",
+        query: "d=1&n=5&lr=0.005&steps=600",
+    },
+    Preset {
+        name: "outlier",
+        title: "One far-off example in the prompt",
+        description: "The same one-dimensional run, shown a prompt whose last example lies far off \
+                      the line through the others: see how much it pulls the transformer, GD and OLS.",
+        query: "d=1&n=5&lr=0.005&steps=600&prompt=-0.4,-0.48;-0.15,-0.18;0.1,0.12;0.3,0.36;0.45,-1.5|0.35",
+    },
 ];
 
 /// The preset called `name`.
@@ -98,15 +112,15 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     #[test]
     fn presets_are_valid_canonical_queries() {
         for p in PRESETS {
-            let (cfg, notices) = Config::from_query(p.query);
+            // A preset is a link: settings, and maybe a view key such as `prompt`.
+            let (cfg, view, notices) = crate::link::parse(p.query);
             assert!(notices.is_empty(), "{}: {notices:?}", p.name);
             assert_eq!(
-                cfg.to_query(),
+                crate::link::to_query(&cfg, &view),
                 p.query,
                 "{} is not in canonical form",
                 p.name

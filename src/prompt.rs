@@ -69,8 +69,14 @@ fn check_value(v: f64, what: &dyn Fn() -> String) -> Result<f64, PromptError> {
         return err(format!("{} is not a finite number.", what()));
     }
     if v.abs() > MAX_ABS {
+        // 1e308 would print with 300 digits: large values in scientific notation.
+        let shown = if v.abs() < 1e6 {
+            v.to_string()
+        } else {
+            format!("{v:e}")
+        };
         return err(format!(
-            "{} is {v}, outside the accepted range −{MAX_ABS} … {MAX_ABS}.",
+            "{} is {shown}, outside the accepted range −{MAX_ABS} … {MAX_ABS}.",
             what()
         ));
     }
@@ -594,12 +600,17 @@ pub fn answer_json(t: &Trainer, text: &str) -> Result<String, PromptError> {
         .map_err(|e| PromptError(format!("Could not encode the answer ({e}).")))
 }
 
-/// Evaluation task `index` (modulo their number) as `{index, count, examples, query, target}`.
+/// Evaluation task `index` (modulo their number) as `{index, count, examples, query, target, w}`.
 pub fn eval_prompt_json(tasks: &Tasks, index: usize) -> String {
     let count = tasks.count.max(1);
     let mut v = Prompt::from_tasks(tasks, index).to_json();
     v["index"] = Value::from(index % count);
     v["count"] = Value::from(tasks.count);
+    // The task's teacher W (known only for evaluation tasks): the page draws the true line.
+    let (k, d) = (index % count, tasks.dist.d);
+    if let Some(w) = tasks.w.get(k * d..(k + 1) * d) {
+        v["w"] = w.iter().map(|&x| num(x as f64)).collect();
+    }
     v.to_string()
 }
 

@@ -4,7 +4,10 @@
 
 use crate::compare::OOD_ALPHAS;
 use crate::config::Config;
+use crate::link;
+use crate::model::{Arch, Model};
 use crate::presets::PRESETS;
+use crate::prompt::{Frozen, Learners, Request};
 use crate::report;
 use crate::train::Trainer;
 use wasm_bindgen::prelude::*;
@@ -36,19 +39,42 @@ pub fn presets() -> Result<String, JsError> {
 pub struct Lab {
     trainer: Trainer,
     notices: Vec<crate::config::Notice>,
+    view: link::View,
 }
 
 #[wasm_bindgen]
 impl Lab {
-    /// Validates `query` (never fails on bad values: they are corrected and reported by
-    /// `notices`), samples the evaluation tasks and computes the baselines.
+    /// Validates `query`, a link (link.rs: the settings and the view keys such as `prompt`);
+    /// never fails on bad values: they are corrected or dropped and reported by `notices`.
+    /// Samples the evaluation tasks and computes the baselines.
     #[wasm_bindgen(constructor)]
     pub fn new(query: &str) -> Lab {
-        let (cfg, notices) = Config::from_query(query);
+        let (cfg, view, notices) = link::parse(query);
         Lab {
             trainer: Trainer::new(cfg),
             notices,
+            view,
         }
+    }
+
+    /// The link's validated prompt code (canonical), or undefined when it had none or a bad one.
+    pub fn prompt_code(&self) -> Option<String> {
+        self.view.prompt.clone()
+    }
+
+    /// The trained model's flat parameters now (for a `PromptView` on the page's main thread).
+    pub fn params(&self) -> Vec<f32> {
+        self.trainer.run.model.params.clone()
+    }
+
+    /// The untrained model's flat parameters.
+    pub fn untrained_params(&self) -> Vec<f32> {
+        self.trainer.run.untrained.params.clone()
+    }
+
+    /// The learners' step sizes a prompt is compared with (prompt::Learners), as JSON.
+    pub fn learners(&self) -> Result<String, JsError> {
+        json(&Learners::from_baselines(&self.trainer.compare.baselines))
     }
 
     /// The corrections made to the query: [{key, message}].
@@ -144,5 +170,101 @@ impl Lab {
     }
     pub fn prompt_from_url(&self, code: &str) -> Result<String, JsError> {
         crate::prompt::json_from_url(code, &self.trainer.run.cfg).map_err(|e| JsError::new(&e.0))
+    }
+}
+
+/// One prompt answered on the page's main thread, so that dragging an example never waits for
+/// the training worker: a frozen copy of the run (its settings, the trained and untrained
+/// parameters and the learners' step sizes, all sent by the worker's `Lab`) and the same
+/// `prompt::Frozen::answer` as `Lab::prompt`. Every number is still the engine's.
+#[wasm_bindgen]
+pub struct PromptView {
+    cfg: Config,
+    model: Model,
+    untrained: Model,
+    learners: Learners,
+}
+
+fn learners_from_json(text: &str) -> Result<Learners, JsError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| JsError::new(&format!("bad learners: {e}")))?;
+    let f = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_f64())
+            .ok_or_else(|| JsError::new(&format!("bad learners: '{k}' is missing")))
+    };
+    Ok(Learners {
+        gd_eta: f("gd_eta")?,
+        gd_steps: f("gd_steps")? as usize,
+        gdpp_eta: f("gdpp_eta")?,
+        gdpp_gamma: f("gdpp_gamma")?,
+        ridge_lambda: f("ridge_lambda")?,
+    })
+}
+
+#[wasm_bindgen]
+impl PromptView {
+    /// `query`: the run's canonical settings (`Lab::query`); `untrained`: `Lab::untrained_params`;
+    /// `learners`: `Lab::learners`. The trained parameters start as the untrained ones until
+    /// `set_model`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(query: &str, untrained: Vec<f32>, learners: &str) -> Result<PromptView, JsError> {
+        let (cfg, _) = Config::from_query(query);
+        let arch = Arch::from_config(&cfg);
+        if untrained.len() != arch.n_params() {
+            return Err(JsError::new(&format!(
+                "the untrained model has {} parameters, but these settings need {}",
+                untrained.len(),
+                arch.n_params()
+            )));
+        }
+        Ok(PromptView {
+            model: Model {
+                arch,
+                params: untrained.clone(),
+            },
+            untrained: Model {
+                arch,
+                params: untrained,
+            },
+            learners: learners_from_json(learners)?,
+            cfg,
+        })
+    }
+
+    /// The trained model's parameters now (`Lab::params`) and the learners (`Lab::learners`).
+    pub fn set_model(&mut self, params: Vec<f32>, learners: &str) -> Result<(), JsError> {
+        if params.len() != self.untrained.params.len() {
+            return Err(JsError::new(
+                "the parameters do not fit this run's settings",
+            ));
+        }
+        self.learners = learners_from_json(learners)?;
+        self.model.params = params;
+        Ok(())
+    }
+
+    /// Every learner's answer to one JSON prompt (see prompt.rs), as JSON.
+    pub fn answer(&self, prompt_json: &str) -> Result<String, JsError> {
+        let req: Request = crate::prompt::parse_json(prompt_json, self.cfg.d, self.cfg.n)
+            .map_err(|e| JsError::new(&e.0))?;
+        let frozen = Frozen {
+            cfg: &self.cfg,
+            model: &self.model,
+            untrained: &self.untrained,
+            learners: self.learners,
+        };
+        let ans = frozen.answer(&req).map_err(|e| JsError::new(&e.0))?;
+        json(&ans)
+    }
+
+    /// The URL code of a JSON prompt (the value of the link's `prompt` key; see link.rs).
+    pub fn code(&self, prompt_json: &str) -> Result<String, JsError> {
+        crate::prompt::url_from_json(prompt_json, &self.cfg).map_err(|e| JsError::new(&e.0))
+    }
+
+    /// The JSON prompt of a URL code (validated for this run's d and N).
+    pub fn from_code(&self, code: &str) -> Result<String, JsError> {
+        crate::prompt::json_from_url(code, &self.cfg).map_err(|e| JsError::new(&e.0))
     }
 }

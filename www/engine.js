@@ -80,5 +80,9 @@ export function createEngine(on) {
     set: (key, value) => request("set", { key, value }),
     /** A read-out, "ood" or "sweep"; resolves to {value, ms}. */
     readout: (kind) => request(kind),
+    /** Evaluation task `index` as a prompt: {index, count, examples, query, target, w}. */
+    evalPrompt: (index) => request("eval_prompt", { index }),
+    /** Every learner's answer to `prompt` ({examples, query}), computed by the worker's Lab. */
+    prompt: (prompt) => request("prompt", { prompt: JSON.stringify(prompt) }),
   };
 }

@@ -10,6 +10,7 @@ import { createNotices } from "./notice.js";
 import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
 import { createPoller } from "./poller.js";
 import { presetCaption, presetForQuery, presetNamed } from "./presets.js";
+import { createPromptCard } from "./promptcard.js";
 import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
 import { createView } from "./view.js";
@@ -48,6 +49,18 @@ let controls = null;
 const view = createView(state);
 const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
 
+// "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
+// (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
+const linkFor = (query, code) => (code ? (query ? `${query}&prompt=${code}` : `prompt=${code}`) : query);
+const card = createPromptCard($("prompt-card"), {
+  evalPrompt: (i) => engine.evalPrompt(i),
+  writeLink: (code) => {
+    if (!engine.starting && state.query !== null) writeQuery(linkFor(state.query, code));
+  },
+  error: (message) => notices.showError(message),
+  dragEnd: () => tiers.invalidate(),
+});
+
 // The out-of-distribution and η-sweep read-outs: asked for every few seconds while training,
 // and once more when it stops or a setting changes.
 const readouts = {
@@ -61,7 +74,9 @@ const tiers = createTiers(
     { name: "slow", everyMs: 600, draw: drawSlow },
     { name: "text", everyMs: 600, draw: view.text },
   ],
-  { training: () => state.running, ready: () => state.history.snapshot !== null },
+  // While a point of the prompt card is dragged, the other charts wait (they catch up when it
+  // is let go), so every pointer move is answered and drawn within the frame.
+  { training: () => state.running, ready: () => state.history.snapshot !== null && !card.dragging },
 );
 
 function drawSlow() {
@@ -92,6 +107,8 @@ function publish() {
   lab.ood = state.ood;
   lab.sweep = state.sweep;
 }
+Object.defineProperty(lab, "prompt", { get: () => card.state, enumerable: true });
+lab.engine = engine; // tests compare the page's answers with the worker's Lab
 
 // ---- the run ----------------------------------------------------------------------------
 function phaseOf(snap) {
@@ -103,6 +120,7 @@ function phaseOf(snap) {
 
 function setPhase(phase) {
   state.phase = phase;
+  card.setTraining(state.running);
   updateButtons();
   view.showPhase();
   publish();
@@ -113,7 +131,9 @@ function begin(query) {
   engine.start(query).then(onReady, onError);
 }
 
-function startRun(query) {
+/** Starts a run from `query`; `keepPrompt`: with the edited prompt on show (same settings). */
+function startRun(query, keepPrompt = false) {
+  if (keepPrompt) query = linkFor(query, card.code);
   if (engine.starting) {
     state.pendingQuery = query;
     return;
@@ -143,10 +163,11 @@ function onReady(m) {
   state.config = m.config;
   state.query = m.query;
   state.desired = valuesFrom(m.schema, m.config);
-  writeQuery(m.query);
+  writeQuery(linkFor(m.query, m.prompt));
   controls.setConfig(m.config);
   notices.showNotices(m.notices);
-  showPreset(presetForQuery(state.presets, m.query));
+  showPreset(presetForQuery(state.presets, linkFor(m.query, m.prompt)) || presetForQuery(state.presets, m.query));
+  card.newRun({ config: m.config, query: m.query, untrained: m.untrained, learners: m.learners, code: m.prompt }).catch(onError);
   state.history = createHistory();
   readouts.ood.reset();
   readouts.sweep.reset();
@@ -162,6 +183,7 @@ function onProgress(m) {
   const snap = addSnapshot(state.history, m.snapshot).snapshot;
   state.rate = m.stepsPerSec;
   if (snap.status !== "training") state.running = false;
+  if (m.frozen) card.setModel(m.frozen, snap.step, state.running);
   const phase = phaseOf(snap);
   if (phase !== state.phase) setPhase(phase);
   else publish(); // the counters are redrawn with the loss curve, at most 5 times a second
@@ -180,7 +202,7 @@ function onSet(m) {
   if (!m) return; // the worker had no run to change
   state.config = m.config;
   state.query = m.query;
-  writeQuery(m.query);
+  writeQuery(linkFor(m.query, card.code));
   if (m.notices.length) notices.showNotices(m.notices);
   controls.setConfig(m.config);
   readouts.ood.invalidate();
@@ -301,7 +323,7 @@ $("step").addEventListener("click", () => {
   engine.step(STEP_N).catch(onError);
   setPhase("training");
 });
-$("reset-run").addEventListener("click", () => startRun(state.query));
+$("reset-run").addEventListener("click", () => startRun(state.query, true));
 $("reset-defaults").addEventListener("click", () => startRun(""));
 $("copy-link").addEventListener("click", async () => {
   const out = $("copied");

@@ -9,15 +9,25 @@
 //        {id, type:"set",   key, value}     change a cheap setting (gd_eta, alpha) without retraining
 //        {id, type:"ood"}                   out-of-distribution losses over α
 //        {id, type:"sweep"}                 the model against GD over a grid of η
+//        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
+//        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
-//                                             start: {schema, presets, config, query, notices}
+//                                             start: {schema, presets, config, query, notices,
+//                                                     prompt (the link's validated prompt code or
+//                                                     null), untrained (Float32Array), learners}
+//                                             eval_prompt: {index, count, examples, query, target, w}
+//                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
 //                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
 //                                             run, pause, step: null
 //        {type:"reply", id, error}          the request failed (training stops)
 //   and, between the replies, events:
 //        {type:"status",   phase}           "loading" (engine) or "preparing" (sampling, baselines)
-//        {type:"progress", snapshot, stepsPerSec}   new history since the previous progress
+//        {type:"progress", snapshot, stepsPerSec, frozen?}   new history since the previous
+//                                           progress; with the weights (at most twice a second, and
+//                                           when a run stops or a setting changes) `frozen` =
+//                                           {params (Float32Array), learners}: the trained model for
+//                                           the page's own PromptView (promptcard.js)
 //        {type:"paused"}                    training stopped (paused, step budget used, or done)
 //        {type:"error",    message}         training failed between requests
 
@@ -90,20 +100,26 @@ function newRun(query) {
     config: JSON.parse(lab.config()),
     query: lab.query(),
     notices: JSON.parse(lab.notices()),
+    prompt: lab.prompt_code() ?? null,
+    untrained: lab.untrained_params(),
+    learners: lab.learners(),
   };
 }
 
-function sendProgress() {
+function sendProgress(force = false) {
   // Weights and the prediction scatter are the bulk of a snapshot: send them at most twice a
   // second, and always once a run stops.
   const now = performance.now();
-  const full = now - lastFull >= FULL_EVERY_MS || lab.step() === 0 || lab.status() !== "training";
+  const full = force || now - lastFull >= FULL_EVERY_MS || lab.step() === 0 || lab.status() !== "training";
   if (full) lastFull = now;
   const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen, full));
   trainLen = snapshot.train_from + snapshot.train_loss.length;
   evalLen = snapshot.evals.from + snapshot.evals.step.length;
   lastPost = performance.now();
-  post({ type: "progress", snapshot, stepsPerSec: rate.perSec });
+  if (full) {
+    const params = lab.params();
+    self.postMessage({ type: "progress", snapshot, stepsPerSec: rate.perSec, frozen: { params, learners: lab.learners() } }, [params.buffer]);
+  } else post({ type: "progress", snapshot, stepsPerSec: rate.perSec });
 }
 
 function measureRate() {
@@ -166,7 +182,7 @@ async function handle(msg) {
       if (!lab) return null;
       running = false;
       budget = Infinity;
-      sendProgress();
+      sendProgress(true);
       post({ type: "paused" });
       return null;
     case "step":
@@ -185,6 +201,12 @@ async function handle(msg) {
       const [value, ms] = timed(() => JSON.parse(lab.ood()));
       return { value, ms };
     }
+    case "eval_prompt":
+      if (!lab) return null;
+      return JSON.parse(lab.eval_prompt(Math.max(0, Math.floor(Number(msg.index) || 0))));
+    case "prompt":
+      if (!lab) return null;
+      return JSON.parse(lab.prompt(String(msg.prompt)));
     case "sweep": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.eta_sweep(SWEEP_POINTS)));
@@ -209,7 +231,7 @@ async function reply(msg) {
   }
   if (PROGRESS_AFTER.has(msg.type) && lab) {
     try {
-      sendProgress();
+      sendProgress(true);
     } catch (err) {
       fail(err);
     }

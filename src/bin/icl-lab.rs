@@ -123,6 +123,8 @@ fn parse_run_args(args: &[String]) -> Result<RunArgs, String> {
                         .split('&')
                         .filter(|s| !s.is_empty())
                         .filter_map(|kv| kv.split_once('='))
+                        // a view key (the page's `prompt`) is not a setting of the run
+                        .filter(|(k, _)| !icl_lab::link::VIEW_KEYS.contains(k))
                         .map(|(k, v)| (k.to_string(), v.to_string())),
                 );
             }

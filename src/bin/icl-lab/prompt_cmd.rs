@@ -56,6 +56,8 @@ pub fn main(args: &[String]) -> ExitCode {
                     p.query
                         .split('&')
                         .filter_map(|kv| kv.split_once('='))
+                        // a view key (the page's `prompt`) is not a setting of the run
+                        .filter(|(k, _)| !icl_lab::link::VIEW_KEYS.contains(k))
                         .map(|(k, v)| (k.to_string(), v.to_string())),
                 );
             }
