@@ -135,8 +135,6 @@ pub struct Comparison {
     /// The model at initialisation, evaluated (the reference row of every metric).
     pub untrained: Evaluation,
     pub latest: Evaluation,
-    /// First evaluated step whose loss is within 1% of the reference GD's.
-    pub first_within_1pct: Option<usize>,
     /// Input dimension d (the alignment metrics compare d-dimensional sensitivities).
     d: usize,
     /// Baseline rows of the OOD table, per α: they never change during training.
@@ -159,7 +157,6 @@ impl Comparison {
             untrained,
             eval_tasks,
             baselines,
-            first_within_1pct: None,
             d: model.arch.d,
             ood_baselines: Vec::new(),
         }
@@ -168,12 +165,7 @@ impl Comparison {
     /// Evaluate `model` at `step` as the latest evaluation.
     pub fn evaluate(&mut self, model: &Model, ws: &mut Workspace, step: usize) -> &Evaluation {
         self.latest = evaluate(model, &self.eval_tasks, &self.baselines, ws, step);
-        let e = &self.latest;
-        if self.first_within_1pct.is_none() && e.step > 0 && e.loss <= 1.01 * self.baselines.gd_loss
-        {
-            self.first_within_1pct = Some(e.step);
-        }
-        e
+        &self.latest
     }
 
     /// Change the reference GD's step size (None = η*): the GD baseline and the alignments of the

@@ -5,6 +5,7 @@ pub mod arch;
 pub mod baselines;
 pub mod batched;
 pub mod compare;
+pub mod progress;
 pub mod config;
 pub mod construct;
 pub mod kernels;

@@ -57,6 +57,9 @@ pub struct WeightView {
     pub w_pv: Vec<f64>,
     /// −(W_PV · β)[d, d]: the step size per example the layer applies, to compare with η*/N.
     pub eta_over_n: f64,
+    /// −(mean of the x-block diagonal of W_PV · β): how much the layer also moves the inputs,
+    /// to compare with GD++'s γ (0 for the plain GD construction).
+    pub gamma: f64,
 }
 
 /// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`, in f64.
@@ -77,6 +80,11 @@ pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
     let w_kq: Vec<f64> = kq.iter().map(|v| v / beta).collect();
     let w_pv: Vec<f64> = pv.iter().map(|v| v * beta).collect();
     let eta_over_n = -w_pv[d * w + d];
+    let gamma = if d == 0 {
+        0.0
+    } else {
+        -(0..d).map(|i| w_pv[i * w + i]).sum::<f64>() / d as f64
+    };
     WeightView {
         layer,
         head,
@@ -84,5 +92,6 @@ pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
         w_kq,
         w_pv,
         eta_over_n,
+        gamma,
     }
 }

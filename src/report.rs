@@ -4,6 +4,7 @@
 use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
 use crate::construct;
+use crate::progress::Progress;
 use crate::metrics::{self, Alignment, WeightView};
 use crate::run::{History, Status};
 use crate::train::Trainer;
@@ -43,13 +44,15 @@ impl From<&Evaluation> for Row {
     }
 }
 
-/// The learned weights beside the construction: every distinct (layer, head) and the GD
-/// construction's W_KQ and W_PV at the reference η.
+/// The learned weights beside the construction: every distinct (layer, head), the GD
+/// construction's W_KQ and W_PV at the reference η and, from two layers on, the GD++
+/// construction at its tuned (η, γ), which multi-layer models are compared with.
 #[derive(Clone, Debug, Serialize)]
 pub struct Weights {
     pub width: usize,
     pub learned: Vec<WeightView>,
     pub construction: WeightView,
+    pub construction_gdpp: Option<WeightView>,
 }
 
 pub fn weights(t: &Trainer) -> Weights {
@@ -63,11 +66,17 @@ pub fn weights(t: &Trainer) -> Weights {
     let mut arch = run.arch;
     arch.softmax = false;
     arch.heads = 1;
-    let constructed = construct::gd_model(arch, t.compare.baselines.gd_eta);
+    let b = &t.compare.baselines;
+    let constructed = construct::gd_model(arch, b.gd_eta);
+    let gdpp = (b.gd_steps >= 2).then(|| {
+        let model = construct::gd_plus_plus_model(arch, b.gdpp_eta, b.gdpp_gamma);
+        metrics::weight_view(&model, 0, 0)
+    });
     Weights {
         width: run.arch.d + 1,
         learned,
         construction: metrics::weight_view(&constructed, 0, 0),
+        construction_gdpp: gdpp,
     }
 }
 
@@ -96,6 +105,9 @@ pub struct EvalSlice {
     pub model_cos: Vec<f64>,
     pub model_diff: Vec<f64>,
     pub eta_over_n: Vec<f64>,
+    pub preds_diff_gdpp: Vec<f64>,
+    pub model_cos_gdpp: Vec<f64>,
+    pub model_diff_gdpp: Vec<f64>,
 }
 
 fn eval_slice(h: &History, from: usize) -> EvalSlice {
@@ -108,6 +120,9 @@ fn eval_slice(h: &History, from: usize) -> EvalSlice {
         model_cos: h.model_cos[from..].to_vec(),
         model_diff: h.model_diff[from..].to_vec(),
         eta_over_n: h.eta_over_n[from..].to_vec(),
+        preds_diff_gdpp: h.preds_diff_gdpp[from..].to_vec(),
+        model_cos_gdpp: h.model_cos_gdpp[from..].to_vec(),
+        model_diff_gdpp: h.model_diff_gdpp[from..].to_vec(),
     }
 }
 
@@ -124,7 +139,8 @@ pub struct Snapshot {
     pub latest: Row,
     pub untrained: Row,
     pub baselines: Baselines,
-    pub first_within_1pct: Option<usize>,
+    /// When the run reached GD's (and its target learner's) loss; whether it has gone flat.
+    pub progress: Progress,
     /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
     pub weights: Option<Weights>,
     pub scatter: Option<Scatter>,
@@ -144,7 +160,7 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) ->
         latest: Row::from(&cmp.latest),
         untrained: Row::from(&cmp.untrained),
         baselines: cmp.baselines.clone(),
-        first_within_1pct: cmp.first_within_1pct,
+        progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
         weights: full.then(|| weights(t)),
         scatter: full.then(|| scatter(t)),
     }
@@ -159,7 +175,8 @@ pub struct Report {
     pub steps_done: usize,
     pub seconds: f64,
     pub ms_per_step: f64,
-    pub first_within_1pct: Option<usize>,
+    /// When the run reached GD's (and its target learner's) loss; whether it has gone flat.
+    pub progress: Progress,
     pub final_eval: Row,
     pub untrained: Row,
     pub baselines: Baselines,
@@ -184,7 +201,7 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         } else {
             0.0
         },
-        first_within_1pct: cmp.first_within_1pct,
+        progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
         final_eval: Row::from(&cmp.latest),
         untrained: Row::from(&cmp.untrained),
         baselines: cmp.baselines.clone(),

@@ -36,6 +36,10 @@ pub struct History {
     pub model_cos: Vec<f64>,
     pub model_diff: Vec<f64>,
     pub eta_over_n: Vec<f64>,
+    /// The same alignment metrics against K-step GD++ (what multi-layer models are compared with).
+    pub preds_diff_gdpp: Vec<f64>,
+    pub model_cos_gdpp: Vec<f64>,
+    pub model_diff_gdpp: Vec<f64>,
 }
 
 impl History {
@@ -47,6 +51,9 @@ impl History {
         self.model_cos.push(e.alignment.model_cos);
         self.model_diff.push(e.alignment.model_diff);
         self.eta_over_n.push(e.eta_over_n);
+        self.preds_diff_gdpp.push(e.alignment_gdpp.preds_diff);
+        self.model_cos_gdpp.push(e.alignment_gdpp.model_cos);
+        self.model_diff_gdpp.push(e.alignment_gdpp.model_diff);
     }
 
     /// Whether the last recorded evaluation was at `step`.

@@ -235,7 +235,8 @@ fn progress(t: &Trainer, secs: f64) {
 fn write_csv(out: &mut impl Write, h: &History) -> std::io::Result<()> {
     writeln!(
         out,
-        "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n"
+        "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n,\
+         preds_diff_gdpp,model_cos_gdpp,model_diff_gdpp"
     )?;
     let mut e = 0;
     for step in 0..=h.train_loss.len() {
@@ -247,16 +248,19 @@ fn write_csv(out: &mut impl Write, h: &History) -> std::io::Result<()> {
         if e < h.eval_step.len() && h.eval_step[e] as usize == step {
             writeln!(
                 out,
-                "{step},{train},{},{},{},{},{}",
+                "{step},{train},{},{},{},{},{},{},{},{}",
                 fmt(h.eval_loss[e]),
                 fmt(h.preds_diff[e]),
                 fmt(h.model_cos[e]),
                 fmt(h.model_diff[e]),
-                fmt(h.eta_over_n[e])
+                fmt(h.eta_over_n[e]),
+                fmt(h.preds_diff_gdpp[e]),
+                fmt(h.model_cos_gdpp[e]),
+                fmt(h.model_diff_gdpp[e])
             )?;
             e += 1;
         } else if step > 0 {
-            writeln!(out, "{step},{train},,,,,")?;
+            writeln!(out, "{step},{train},,,,,,,,")?;
         }
     }
     Ok(())
