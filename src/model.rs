@@ -79,16 +79,6 @@ impl Arch {
     }
 }
 
-/// Init variance scale of softmax attention: Haiku's default VarianceScaling(1.0) instead of the
-/// paper's 0.002. At 0.002 every logit is ~1e-4, attention is exactly uniform, and the query
-/// reads the context mean ē: its label part ȳ is pure noise (d times the variance of an x entry),
-/// which holds the label→label value path at zero while Adam grows W_Q, W_K at full speed. One
-/// head then locks into a rank-one detour (keys read y_i, values read x_i, loss ≈ 0.41 against
-/// the zero predictor's 0.42) for thousands of steps. Started at scale 1, the value path carries
-/// the label from step 0 and the head finds Σ softmax(c·x_iᵀx_q)·y_i directly. Linear attention
-/// keeps 0.002: its trained weights are compared with the GD construction from a near-zero start.
-pub const SOFTMAX_INIT_SCALE: f64 = 1.0;
-
 #[derive(Clone, Debug)]
 pub struct Model {
     pub arch: Arch,
@@ -128,18 +118,12 @@ impl Workspace {
 
 impl Model {
     /// The reference code's initialisation: truncated normal (±2σ) with variance
-    /// scale / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P, and
-    /// scale is the paper's 0.002 for linear attention and [`SOFTMAX_INIT_SCALE`] for softmax.
+    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P.
     pub fn init(arch: Arch, rng: &mut Rng) -> Model {
         let s = arch.shape();
         let mut params = vec![0.0; arch.n_params()];
         // Haiku's VarianceScaling divides by the std of a unit normal truncated at ±2.
-        let scale = if arch.softmax {
-            SOFTMAX_INIT_SCALE
-        } else {
-            0.002
-        };
-        let base = scale / arch.layers as f64;
+        let base = 0.002 / arch.layers as f64;
         for set in params.chunks_exact_mut(s.n_params()) {
             let (qkv, p) = set.split_at_mut(s.p_offset());
             let sd_qkv = (base / s.width as f64).sqrt() / 0.879_625_661_034_239_8;
