@@ -1,7 +1,7 @@
 // The bench driver: native engine, the same wasm build in Node and in headless Chromium, the
 // TensorFlow.js peer in the same Chromium session, the lab page's time to the headline and its
 // health. Prints one table (measured vs target) and writes bench/results/latest.json plus a
-// timestamped copy.
+// timestamped copy. The browser runs open bench/index.html, whose script is bench/page.js.
 //
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
@@ -14,6 +14,7 @@ import { cpus, totalmem, platform, release, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, constants as zc } from "node:zlib";
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.mjs";
 import { serve } from "./serve.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -31,12 +32,8 @@ const opt = (f, dflt) => {
 const QUICK = flag("--quick");
 const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
-const CHROMIUM = opt("--chromium", process.env.CHROMIUM || "/usr/bin/chromium");
+const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
-const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--no-first-run",
-];
 
 // Steps per run (warm-up included) and the seconds of timed training after which a run stops.
 const PLAN = QUICK
@@ -167,7 +164,7 @@ function equalWork(k, p, oursLosses) {
 // ---------------------------------------------------------------- browser
 async function launch() {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  return launchChromium(chromium, { executablePath: CHROMIUM, headless: true });
 }
 
 async function benchPage(ctx, base, params, timeoutS) {

@@ -24,7 +24,7 @@ describe("stretched inputs (aniso)", () => {
     // The slow drawing tier runs at once when training stops; wait for its texts.
     await until(page, () => /preconditioned/.test(document.querySelector("[data-testid=align-readout]").textContent));
 
-    const refs = await page.evaluate(() => window.__lab.snapshot.refs);
+    const refs = await page.evaluate(() => window.__lab.snapshot.baselines);
     assert.ok(Number.isFinite(refs.pgd_loss) && refs.pgd_loss < refs.gd1_loss, "preconditioned GD beats plain GD at κ = 3");
     assert.ok(Number.isFinite(refs.clip_norm));
 
@@ -90,7 +90,7 @@ describe("stretched inputs (aniso)", () => {
       page,
       () => {
         const s = window.__lab.snapshot;
-        return s && s.step >= 2500 && s.latest.loss < s.refs.gd_loss && window.__lab.ood && window.__lab.sweep;
+        return s && s.step >= 2500 && s.latest.loss < s.baselines.gd_loss && window.__lab.ood && window.__lab.sweep;
       },
       null,
       130000,

@@ -41,9 +41,11 @@ describe("run controls", () => {
     assert.equal(await page.getByTestId("value-layers").inputValue(), "2");
     assert.match(await page.getByTestId("preset-desc").innerText(), /GD\+\+/);
     await until(page, () => window.__lab.step >= 600 && window.__lab.ood && window.__lab.sweep, null, 90000);
-    const s = await page.evaluate(() => window.__lab.snapshot.refs);
+    const s = await page.evaluate(() => window.__lab.snapshot.baselines);
     assert.equal(s.gd_steps, 2);
-    assert.ok(s.gdpp_loss < s.gd_loss, "GD++ beats two plain GD steps");
+    // The preset's claim: the trained model ends below two plain GD steps (the GD++ line it is
+    // compared with beats GD by construction of its tuner, so that alone would prove nothing).
+    await until(page, () => window.__lab.snapshot.latest.loss < window.__lab.snapshot.baselines.gd_loss, null, 90000);
     await screenshot(page, "preset-gdpp.png", { fullPage: true });
     assert.deepEqual(page.errors, []);
     await page.context().close();

@@ -1,5 +1,6 @@
 // Shared set-up of the end-to-end tests: a static server for www/ on a free port, headless
-// Chromium (Debian's, or $CHROMIUM) driven by playwright-core, and small page helpers.
+// Chromium (Debian's, or $CHROMIUM; see chromium.mjs) driven by playwright-core, and small page
+// helpers.
 
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -8,21 +9,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WWW = path.resolve(here, "..", "www");
 export const ARTIFACTS = path.join(here, "artifacts");
-
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -68,9 +59,9 @@ export async function startServer() {
   };
 }
 
-/** Launches headless Chromium. */
+/** Launches headless Chromium (chromium.mjs: the project's one set of flags). */
 export function launch() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: FLAGS });
+  return launchChromium(chromium);
 }
 
 /**

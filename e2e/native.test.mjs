@@ -24,7 +24,7 @@ test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync
     assert.deepEqual(snap.train_loss, report.curves.train_loss, `${query}: training losses differ`);
     assert.deepEqual(snap.latest.loss, report.final_eval.loss, `${query}: evaluation loss differs`);
     assert.deepEqual(snap.latest.model_cos, report.final_eval.model_cos);
-    assert.deepEqual(snap.refs.gd_loss, report.baselines.gd_loss);
+    assert.deepEqual(snap.baselines.gd_loss, report.baselines.gd_loss);
     assert.deepEqual(snap.first_within_1pct, report.first_within_1pct);
   }
 });

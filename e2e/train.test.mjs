@@ -66,7 +66,9 @@ describe("default page", () => {
     const show = (v) => (v === null ? "none over 50 ms" : `${v} ms`);
     console.log(`longest main-thread task while training: ${show(longest)} (${tasks.length} over 50 ms); since load: ${show(longestOf(all))}`);
     assert.ok(s.step > step0, "training went on during the window");
-    assert.ok(longest === null || longest <= 200, `a main-thread task took ${longest} ms`);
+    // The target: no main-thread task of 50 ms or more while training (Long Tasks only reports
+    // tasks over 50 ms, so any entry at all fails).
+    assert.ok(longest === null, `a main-thread task took ${longest} ms`);
   });
 
   test("every chart canvas has drawn data", { timeout: 60000 }, async () => {

@@ -17,7 +17,7 @@ describe("settings in the URL", () => {
         query: window.__lab.query,
         step: window.__lab.step,
         latest: window.__lab.snapshot.latest,
-        refs: window.__lab.snapshot.refs,
+        refs: window.__lab.snapshot.baselines,
         train: window.__lab.history.train_loss.slice(0, 200),
         evals: window.__lab.history.evals.loss,
       }));
@@ -49,7 +49,8 @@ describe("settings in the URL", () => {
     await until(page, () => window.__lab.ready && window.__lab.query.includes("d=11"), null, 60000);
     assert.match(await page.evaluate(() => location.search), /[?&]d=11(&|$)/);
     assert.match(await page.evaluate(() => location.search), /[?&]n=20(&|$)/);
-    assert.equal((await labState(page)).step >= 0, true);
+    // The engine restarted with d = 11 (its config, not only the URL) and trains it.
+    await until(page, () => window.__lab.config && window.__lab.config.d === 11 && window.__lab.step > 0, null, 60000);
 
     // Keyboard on a log slider: lr moves to the next stop up, 0.0025.
     await page.getByTestId("slider-lr").focus();

@@ -2,7 +2,8 @@
 # The speed benchmark of icl-lab, on this machine: native engine, the same wasm build in Node and
 # in headless Chromium, a TensorFlow.js peer in the same Chromium session, the lab page's time to
 # the headline and its health. Prints a table (measured vs target) and writes
-# bench/results/latest.json plus a timestamped copy. See bench/README.md.
+# bench/results/latest.json plus a timestamped copy. See bench/README.md (bench/run.mjs is the
+# driver; bench/page.js is the script of the page it opens in Chromium).
 #
 #   scripts/bench.sh            full run (≈ 6–10 min on 2 cores)
 #   scripts/bench.sh --quick    fewer steps everywhere (≈ 3 min); numbers are rougher
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --no-build) BUILD=0 ;;
     --no-native) NATIVE=0; PASS+=("$1") ;;
     --only) PASS+=("$1" "$2"); case "$2" in *native*) ;; *) NATIVE=0 ;; esac; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) PASS+=("$1") ;;
   esac
   shift

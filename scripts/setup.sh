@@ -5,6 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "icl-lab needs Rust (cargo) from rustup" >&2; exit 1; }
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+if [ "${1:-}" = "--test" ]; then
+  # the style checks of scripts/test.sh
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+fi
 [ -f Cargo.lock ] || cargo generate-lockfile
 # wasm-bindgen-cli must equal the wasm-bindgen crate version pinned in Cargo.lock.
 WB_VER=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)

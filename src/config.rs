@@ -24,33 +24,6 @@ pub enum Attn {
     Softmax,
 }
 
-/// Every setting of one run. Field order is the order of [`SCHEMA`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Config {
-    pub d: usize,
-    pub n: usize,
-    pub layers: usize,
-    pub recurrent: bool,
-    pub heads: usize,
-    pub attn: Attn,
-    pub query_in_keys: bool,
-    pub lr: f64,
-    pub batch: usize,
-    pub steps: usize,
-    pub seed: u64,
-    pub x_range: f64,
-    pub noise: f64,
-    /// Ratio κ of the largest to the smallest input scale (1 = isotropic inputs).
-    pub aniso: f64,
-    pub eval_tasks: usize,
-    pub eval_every: usize,
-    /// `None` = auto: the reference learner uses the step size that minimises its loss.
-    pub gd_eta: Option<f64>,
-    /// `None` = auto: the paper's threshold, see [`Config::clip_norm`].
-    pub clip: Option<f64>,
-    pub alpha: f64,
-}
-
 /// A correction made while reading settings: which key, and one sentence a learner can act on.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Notice {
@@ -94,72 +67,120 @@ pub struct Knob {
 
 const ATTN_CHOICES: &[&str] = &["linear", "softmax"];
 
-#[rustfmt::skip]
-pub const SCHEMA: &[Knob] = &[
-    Knob { key: "d", label: "input dimension d", kind: Kind::Int, default: "10", min: 1.0, max: 32.0, scale: Scale::Lin, cheap: false,
-           help: "Input dimension d: each task is a hidden linear map y = W·x with x in R^d." },
-    Knob { key: "n", label: "context size N", kind: Kind::Int, default: "10", min: 1.0, max: 100.0, scale: Scale::Lin, cheap: false,
-           help: "Number N of (x, y) example pairs shown in the context before the query." },
-    Knob { key: "layers", label: "layers K", kind: Kind::Int, default: "1", min: 1.0, max: 8.0, scale: Scale::Lin, cheap: false,
-           help: "Number K of attention layers, to be compared with K steps of gradient descent." },
-    Knob { key: "recurrent", label: "shared weights", kind: Kind::Bool, default: "true", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
-           help: "Apply one set of attention weights K times, like repeating the same GD step, instead of K separate layers." },
-    Knob { key: "heads", label: "attention heads", kind: Kind::Int, default: "1", min: 1.0, max: 4.0, scale: Scale::Lin, cheap: false,
-           help: "Number of attention heads per layer; a single head is enough for one GD step." },
-    Knob { key: "attn", label: "attention", kind: Kind::Choice(ATTN_CHOICES), default: "linear", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
-           help: "Linear attention can express a GD step exactly; softmax attention can only approximate it." },
-    Knob { key: "query_in_keys", label: "query in keys", kind: Kind::Bool, default: "false", min: 0.0, max: 1.0, scale: Scale::Lin, cheap: false,
-           help: "Let the query token attend to itself as one more example; off means it reads only the N context tokens." },
-    Knob { key: "lr", label: "learning rate", kind: Kind::Float, default: "0.001", min: 1e-5, max: 1e-1, scale: Scale::Log, cheap: false,
-           help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
-    Knob { key: "batch", label: "batch size", kind: Kind::Int, default: "2048", min: 16.0, max: 8192.0, scale: Scale::Log, cheap: false,
-           help: "Number of fresh regression tasks averaged in each training step." },
-    Knob { key: "steps", label: "training steps", kind: Kind::Int, default: "5000", min: 1.0, max: 100000.0, scale: Scale::Log, cheap: false,
-           help: "Number of Adam updates to train for." },
-    Knob { key: "seed", label: "seed", kind: Kind::Int, default: "1", min: 0.0, max: 4294967295.0, scale: Scale::Lin, cheap: false,
-           help: "Random seed for weights, tasks and evaluation; the same seed reproduces the same run." },
-    Knob { key: "x_range", label: "input range r", kind: Kind::Float, default: "0.5", min: 0.05, max: 4.0, scale: Scale::Lin, cheap: false,
-           help: "Inputs are drawn from U(−r, r); the paper's figures used r = 0.5 (its text says 1)." },
-    Knob { key: "noise", label: "label noise σ", kind: Kind::Float, default: "0", min: 0.0, max: 2.0, scale: Scale::Lin, cheap: false,
-           help: "Standard deviation σ of the Gaussian noise added to every label y." },
-    Knob { key: "aniso", label: "input anisotropy κ", kind: Kind::Float, default: "1", min: 1.0, max: 10.0, scale: Scale::Log, cheap: false,
-           help: "Ratio κ of the largest to the smallest input scale; with κ > 1 one attention layer's best answer is preconditioned GD, not plain GD." },
-    Knob { key: "eval_tasks", label: "evaluation tasks", kind: Kind::Int, default: "2048", min: 256.0, max: 20000.0, scale: Scale::Log, cheap: false,
-           help: "Number of held-out tasks on which the transformer is compared with gradient descent." },
-    Knob { key: "eval_every", label: "evaluate every", kind: Kind::Int, default: "20", min: 1.0, max: 1000.0, scale: Scale::Log, cheap: false,
-           help: "Training steps between two evaluations; smaller gives finer curves but slower training." },
-    Knob { key: "gd_eta", label: "GD step size η", kind: Kind::AutoFloat, default: "auto", min: 1e-3, max: 100.0, scale: Scale::Log, cheap: true,
-           help: "Step size η of the reference gradient-descent learner; auto picks the η* that minimises its loss." },
-    Knob { key: "clip", label: "gradient clip", kind: Kind::AutoFloat, default: "auto", min: 1e-6, max: 1e3, scale: Scale::Log, cheap: false,
-           help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
-    Knob { key: "alpha", label: "test input scale α", kind: Kind::Float, default: "1", min: 0.25, max: 3.0, scale: Scale::Lin, cheap: true,
-           help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
-];
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            d: 10,
-            n: 10,
-            layers: 1,
-            recurrent: true,
-            heads: 1,
-            attn: Attn::Linear,
-            query_in_keys: false,
-            lr: 1e-3,
-            batch: 2048,
-            steps: 5000,
-            seed: 1,
-            x_range: 0.5,
-            noise: 0.0,
-            aniso: 1.0,
-            eval_tasks: 2048,
-            eval_every: 20,
-            gd_eta: None,
-            clip: None,
-            alpha: 1.0,
+/// Writes the parameter schema once. Each row names a setting (its key is also its [`Config`]
+/// field), the field's type, and how the setting is shown and validated; from the rows this
+/// generates the [`Config`] struct, its `Default`, the [`SCHEMA`] table and the two by-key
+/// dispatches `store` (put a validated value in its field) and `text_of` (a field's canonical
+/// text). Without it the same list had to be kept in step by hand in six places; now adding a
+/// setting means adding one row (plus the code where the setting acts).
+///
+/// A row's [`Kind`] comes from its field type (see [`Field`]), so the two cannot disagree, and
+/// `default` is the canonical text of the default value, which is also what sets the field in
+/// `Config::default()`. Doc comments on a row become the field's doc comments.
+macro_rules! settings {
+    ($(
+        $(#[$attr:meta])*
+        $key:ident: $ty:ty {
+            label: $label:literal, default: $default:literal, min: $min:expr, max: $max:expr,
+            scale: $scale:ident, cheap: $cheap:literal, help: $help:literal $(,)?
         }
-    }
+    ),* $(,)?) => {
+        /// Every setting of one run. Field order is the order of [`SCHEMA`].
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        pub struct Config {
+            $( $(#[$attr])* pub $key: $ty, )*
+        }
+
+        /// Every setting, in the order of the fields of [`Config`].
+        pub const SCHEMA: &[Knob] = &[$(
+            Knob {
+                key: stringify!($key),
+                label: $label,
+                kind: <$ty as Field>::KIND,
+                default: $default,
+                min: $min,
+                max: $max,
+                scale: Scale::$scale,
+                help: $help,
+                cheap: $cheap,
+            },
+        )*];
+
+        impl Default for Config {
+            fn default() -> Self {
+                Config {
+                    $( $key: <$ty as Field>::from_value(default_value(<$ty as Field>::KIND, $default))
+                        .expect("a kind's default value has that kind"), )*
+                }
+            }
+        }
+
+        impl Config {
+            /// Stores a value validated for the knob `key` in its field.
+            fn store(&mut self, key: &str, v: Value) {
+                match key {
+                    $( stringify!($key) => {
+                        if let Some(x) = <$ty as Field>::from_value(v) {
+                            self.$key = x;
+                        }
+                    } )*
+                    _ => {}
+                }
+            }
+
+            /// Canonical text of one field: the inverse of `parse` (round-trips exactly).
+            fn text_of(&self, key: &str) -> String {
+                match key {
+                    $( stringify!($key) => self.$key.text(), )*
+                    _ => String::new(),
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    d: usize { label: "input dimension d", default: "10", min: 1.0, max: 32.0, scale: Lin, cheap: false,
+        help: "Input dimension d: each task is a hidden linear map y = W·x with x in R^d." },
+    n: usize { label: "context size N", default: "10", min: 1.0, max: 100.0, scale: Lin, cheap: false,
+        help: "Number N of (x, y) example pairs shown in the context before the query." },
+    layers: usize { label: "layers K", default: "1", min: 1.0, max: 8.0, scale: Lin, cheap: false,
+        help: "Number K of attention layers, to be compared with K steps of gradient descent." },
+    recurrent: bool { label: "shared weights", default: "true", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Apply one set of attention weights K times, like repeating the same GD step, instead of K separate layers." },
+    heads: usize { label: "attention heads", default: "1", min: 1.0, max: 4.0, scale: Lin, cheap: false,
+        help: "Number of attention heads per layer; a single head is enough for one GD step." },
+    attn: Attn { label: "attention", default: "linear", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Linear attention can express a GD step exactly; softmax attention can only approximate it." },
+    query_in_keys: bool { label: "query in keys", default: "false", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Let the query token attend to itself as one more example; off means it reads only the N context tokens." },
+    lr: f64 { label: "learning rate", default: "0.001", min: 1e-5, max: 1e-1, scale: Log, cheap: false,
+        help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
+    batch: usize { label: "batch size", default: "2048", min: 16.0, max: 8192.0, scale: Log, cheap: false,
+        help: "Number of fresh regression tasks averaged in each training step." },
+    steps: usize { label: "training steps", default: "5000", min: 1.0, max: 100000.0, scale: Log, cheap: false,
+        help: "Number of Adam updates to train for." },
+    seed: u64 { label: "seed", default: "1", min: 0.0, max: 4294967295.0, scale: Lin, cheap: false,
+        help: "Random seed for weights, tasks and evaluation; the same seed reproduces the same run." },
+    x_range: f64 { label: "input range r", default: "0.5", min: 0.05, max: 4.0, scale: Lin, cheap: false,
+        help: "Inputs are drawn from U(−r, r); the paper's figures used r = 0.5 (its text says 1)." },
+    noise: f64 { label: "label noise σ", default: "0", min: 0.0, max: 2.0, scale: Lin, cheap: false,
+        help: "Standard deviation σ of the Gaussian noise added to every label y." },
+    /// Ratio κ of the largest to the smallest input scale (1 = isotropic inputs).
+    aniso: f64 { label: "input anisotropy κ", default: "1", min: 1.0, max: 10.0, scale: Log, cheap: false,
+        help: "Ratio κ of the largest to the smallest input scale; with κ > 1 one attention layer's best answer is preconditioned GD, not plain GD." },
+    eval_tasks: usize { label: "evaluation tasks", default: "2048", min: 256.0, max: 20000.0, scale: Log, cheap: false,
+        help: "Number of held-out tasks on which the transformer is compared with gradient descent." },
+    eval_every: usize { label: "evaluate every", default: "20", min: 1.0, max: 1000.0, scale: Log, cheap: false,
+        help: "Training steps between two evaluations; smaller gives finer curves but slower training." },
+    /// `None` = auto: the reference learner uses the step size that minimises its loss.
+    gd_eta: Option<f64> { label: "GD step size η", default: "auto", min: 1e-3, max: 100.0, scale: Log, cheap: true,
+        help: "Step size η of the reference gradient-descent learner; auto picks the η* that minimises its loss." },
+    /// `None` = auto: the paper's threshold, see [`Config::clip_norm`].
+    clip: Option<f64> { label: "gradient clip", default: "auto", min: 1e-6, max: 1e3, scale: Log, cheap: false,
+        help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
+    alpha: f64 { label: "test input scale α", default: "1", min: 0.25, max: 3.0, scale: Lin, cheap: true,
+        help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
 }
 
 /// A value that passed validation, ready to be stored in its field.
@@ -169,6 +190,95 @@ enum Value {
     Bool(bool),
     Choice(usize),
     Auto(Option<f64>),
+}
+
+/// A type a [`Config`] field can have: the [`Kind`] of its knobs, how a value validated for
+/// that kind is stored, and how the stored value prints.
+trait Field: Sized {
+    const KIND: Kind;
+    /// The value to store; `None` only for a value of another kind, which `parse` never gives.
+    fn from_value(v: Value) -> Option<Self>;
+    /// Canonical text: the inverse of `parse` (round-trips exactly).
+    fn text(&self) -> String;
+}
+
+impl Field for usize {
+    const KIND: Kind = Kind::Int;
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Int(x) => Some(x as usize),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Field for u64 {
+    const KIND: Kind = Kind::Int;
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Int(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Field for f64 {
+    const KIND: Kind = Kind::Float;
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Float(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Field for bool {
+    const KIND: Kind = Kind::Bool;
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `None` = auto.
+impl Field for Option<f64> {
+    const KIND: Kind = Kind::AutoFloat;
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Auto(x) => Some(x),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        self.map_or("auto".to_string(), |x| x.to_string())
+    }
+}
+
+impl Field for Attn {
+    const KIND: Kind = Kind::Choice(ATTN_CHOICES);
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Choice(i) => Some(if i == 1 { Attn::Softmax } else { Attn::Linear }),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        ATTN_CHOICES[(*self == Attn::Softmax) as usize].to_string()
+    }
 }
 
 /// The knob for `key`, if the key exists.
@@ -317,62 +427,11 @@ impl Config {
     /// Validates `value` (`None` = the key came without a value) and stores the result.
     fn set_knob(&mut self, k: &Knob, value: Option<&str>) -> Option<Notice> {
         let (v, message) = parse(k, value);
-        match (k.key, v) {
-            ("d", Value::Int(x)) => self.d = x as usize,
-            ("n", Value::Int(x)) => self.n = x as usize,
-            ("layers", Value::Int(x)) => self.layers = x as usize,
-            ("recurrent", Value::Bool(b)) => self.recurrent = b,
-            ("heads", Value::Int(x)) => self.heads = x as usize,
-            ("attn", Value::Choice(i)) => {
-                self.attn = if i == 1 { Attn::Softmax } else { Attn::Linear }
-            }
-            ("query_in_keys", Value::Bool(b)) => self.query_in_keys = b,
-            ("lr", Value::Float(x)) => self.lr = x,
-            ("batch", Value::Int(x)) => self.batch = x as usize,
-            ("steps", Value::Int(x)) => self.steps = x as usize,
-            ("seed", Value::Int(x)) => self.seed = x,
-            ("x_range", Value::Float(x)) => self.x_range = x,
-            ("noise", Value::Float(x)) => self.noise = x,
-            ("aniso", Value::Float(x)) => self.aniso = x,
-            ("eval_tasks", Value::Int(x)) => self.eval_tasks = x as usize,
-            ("eval_every", Value::Int(x)) => self.eval_every = x as usize,
-            ("gd_eta", Value::Auto(x)) => self.gd_eta = x,
-            ("clip", Value::Auto(x)) => self.clip = x,
-            ("alpha", Value::Float(x)) => self.alpha = x,
-            // Unreachable while SCHEMA and Config agree (tested); ignoring beats panicking.
-            _ => {}
-        }
+        self.store(k.key, v);
         message.map(|message| Notice {
             key: k.key.into(),
             message,
         })
-    }
-
-    /// Canonical text of one field: the inverse of `parse` (round-trips exactly).
-    fn text_of(&self, key: &str) -> String {
-        let auto = |x: Option<f64>| x.map_or("auto".to_string(), |x| x.to_string());
-        match key {
-            "d" => self.d.to_string(),
-            "n" => self.n.to_string(),
-            "layers" => self.layers.to_string(),
-            "recurrent" => self.recurrent.to_string(),
-            "heads" => self.heads.to_string(),
-            "attn" => ATTN_CHOICES[(self.attn == Attn::Softmax) as usize].to_string(),
-            "query_in_keys" => self.query_in_keys.to_string(),
-            "lr" => self.lr.to_string(),
-            "batch" => self.batch.to_string(),
-            "steps" => self.steps.to_string(),
-            "seed" => self.seed.to_string(),
-            "x_range" => self.x_range.to_string(),
-            "noise" => self.noise.to_string(),
-            "aniso" => self.aniso.to_string(),
-            "eval_tasks" => self.eval_tasks.to_string(),
-            "eval_every" => self.eval_every.to_string(),
-            "gd_eta" => auto(self.gd_eta),
-            "clip" => auto(self.clip),
-            "alpha" => self.alpha.to_string(),
-            _ => String::new(),
-        }
     }
 }
 
@@ -384,7 +443,7 @@ fn parse(k: &Knob, value: Option<&str>) -> (Value, Option<String>) {
             "{key} has no value (write {key}=…); using the default {}.",
             k.default
         );
-        return (default_value(k), Some(msg));
+        return (default_value(k.kind, k.default), Some(msg));
     };
     let text = raw.trim();
     let shown = sanitize(raw);
@@ -394,7 +453,7 @@ fn parse(k: &Knob, value: Option<&str>) -> (Value, Option<String>) {
         } else {
             format!("{key} = '{shown}' {why}; using the default {}.", k.default)
         };
-        (default_value(k), Some(msg))
+        (default_value(k.kind, k.default), Some(msg))
     };
     match k.kind {
         Kind::Bool => match text.to_ascii_lowercase().as_str() {
@@ -449,16 +508,17 @@ fn parse(k: &Knob, value: Option<&str>) -> (Value, Option<String>) {
     }
 }
 
-/// The knob's default as a validated value (the default strings are canonical and in range).
-fn default_value(k: &Knob) -> Value {
-    match k.kind {
-        Kind::Bool => Value::Bool(k.default == "true"),
+/// A knob's default as a validated value, from its kind and its default text (the default
+/// strings are canonical and in range).
+fn default_value(kind: Kind, default: &str) -> Value {
+    match kind {
+        Kind::Bool => Value::Bool(default == "true"),
         Kind::Choice(choices) => {
-            Value::Choice(choices.iter().position(|c| *c == k.default).unwrap_or(0))
+            Value::Choice(choices.iter().position(|c| *c == default).unwrap_or(0))
         }
-        Kind::AutoFloat => Value::Auto(k.default.parse().ok()),
-        Kind::Int => Value::Int(k.default.parse().unwrap_or(0)),
-        Kind::Float => Value::Float(k.default.parse().unwrap_or(0.0)),
+        Kind::AutoFloat => Value::Auto(default.parse().ok()),
+        Kind::Int => Value::Int(default.parse().unwrap_or(0)),
+        Kind::Float => Value::Float(default.parse().unwrap_or(0.0)),
     }
 }
 

@@ -3,6 +3,7 @@
 //! Descent", ICML 2023).
 pub mod baselines;
 pub mod batched;
+pub mod compare;
 pub mod config;
 pub mod construct;
 pub mod kernels;
@@ -11,8 +12,10 @@ pub mod metrics;
 pub mod model;
 pub mod optim;
 pub mod presets;
+pub mod prompt;
 pub mod report;
 pub mod rng;
+pub mod run;
 pub mod task;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

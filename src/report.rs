@@ -1,10 +1,12 @@
 //! What a run shows, as plain serialisable data: the page's incremental `Snapshot` and the CLI's
 //! full `Report`. Non-finite numbers serialise as `null`, so nothing downstream prints NaN.
 
+use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
 use crate::construct;
 use crate::metrics::{self, Alignment, WeightView};
-use crate::train::{Evaluation, History, OodRow, References, Status, Trainer, OOD_ALPHAS};
+use crate::run::{History, Status};
+use crate::train::Trainer;
 use serde::Serialize;
 
 /// Headline numbers of one evaluation.
@@ -51,18 +53,19 @@ pub struct Weights {
 }
 
 pub fn weights(t: &Trainer) -> Weights {
+    let run = &t.run;
     let mut learned = Vec::new();
-    for l in 0..t.arch.sets() {
-        for h in 0..t.arch.heads {
-            learned.push(metrics::weight_view(&t.model, l, h));
+    for l in 0..run.arch.sets() {
+        for h in 0..run.arch.heads {
+            learned.push(metrics::weight_view(&run.model, l, h));
         }
     }
-    let mut arch = t.arch;
+    let mut arch = run.arch;
     arch.softmax = false;
     arch.heads = 1;
-    let constructed = construct::gd_model(arch, t.refs.gd_eta);
+    let constructed = construct::gd_model(arch, t.compare.baselines.gd_eta);
     Weights {
-        width: t.arch.d + 1,
+        width: run.arch.d + 1,
         learned,
         construction: metrics::weight_view(&constructed, 0, 0),
     }
@@ -120,7 +123,7 @@ pub struct Snapshot {
     pub evals: EvalSlice,
     pub latest: Row,
     pub untrained: Row,
-    pub refs: References,
+    pub baselines: Baselines,
     pub first_within_1pct: Option<usize>,
     /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
     pub weights: Option<Weights>,
@@ -129,18 +132,19 @@ pub struct Snapshot {
 
 /// `full` adds the weight view and the prediction scatter.
 pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) -> Snapshot {
-    let train_from = train_from.min(t.history.train_loss.len());
+    let (run, cmp) = (&t.run, &t.compare);
+    let train_from = train_from.min(run.history.train_loss.len());
     Snapshot {
-        step: t.step,
-        steps: t.cfg.steps,
-        status: t.status,
+        step: run.step,
+        steps: run.cfg.steps,
+        status: run.status,
         train_from,
-        train_loss: t.history.train_loss[train_from..].to_vec(),
-        evals: eval_slice(&t.history, eval_from),
-        latest: Row::from(&t.latest),
-        untrained: Row::from(&t.untrained_eval),
-        refs: t.refs.clone(),
-        first_within_1pct: t.first_within_1pct,
+        train_loss: run.history.train_loss[train_from..].to_vec(),
+        evals: eval_slice(&run.history, eval_from),
+        latest: Row::from(&cmp.latest),
+        untrained: Row::from(&cmp.untrained),
+        baselines: cmp.baselines.clone(),
+        first_within_1pct: cmp.first_within_1pct,
         weights: full.then(|| weights(t)),
         scatter: full.then(|| scatter(t)),
     }
@@ -158,31 +162,35 @@ pub struct Report {
     pub first_within_1pct: Option<usize>,
     pub final_eval: Row,
     pub untrained: Row,
-    pub baselines: References,
+    pub baselines: Baselines,
     pub weights: Weights,
     pub ood: Vec<OodRow>,
     pub curves: History,
+    /// The final flat parameters (f32), so `icl-lab prompt --weights` can reuse the run.
+    pub params: Vec<f32>,
 }
 
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
     let ood = t.ood(&OOD_ALPHAS);
+    let (run, cmp) = (&t.run, &t.compare);
     Report {
-        config: t.cfg.clone(),
+        config: run.cfg.clone(),
         notices,
-        status: t.status,
-        steps_done: t.step,
+        status: run.status,
+        steps_done: run.step,
         seconds,
-        ms_per_step: if t.step > 0 {
-            1e3 * seconds / t.step as f64
+        ms_per_step: if run.step > 0 {
+            1e3 * seconds / run.step as f64
         } else {
             0.0
         },
-        first_within_1pct: t.first_within_1pct,
-        final_eval: Row::from(&t.latest),
-        untrained: Row::from(&t.untrained_eval),
-        baselines: t.refs.clone(),
+        first_within_1pct: cmp.first_within_1pct,
+        final_eval: Row::from(&cmp.latest),
+        untrained: Row::from(&cmp.untrained),
+        baselines: cmp.baselines.clone(),
         weights: weights(t),
         ood,
-        curves: t.history.clone(),
+        curves: run.history.clone(),
+        params: run.model.params.clone(),
     }
 }

@@ -2,10 +2,11 @@
 //! page's Web Worker owns. Everything crosses as JSON text (small, and serde turns NaN into
 //! null); errors cross as `JsError` with a sentence a learner can act on.
 
+use crate::compare::OOD_ALPHAS;
 use crate::config::Config;
 use crate::presets::PRESETS;
 use crate::report;
-use crate::train::{Trainer, OOD_ALPHAS};
+use crate::train::Trainer;
 use wasm_bindgen::prelude::*;
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, JsError> {
@@ -57,12 +58,12 @@ impl Lab {
 
     /// Every setting after validation.
     pub fn config(&self) -> Result<String, JsError> {
-        json(&self.trainer.cfg)
+        json(&self.trainer.run.cfg)
     }
 
     /// The canonical query string: only non-default settings.
     pub fn query(&self) -> String {
-        self.trainer.cfg.to_query()
+        self.trainer.run.cfg.to_query()
     }
 
     /// Train up to `max_steps` steps; returns how many were taken.
@@ -71,12 +72,12 @@ impl Lab {
     }
 
     pub fn step(&self) -> u32 {
-        self.trainer.step as u32
+        self.trainer.run.step as u32
     }
 
     /// "training", "done" or "diverged".
     pub fn status(&self) -> String {
-        serde_json::to_value(self.trainer.status)
+        serde_json::to_value(self.trainer.run.status)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default()
@@ -95,11 +96,11 @@ impl Lab {
 
     /// Change a setting that needs no retraining (`gd_eta`, `alpha`); returns notices as JSON.
     pub fn set_cheap(&mut self, key: &str, value: &str) -> Result<String, JsError> {
-        let mut cfg = self.trainer.cfg.clone();
+        let mut cfg = self.trainer.run.cfg.clone();
         let notice = cfg.set(key, value);
         match key {
             "gd_eta" => self.trainer.set_gd_eta(cfg.gd_eta),
-            "alpha" => self.trainer.cfg.alpha = cfg.alpha,
+            "alpha" => self.trainer.run.cfg.alpha = cfg.alpha,
             _ => {
                 return Err(JsError::new(&format!(
                     "'{key}' changes training: start a new run to change it"
@@ -112,7 +113,7 @@ impl Lab {
     /// Out-of-distribution losses over the α grid, plus the row at the chosen α.
     pub fn ood(&mut self) -> Result<String, JsError> {
         let mut alphas = OOD_ALPHAS.to_vec();
-        let a = self.trainer.cfg.alpha;
+        let a = self.trainer.run.cfg.alpha;
         if !alphas.contains(&a) {
             alphas.push(a);
             alphas.sort_by(f64::total_cmp);
@@ -123,5 +124,25 @@ impl Lab {
     /// The current model's alignment with GD over a grid of η.
     pub fn eta_sweep(&self, points: u32) -> Result<String, JsError> {
         json(&self.trainer.eta_sweep(points.clamp(2, 200) as usize))
+    }
+
+    /// Every learner's answer to one prompt (JSON in and out; see prompt.rs).
+    pub fn prompt(&self, prompt_json: &str) -> Result<String, JsError> {
+        crate::prompt::answer_json(&self.trainer, prompt_json).map_err(|e| JsError::new(&e.0))
+    }
+
+    /// Evaluation task `index` (modulo their number) as a prompt:
+    /// {index, count, examples, query, target}.
+    pub fn eval_prompt(&self, index: u32) -> String {
+        crate::prompt::eval_prompt_json(&self.trainer.compare.eval_tasks, index as usize)
+    }
+
+    /// A prompt's URL code, and back (the value of the page's `prompt` key; see prompt.rs).
+    pub fn prompt_to_url(&self, prompt_json: &str) -> Result<String, JsError> {
+        crate::prompt::url_from_json(prompt_json, &self.trainer.run.cfg)
+            .map_err(|e| JsError::new(&e.0))
+    }
+    pub fn prompt_from_url(&self, code: &str) -> Result<String, JsError> {
+        crate::prompt::json_from_url(code, &self.trainer.run.cfg).map_err(|e| JsError::new(&e.0))
     }
 }

@@ -3,27 +3,33 @@
 
 use icl_lab::config::*;
 
-const KEYS: [&str; 19] = [
-    "d",
-    "n",
-    "layers",
-    "recurrent",
-    "heads",
-    "attn",
-    "query_in_keys",
-    "lr",
-    "batch",
-    "steps",
-    "seed",
-    "x_range",
-    "noise",
-    "aniso",
-    "eval_tasks",
-    "eval_every",
-    "gd_eta",
-    "clip",
-    "alpha",
-];
+/// The keys of the schema, in order.
+fn keys() -> Vec<&'static str> {
+    SCHEMA.iter().map(|k| k.key).collect()
+}
+
+/// Position of `key` in the schema.
+fn index_of(key: &str) -> usize {
+    SCHEMA.iter().position(|k| k.key == key).unwrap()
+}
+
+/// Canonical text of a knob at its lower (`high = false`) or upper bound.
+fn bound_text(knob: &Knob, high: bool) -> String {
+    match knob.kind {
+        Kind::Bool => high.to_string(),
+        Kind::Choice(choices) => choices[if high { choices.len() - 1 } else { 0 }].to_string(),
+        Kind::Int | Kind::Float | Kind::AutoFloat => {
+            (if high { knob.max } else { knob.min }).to_string()
+        }
+    }
+}
+
+/// Every knob at its lower or upper bound, read through the schema (no correction allowed).
+fn at_bounds(high: bool) -> Config {
+    let (cfg, notices) = Config::from_pairs(SCHEMA.iter().map(|k| (k.key, bound_text(k, high))));
+    assert!(notices.is_empty(), "{notices:?}");
+    cfg
+}
 
 fn q(query: &str) -> (Config, Vec<Notice>) {
     Config::from_query(query)
@@ -64,10 +70,23 @@ fn assert_in_range(cfg: &Config) {
 
 #[test]
 fn schema_lists_every_field_once_in_order() {
-    let keys: Vec<&str> = SCHEMA.iter().map(|k| k.key).collect();
-    assert_eq!(keys, KEYS);
+    let keys = keys();
+    for (i, key) in keys.iter().enumerate() {
+        assert!(!keys[..i].contains(key), "{key} is listed twice");
+        assert!(
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "{key}"
+        );
+    }
     let pairs: Vec<&str> = Config::default().to_pairs().iter().map(|p| p.0).collect();
-    assert_eq!(pairs, KEYS);
+    assert_eq!(pairs, keys);
+    // The JSON report lists the fields in schema order too.
+    let json = serde_json::to_string(&Config::default()).unwrap();
+    let at: Vec<usize> = keys
+        .iter()
+        .map(|key| json.find(&format!("\"{key}\":")).unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
     let cheap: Vec<&str> = SCHEMA.iter().filter(|k| k.cheap).map(|k| k.key).collect();
     assert_eq!(cheap, ["gd_eta", "alpha"]);
     for k in SCHEMA {
@@ -109,11 +128,40 @@ fn documented_defaults() {
         (c.recurrent, c.query_in_keys, c.attn),
         (true, false, Attn::Linear)
     );
-    assert_eq!((c.lr, c.x_range, c.noise, c.alpha), (1e-3, 0.5, 0.0, 1.0));
+    assert_eq!(
+        (c.lr, c.x_range, c.noise, c.aniso, c.alpha),
+        (1e-3, 0.5, 0.0, 1.0, 1.0)
+    );
     assert_eq!(
         (c.eval_tasks, c.eval_every, c.gd_eta, c.clip),
         (2048, 20, None, None)
     );
+    // `Config::default()` is built from the schema's default texts, so the values above pin
+    // those texts; reading the texts back gives the same config.
+    let (from_schema, _) = Config::from_pairs(SCHEMA.iter().map(|k| (k.key, k.default)));
+    assert_eq!(from_schema, c);
+}
+
+#[test]
+fn each_knob_sets_only_its_own_field() {
+    let default = Config::default();
+    for (i, knob) in SCHEMA.iter().enumerate() {
+        let mut value = bound_text(knob, true);
+        if value == knob.default {
+            value = bound_text(knob, false);
+        }
+        let mut cfg = default.clone();
+        assert_eq!(cfg.set(knob.key, &value), None, "{}={value}", knob.key);
+        let (changed, same) = (cfg.to_pairs(), default.to_pairs());
+        for (j, ((key, text), (_, before))) in changed.iter().zip(&same).enumerate() {
+            if j == i {
+                assert_eq!(text, &value, "{key}");
+            } else {
+                assert_eq!(text, before, "setting {} changed {key}", knob.key);
+            }
+        }
+        assert_eq!(cfg.to_query(), format!("{}={value}", knob.key));
+    }
 }
 
 #[test]
@@ -147,6 +195,9 @@ fn round_trips_through_the_query() {
         clip: Some(1e-6),
         alpha: 0.25,
     });
+    // Every knob at its lower bound, and every knob at its upper bound.
+    configs.push(at_bounds(false));
+    configs.push(at_bounds(true));
     configs.push(Config {
         d: 1,
         n: 1,
@@ -196,7 +247,10 @@ fn to_query_lists_only_changed_keys_in_schema_order() {
     assert_eq!(cfg.to_query(), "d=5&attn=softmax&alpha=2");
     let (cfg, _) = q("gd_eta=0.5&clip=auto");
     assert_eq!(cfg.to_query(), "gd_eta=0.5");
-    assert_eq!(cfg.to_pairs()[17], ("clip", "auto".to_string()));
+    assert_eq!(
+        cfg.to_pairs()[index_of("clip")],
+        ("clip", "auto".to_string())
+    );
 }
 
 #[test]
@@ -577,8 +631,9 @@ fn set_behaves_like_from_pairs() {
 fn schema_json_describes_every_knob() {
     let json: serde_json::Value = serde_json::from_str(&Config::schema_json()).unwrap();
     let knobs = json.as_array().unwrap();
-    assert_eq!(knobs.len(), KEYS.len());
-    for (k, key) in knobs.iter().zip(KEYS) {
+    assert_eq!(knobs.len(), SCHEMA.len());
+    for (k, knob) in knobs.iter().zip(SCHEMA) {
+        let key = knob.key;
         assert_eq!(k["key"], key);
         for field in ["label", "kind", "default", "scale", "help"] {
             assert!(k[field].is_string(), "{key}.{field}");
@@ -587,16 +642,24 @@ fn schema_json_describes_every_knob() {
             k["min"].is_number() && k["max"].is_number() && k["cheap"].is_boolean(),
             "{key}"
         );
+        assert_eq!(
+            k.get("choices").is_some(),
+            matches!(knob.kind, Kind::Choice(_)),
+            "{key}"
+        );
         assert_eq!(k.get("choices").is_some(), key == "attn", "{key}");
     }
-    let attn = &knobs[5];
+    let attn = &knobs[index_of("attn")];
     assert_eq!(attn["kind"], "choice");
     assert_eq!(attn["choices"], serde_json::json!(["linear", "softmax"]));
-    assert_eq!(knobs[10]["max"], serde_json::json!(4294967295u64));
-    assert_eq!(knobs[7]["scale"], "log");
-    assert_eq!(knobs[7]["min"].as_f64(), Some(1e-5));
-    assert_eq!(knobs[16]["kind"], "autofloat");
-    assert_eq!(knobs[16]["default"], "auto");
+    assert_eq!(
+        knobs[index_of("seed")]["max"],
+        serde_json::json!(4294967295u64)
+    );
+    assert_eq!(knobs[index_of("lr")]["scale"], "log");
+    assert_eq!(knobs[index_of("lr")]["min"].as_f64(), Some(1e-5));
+    assert_eq!(knobs[index_of("gd_eta")]["kind"], "autofloat");
+    assert_eq!(knobs[index_of("gd_eta")]["default"], "auto");
 }
 
 #[test]
@@ -610,32 +673,18 @@ fn config_serializes_for_the_report() {
     assert_eq!(v["attn"], "softmax");
     assert_eq!(v["gd_eta"], 0.5);
     assert!(v["clip"].is_null());
-    assert_eq!(v.as_object().unwrap().len(), KEYS.len());
+    assert_eq!(v.as_object().unwrap().len(), SCHEMA.len());
+    for knob in SCHEMA {
+        assert!(v.get(knob.key).is_some(), "{}", knob.key);
+    }
 }
 
 /// 2000 queries glued from hostile and ordinary fragments: nothing panics, every field stays in
 /// range, and whatever came out prints as a canonical query that reads back unchanged.
 #[test]
 fn fuzz_queries_never_panic_and_stay_in_range() {
-    const FRAGMENTS: &[&str] = &[
-        "d",
-        "n",
-        "layers",
-        "recurrent",
-        "heads",
-        "attn",
-        "query_in_keys",
-        "lr",
-        "batch",
-        "steps",
-        "seed",
-        "x_range",
-        "noise",
-        "eval_tasks",
-        "eval_every",
-        "gd_eta",
-        "clip",
-        "alpha",
+    // Fragments besides the schema's keys, which are all added below.
+    const OTHER: &[&str] = &[
         "foo",
         "=",
         "=",
@@ -682,6 +731,7 @@ fn fuzz_queries_never_panic_and_stay_in_range() {
         "-0",
         "4294967296",
     ];
+    let fragments: Vec<&str> = keys().into_iter().chain(OTHER.iter().copied()).collect();
     let mut state: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next = |m: usize| {
         state = state
@@ -691,7 +741,7 @@ fn fuzz_queries_never_panic_and_stay_in_range() {
     };
     for _ in 0..2000 {
         let len = next(24);
-        let query: String = (0..len).map(|_| FRAGMENTS[next(FRAGMENTS.len())]).collect();
+        let query: String = (0..len).map(|_| fragments[next(fragments.len())]).collect();
         let (cfg, notices) = q(&query);
         assert_in_range(&cfg);
         for n in &notices {

@@ -2,7 +2,8 @@
 //! tasks do not depend on the training budget or the batch size (separate seeded streams).
 
 use icl_lab::config::Config;
-use icl_lab::train::{History, Status, Trainer};
+use icl_lab::run::{History, Status};
+use icl_lab::train::Trainer;
 
 fn run(query: &str, steps: usize) -> Trainer {
     let (cfg, notices) = Config::from_query(query);
@@ -29,10 +30,10 @@ fn same_seed_same_history_different_seed_different_history() {
     ] {
         let a = run(&format!("{q}&seed=42"), 40);
         let b = run(&format!("{q}&seed=42"), 40);
-        assert_eq!(bits(&a.history), bits(&b.history), "{q}");
-        assert_eq!(a.model.params, b.model.params);
+        assert_eq!(bits(&a.run.history), bits(&b.run.history), "{q}");
+        assert_eq!(a.run.model.params, b.run.model.params);
         let c = run(&format!("{q}&seed=43"), 40);
-        assert_ne!(bits(&a.history).0, bits(&c.history).0, "{q}");
+        assert_ne!(bits(&a.run.history).0, bits(&c.run.history).0, "{q}");
     }
 }
 
@@ -40,21 +41,24 @@ fn same_seed_same_history_different_seed_different_history() {
 fn chunking_does_not_change_the_run() {
     let (cfg, _) = Config::from_query("d=4&n=6&batch=64&eval_every=7&steps=60");
     let mut a = Trainer::new(cfg.clone());
-    while a.status == Status::Training {
+    while a.run.status == Status::Training {
         a.advance(60);
     }
     let mut b = Trainer::new(cfg);
-    while b.status == Status::Training {
+    while b.run.status == Status::Training {
         b.advance(7);
     }
-    assert_eq!(bits(&a.history), bits(&b.history));
+    assert_eq!(bits(&a.run.history), bits(&b.run.history));
 }
 
 #[test]
 fn evaluation_tasks_do_not_depend_on_budget_or_batch() {
     let a = run("steps=100&batch=64", 0);
     let b = run("steps=5000&batch=512", 0);
-    assert_eq!(a.eval_tasks.tokens, b.eval_tasks.tokens);
-    assert_eq!(a.untrained.params, b.untrained.params);
-    assert_eq!(a.refs.gd_loss.to_bits(), b.refs.gd_loss.to_bits());
+    assert_eq!(a.compare.eval_tasks.tokens, b.compare.eval_tasks.tokens);
+    assert_eq!(a.run.untrained.params, b.run.untrained.params);
+    assert_eq!(
+        a.compare.baselines.gd_loss.to_bits(),
+        b.compare.baselines.gd_loss.to_bits()
+    );
 }

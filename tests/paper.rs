@@ -5,7 +5,8 @@
 use icl_lab::baselines;
 use icl_lab::config::Config;
 use icl_lab::metrics;
-use icl_lab::train::{Status, Trainer};
+use icl_lab::run::Status;
+use icl_lab::train::Trainer;
 
 fn config(query: &str) -> Config {
     let (cfg, notices) = Config::from_query(query);
@@ -15,22 +16,22 @@ fn config(query: &str) -> Config {
 
 fn train(query: &str) -> Trainer {
     let mut t = Trainer::new(config(query));
-    while t.status == Status::Training {
+    while t.run.status == Status::Training {
         t.advance(500);
     }
-    assert_eq!(t.status, Status::Done);
+    assert_eq!(t.run.status, Status::Done);
     t
 }
 
 #[test]
 fn figure_2_one_layer_lsa_becomes_one_gd_step() {
     let t = train("eval_tasks=10000&steps=5000&eval_every=20");
-    let r = &t.refs;
+    let r = &t.compare.baselines;
     eprintln!(
         "zero {:.4}  η* {:.3}  GD {:.4}  first within 1%: {:?}",
-        r.zero_loss, r.eta_star_1, r.gd_loss, t.first_within_1pct
+        r.zero_loss, r.eta_star_1, r.gd_loss, t.compare.first_within_1pct
     );
-    eprintln!("final {:?}", t.latest.alignment);
+    eprintln!("final {:?}", t.compare.latest.alignment);
     assert!(
         (0.40..=0.44).contains(&r.zero_loss),
         "zero predictor {}",
@@ -43,12 +44,14 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
     );
     assert!((5.8..=6.4).contains(&r.eta_star_1), "η* {}", r.eta_star_1);
     // The untrained model sits at the zero predictor's loss.
-    assert!((t.untrained_eval.loss - r.zero_loss).abs() < 0.01);
+    assert!((t.compare.untrained.loss - r.zero_loss).abs() < 0.01);
     let first = t
+        .compare
         .first_within_1pct
         .expect("the trained LSA never came within 1% of GD");
-    assert!(first <= 5000, "first within 1% at step {first}");
-    let e = &t.latest;
+    // The paper reports the match after about 2000 steps (B = 2048); a slower run fails here.
+    assert!(first <= 2000, "first within 1% at step {first}");
+    let e = &t.compare.latest;
     assert!(
         e.loss <= 1.01 * r.gd_loss,
         "final loss {} vs GD {}",
@@ -65,7 +68,7 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
         "preds diff {}",
         e.alignment.preds_diff
     );
-    let v = metrics::weight_view(&t.model, 0, 0);
+    let v = metrics::weight_view(&t.run.model, 0, 0);
     let eta_n = r.eta_star_1 / 10.0;
     assert!(
         (v.eta_over_n - eta_n).abs() <= 0.1 * eta_n,
@@ -87,7 +90,7 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
 #[test]
 fn multi_step_gd_and_gd_plus_plus() {
     let t = Trainer::new(config("eval_tasks=10000&layers=2"));
-    let r = &t.refs;
+    let r = &t.compare.baselines;
     eprintln!(
         "2 steps: GD {:.4} (η {:.3})  GD++ {:.4} (η {:.3}, γ {:.3})",
         r.gd_loss, r.gd_eta, r.gdpp_loss, r.gdpp_eta, r.gdpp_gamma
@@ -99,7 +102,7 @@ fn multi_step_gd_and_gd_plus_plus() {
         r.gdpp_loss
     );
     assert!((r.gdpp_gamma - 0.18).abs() <= 0.03, "γ* {}", r.gdpp_gamma);
-    let tasks = &t.eval_tasks;
+    let tasks = &t.compare.eval_tasks;
     for (k, gd_want, pp_want) in [(3, 0.128, 0.075), (5, 0.104, 0.051)] {
         let eta = baselines::eta_star(tasks, k);
         let gd = baselines::gd(tasks, eta, k).loss(tasks);
@@ -114,19 +117,19 @@ fn multi_step_gd_and_gd_plus_plus() {
 #[test]
 fn trained_two_layer_recurrent_lsa_beats_two_gd_steps() {
     let t = train("layers=2&steps=1500&eval_every=100&eval_tasks=4096");
-    let r = &t.refs;
+    let r = &t.compare.baselines;
     eprintln!(
         "2-layer LSA {:.4} vs 2-step GD {:.4}, GD++ {:.4}",
-        t.latest.loss, r.gd_loss, r.gdpp_loss
+        t.compare.latest.loss, r.gd_loss, r.gdpp_loss
     );
     eprintln!(
         "alignment vs GD {:?}\nalignment vs GD++ {:?}",
-        t.latest.alignment, t.latest.alignment_gdpp
+        t.compare.latest.alignment, t.compare.latest.alignment_gdpp
     );
     assert!(
-        t.latest.loss < r.gd_loss - 0.01,
+        t.compare.latest.loss < r.gd_loss - 0.01,
         "2-layer LSA {} vs 2-step GD {}",
-        t.latest.loss,
+        t.compare.latest.loss,
         r.gd_loss
     );
 }
@@ -134,19 +137,23 @@ fn trained_two_layer_recurrent_lsa_beats_two_gd_steps() {
 #[test]
 fn ols_is_exact_at_n_equals_d_and_ridge_helps_with_noise() {
     let t = Trainer::new(config("steps=1"));
-    assert!(t.refs.ols_loss < 1e-6, "OLS at N = d: {}", t.refs.ols_loss);
+    assert!(
+        t.compare.baselines.ols_loss < 1e-6,
+        "OLS at N = d: {}",
+        t.compare.baselines.ols_loss
+    );
     let t = Trainer::new(config("steps=1&noise=0.5&n=20"));
     eprintln!(
         "σ = 0.5: OLS {:.4} ridge {:.4} GD {:.4}",
-        t.refs.ols_loss, t.refs.ridge_loss, t.refs.gd_loss
+        t.compare.baselines.ols_loss, t.compare.baselines.ridge_loss, t.compare.baselines.gd_loss
     );
     assert!(
-        t.refs.ridge_loss <= t.refs.ols_loss,
+        t.compare.baselines.ridge_loss <= t.compare.baselines.ols_loss,
         "ridge {} > OLS {}",
-        t.refs.ridge_loss,
-        t.refs.ols_loss
+        t.compare.baselines.ridge_loss,
+        t.compare.baselines.ols_loss
     );
-    assert!((t.refs.ridge_lambda - 0.25).abs() < 1e-12);
+    assert!((t.compare.baselines.ridge_lambda - 0.25).abs() < 1e-12);
 }
 
 #[test]
@@ -172,7 +179,7 @@ fn ood_gd_blows_up_while_ols_stays_exact() {
 fn anisotropic_inputs_the_layer_matches_preconditioned_gd() {
     // Critique 2: with unequal input scales one layer's optimum is preconditioned GD.
     let t = train("aniso=2&steps=1500&eval_every=100");
-    let (r, e) = (&t.refs, &t.latest);
+    let (r, e) = (&t.compare.baselines, &t.compare.latest);
     eprintln!(
         "κ = 2: GD {:.4}, preconditioned GD {:.4}, LSA {:.4}; preds diff vs GD {:.4}, vs PGD {:.4}",
         r.gd_loss, r.pgd_loss, e.loss, e.alignment.preds_diff, e.alignment_pgd.preds_diff

@@ -3,7 +3,8 @@
 
 use icl_lab::config::Config;
 use icl_lab::report;
-use icl_lab::train::{Status, Trainer};
+use icl_lab::run::Status;
+use icl_lab::train::Trainer;
 
 #[test]
 fn corners_of_the_schema_train_without_panic() {
@@ -41,7 +42,7 @@ fn hostile_queries_are_corrected_and_still_train() {
         cfg.eval_tasks = 256;
         let mut t = Trainer::new(cfg);
         t.advance(3);
-        assert!(t.step > 0, "{q}");
+        assert!(t.run.step > 0, "{q}");
     }
 }
 
@@ -51,10 +52,10 @@ fn a_huge_learning_rate_diverges_cleanly() {
         "lr=0.1&clip=1000&batch=64&eval_tasks=256&steps=3000&layers=3&x_range=4",
     );
     let mut t = Trainer::new(cfg);
-    while t.status == Status::Training {
+    while t.run.status == Status::Training {
         t.advance(200);
     }
-    assert_eq!(t.status, Status::Diverged, "step {}", t.step);
+    assert_eq!(t.run.status, Status::Diverged, "step {}", t.run.step);
     let snap = serde_json::to_string(&report::snapshot(&t, 0, 0, true)).unwrap();
     assert!(!snap.contains("NaN"));
 }

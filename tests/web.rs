@@ -51,7 +51,7 @@ fn same_query_same_numbers_and_cheap_knobs_do_not_retrain() {
     a.set_cheap("gd_eta", "2.5").unwrap();
     assert_eq!(a.step(), 20);
     assert_eq!(
-        json(&a.snapshot(0, 0, false).unwrap())["refs"]["gd_eta"],
+        json(&a.snapshot(0, 0, false).unwrap())["baselines"]["gd_eta"],
         2.5
     );
     assert!(a.set_cheap("d", "3").is_err());

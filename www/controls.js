@@ -2,6 +2,7 @@
 // labelled, keyboard-usable control per knob with its one-sentence help. Controls only report
 // text values; the engine validates them and the page shows what the engine kept.
 
+import { el } from "./dom.js";
 import { isNum } from "./format.js";
 
 // Display grouping only; a key the page does not know still gets a control, under "More".
@@ -15,13 +16,6 @@ const GROUPS = [
 const LOG_STOPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 
 let uid = 0;
-
-function el(tag, attrs = {}, text) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 /** Sorted, distinct slider stops for a log-scale knob on [min, max]. */
 export function logStops(knob) {

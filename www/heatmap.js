@@ -2,9 +2,9 @@
 // construction (appendix A.1), with a diverging colour map, one colour bar per row (shared by
 // learned and constructed, so they compare), a layer/head picker, and the value under the cursor.
 
+import { createCanvasPanel } from "./canvas.js";
+import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
-import { drawSoon } from "./frames.js";
-import { trackPointer } from "./plot.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -30,53 +30,99 @@ export function divergingRgb(v, vmax) {
   return STOPS[i].map((a, k) => Math.round(a + (STOPS[i + 1][k] - a) * f));
 }
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 function absMax(...arrays) {
   let m = 0;
   for (const a of arrays) for (const v of a || []) if (isNum(v)) m = Math.max(m, Math.abs(v));
   return m || 1;
 }
 
+// A scratch canvas with one pixel per matrix entry, scaled up when drawn.
+let scratch = null;
+
+/**
+ * One n×n matrix at (x0, y0) with cells of `cell` css px, coloured on [−vmax, vmax], with its
+ * title above; returns its hit box for the hover readout.
+ */
+function drawMatrix(ctx, values, n, x0, y0, cell, vmax, title) {
+  ctx.font = FONT;
+  ctx.fillStyle = TEXT;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "bottom";
+  ctx.fillText(title, x0 + (n * cell) / 2, y0 - 4);
+  // One pixel per entry, scaled up without smoothing: one drawImage instead of n² fills.
+  const img = new ImageData(n, n);
+  for (let k = 0; k < n * n; k++) {
+    const [r, g, b] = divergingRgb(values ? values[k] : null, vmax);
+    img.data.set([r, g, b, 255], 4 * k);
+  }
+  scratch ??= document.createElement("canvas");
+  if (scratch.width !== n) {
+    scratch.width = n;
+    scratch.height = n;
+  }
+  scratch.getContext("2d").putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(scratch, x0, y0, n * cell, n * cell);
+  // The last row and column belong to the y entry of a token: mark the block boundary.
+  ctx.strokeStyle = "rgba(31,35,40,0.45)";
+  ctx.lineWidth = 1;
+  ctx.setLineDash([3, 2]);
+  ctx.beginPath();
+  ctx.moveTo(x0 + (n - 1) * cell, y0);
+  ctx.lineTo(x0 + (n - 1) * cell, y0 + n * cell);
+  ctx.moveTo(x0, y0 + (n - 1) * cell);
+  ctx.lineTo(x0 + n * cell, y0 + (n - 1) * cell);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  ctx.strokeStyle = MUTED;
+  ctx.strokeRect(x0 + 0.5, y0 + 0.5, n * cell - 1, n * cell - 1);
+  return { x0, y0, cell, n, values, name: title };
+}
+
+/** A vertical colour bar of height `h` at (x0, y0), labelled vmax, 0 and −vmax. */
+function drawColorBar(ctx, x0, y0, h, vmax) {
+  const w = 12;
+  const g = ctx.createLinearGradient(0, y0, 0, y0 + h);
+  STOPS.forEach((c, i) => g.addColorStop(1 - i / (STOPS.length - 1), `rgb(${c[0]},${c[1]},${c[2]})`));
+  ctx.fillStyle = g;
+  ctx.fillRect(x0, y0, w, h);
+  ctx.strokeStyle = MUTED;
+  ctx.strokeRect(x0 + 0.5, y0 + 0.5, w, h);
+  ctx.font = SMALL;
+  ctx.fillStyle = MUTED;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  for (const [v, py] of [
+    [vmax, y0],
+    [0, y0 + h / 2],
+    [-vmax, y0 + h],
+  ]) {
+    ctx.fillText(tick(v), x0 + w + 4, py);
+  }
+}
+
 /** The weights figure in `host`; update(weights) takes snapshot.weights. */
 export function createWeights(host, { height = 380 } = {}) {
-  host.classList.add("plot");
-  const pickRow = el("label", "picker");
-  pickRow.hidden = true;
-  const select = el("select");
-  select.setAttribute("data-testid", "weights-picker");
-  pickRow.append(el("span", "", "learned weights of "), select);
-  const wrap = el("div", "plot-canvas");
-  const canvas = el("canvas");
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", "Heatmaps of the learned attention weights beside the gradient-descent construction");
-  canvas.style.height = `${height}px`;
-  const tip = el("div", "plot-tip");
-  tip.hidden = true;
-  wrap.append(canvas, tip);
-  const hideTip = () => {
-    if (!tip.hidden) tip.hidden = true;
-  };
-  host.append(pickRow, wrap);
-  const ctx = canvas.getContext("2d");
-  const pixels = document.createElement("canvas"); // scratch: one pixel per matrix entry
-
   let weights = null;
   let choice = 0;
   let cells = []; // hit boxes of drawn matrices
-  let hover = null;
-  let cssW = 0;
-  let cssH = 0;
   let pickKey = "";
+
+  const pickRow = el("label", { class: "picker" });
+  pickRow.hidden = true;
+  const select = el("select", { "data-testid": "weights-picker" });
+  pickRow.append(el("span", {}, "learned weights of "), select);
+  const panel = createCanvasPanel({
+    height,
+    ariaLabel: "Heatmaps of the learned attention weights beside the gradient-descent construction",
+    draw,
+  });
+  host.classList.add("plot");
+  host.append(pickRow, panel.element);
 
   select.addEventListener("change", () => {
     choice = Number(select.value) || 0;
-    draw();
+    panel.drawNow();
   });
 
   function updatePicker() {
@@ -85,124 +131,31 @@ export function createWeights(host, { height = 380 } = {}) {
     if (key === pickKey) return;
     pickKey = key;
     pickRow.hidden = learned.length <= 1;
-    select.replaceChildren(
-      ...learned.map((w, i) => {
-        const o = el("option", "", `layer ${w.layer + 1}, head ${w.head + 1}`);
-        o.value = String(i);
-        return o;
-      }),
-    );
+    select.replaceChildren(...learned.map((w, i) => el("option", { value: String(i) }, `layer ${w.layer + 1}, head ${w.head + 1}`)));
     if (choice >= learned.length) choice = 0;
     select.value = String(choice);
   }
 
-  let sized = ""; // the backing store's size, "w×h×dpr"
-
-  // Measures the canvas; the backing store is resized just before the next draw, so the old
-  // picture stays on screen until the new one is ready.
-  function resize() {
-    const w = canvas.clientWidth;
-    const h = canvas.clientHeight;
-    if (w === cssW && h === cssH && sized === `${w}×${h}×${window.devicePixelRatio || 1}`) return;
-    cssW = w;
-    cssH = h;
-    drawSoon(canvas, draw);
-  }
-
-  function fitBackingStore() {
-    const dpr = window.devicePixelRatio || 1;
-    const key = `${cssW}×${cssH}×${dpr}`;
-    if (key === sized) return;
-    sized = key;
-    canvas.width = Math.max(1, Math.round(cssW * dpr));
-    canvas.height = Math.max(1, Math.round(cssH * dpr));
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  }
-
-  function drawMatrix(values, n, x0, y0, cell, vmax, title, name) {
-    ctx.font = FONT;
-    ctx.fillStyle = TEXT;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "bottom";
-    ctx.fillText(title, x0 + (n * cell) / 2, y0 - 4);
-    // One pixel per entry, scaled up without smoothing: one drawImage instead of n² fills.
-    const img = new ImageData(n, n);
-    for (let k = 0; k < n * n; k++) {
-      const [r, g, b] = divergingRgb(values ? values[k] : null, vmax);
-      img.data.set([r, g, b, 255], 4 * k);
-    }
-    if (pixels.width !== n) {
-      pixels.width = n;
-      pixels.height = n;
-    }
-    pixels.getContext("2d").putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(pixels, x0, y0, n * cell, n * cell);
-    // The last row and column belong to the y entry of a token: mark the block boundary.
-    ctx.strokeStyle = "rgba(31,35,40,0.45)";
-    ctx.lineWidth = 1;
-    ctx.setLineDash([3, 2]);
-    ctx.beginPath();
-    ctx.moveTo(x0 + (n - 1) * cell, y0);
-    ctx.lineTo(x0 + (n - 1) * cell, y0 + n * cell);
-    ctx.moveTo(x0, y0 + (n - 1) * cell);
-    ctx.lineTo(x0 + n * cell, y0 + (n - 1) * cell);
-    ctx.stroke();
-    ctx.setLineDash([]);
-    ctx.strokeStyle = MUTED;
-    ctx.strokeRect(x0 + 0.5, y0 + 0.5, n * cell - 1, n * cell - 1);
-    cells.push({ x0, y0, cell, n, values, name });
-  }
-
-  function drawColorBar(x0, y0, h, vmax) {
-    const w = 12;
-    const g = ctx.createLinearGradient(0, y0, 0, y0 + h);
-    STOPS.forEach((c, i) => g.addColorStop(1 - i / (STOPS.length - 1), `rgb(${c[0]},${c[1]},${c[2]})`));
-    ctx.fillStyle = g;
-    ctx.fillRect(x0, y0, w, h);
-    ctx.strokeStyle = MUTED;
-    ctx.strokeRect(x0 + 0.5, y0 + 0.5, w, h);
-    ctx.font = SMALL;
-    ctx.fillStyle = MUTED;
-    ctx.textAlign = "left";
-    ctx.textBaseline = "middle";
-    for (const [v, py] of [
-      [vmax, y0],
-      [0, y0 + h / 2],
-      [-vmax, y0 + h],
-    ]) {
-      ctx.fillText(tick(v), x0 + w + 4, py);
-    }
-  }
-
-  function drawHover() {
-    hideTip();
-    if (!hover) return;
+  // The cell under the pointer: outlined, and its value in the tooltip.
+  function drawHover(ctx) {
+    panel.hideTip();
+    const at = panel.pointer;
+    if (!at) return;
     for (const c of cells) {
-      const j = Math.floor((hover.px - c.x0) / c.cell);
-      const i = Math.floor((hover.py - c.y0) / c.cell);
+      const j = Math.floor((at.px - c.x0) / c.cell);
+      const i = Math.floor((at.py - c.y0) / c.cell);
       if (i < 0 || j < 0 || i >= c.n || j >= c.n) continue;
       ctx.strokeStyle = TEXT;
       ctx.lineWidth = 2;
       ctx.strokeRect(c.x0 + j * c.cell, c.y0 + i * c.cell, c.cell, c.cell);
       const name = (k) => (k === c.n - 1 ? "y" : `x${k + 1}`);
       const v = c.values ? c.values[i * c.n + j] : null;
-      tip.replaceChildren(el("div", "", c.name), el("div", "", `row ${name(i)}, column ${name(j)}: ${fmt(v, 4)}`));
-      tip.hidden = false;
-      const tw = tip.offsetWidth;
-      let tx = hover.px + 14;
-      if (tx + tw > cssW) tx = hover.px - 14 - tw;
-      tip.style.left = `${Math.max(0, tx)}px`;
-      tip.style.top = `${Math.min(cssH - tip.offsetHeight, hover.py + 12)}px`;
+      panel.showTip([c.name, `row ${name(i)}, column ${name(j)}: ${fmt(v, 4)}`], "clamp");
       return;
     }
   }
 
-  function draw() {
-    if (!cssW || !cssH) return;
-    fitBackingStore();
-    ctx.fillStyle = "#ffffff";
-    ctx.fillRect(0, 0, cssW, cssH);
+  function draw(ctx, cssW, cssH) {
     cells = [];
     const learned = weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
     const built = weights ? weights.construction : null;
@@ -231,27 +184,22 @@ export function createWeights(host, { height = 380 } = {}) {
     rows.forEach(([field, learnedName, builtName], r) => {
       const y0 = titleH + r * (size + titleH + gapY);
       const vmax = absMax(learned[field], built[field]);
-      drawMatrix(learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`, `learned ${learnedName}`);
-      drawMatrix(built[field], n, x0 + size + gapX, y0, cell, vmax, `GD construction ${builtName}`, `GD construction ${builtName}`);
-      drawColorBar(x0 + 2 * size + gapX + 10, y0, size, vmax);
+      cells.push(drawMatrix(ctx, learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`));
+      cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `GD construction ${builtName}`));
+      drawColorBar(ctx, x0 + 2 * size + gapX + 10, y0, size, vmax);
     });
-    drawHover();
+    drawHover(ctx);
   }
 
-  trackPointer(canvas, (at) => {
-    hover = at;
-    draw();
-  });
-
   return {
-    canvas,
+    canvas: panel.canvas,
     update(w) {
       if ((w || null) === weights) return; // the same full snapshot as last time
       weights = w || null;
       updatePicker();
-      drawSoon(canvas, draw);
+      panel.requestDraw();
     },
-    resize,
+    resize: panel.resize,
     /** The learned view on show (for the "learned η/N" sentence). */
     get current() {
       return weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;

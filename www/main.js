@@ -1,17 +1,18 @@
-// The page's boot and wiring: starts the training worker, builds the controls from the engine's
-// schema, keeps the URL equal to the engine's canonical query, merges the incremental snapshots
-// and redraws the charts, table and text a few times a second. No maths lives here.
+// The page's boot and wiring: connects the training worker (engine.js) to the run's state, the
+// controls, presets, buttons and the URL, and asks the views (view.js) to redraw, paced by
+// schedule.js. No maths and no drawing live here.
 
 import { buildControls } from "./controls.js";
-import { createAlignChart, createLossChart, createOodChart, createScatterChart, createSweepChart } from "./charts.js";
-import { createWeights } from "./heatmap.js";
-import { createNotices } from "./notice.js";
-import { updateNumbers } from "./numbers.js";
-import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
-import { createStatus } from "./status.js";
-import { updateStory } from "./story.js";
-import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
+import { createEngine } from "./engine.js";
 import { drawsWaiting } from "./frames.js";
+import { addSnapshot, createHistory } from "./history.js";
+import { createNotices } from "./notice.js";
+import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
+import { createPoller } from "./poller.js";
+import { presetCaption, presetForQuery, presetNamed } from "./presets.js";
+import { createTiers } from "./schedule.js";
+import { setText } from "./dom.js";
+import { createView } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -22,28 +23,6 @@ const notices = createNotices($("banners"));
 window.addEventListener("error", (e) => notices.showError(e.message || "An error occurred on the page."));
 window.addEventListener("unhandledrejection", (e) => notices.showError(e.reason && e.reason.message ? e.reason.message : String(e.reason)));
 
-const status = createStatus({
-  pill: $("status"),
-  detail: $("status-detail"),
-  count: $("step-count"),
-  progress: $("progress"),
-  rate: $("rate"),
-  headline: $("headline"),
-});
-
-const charts = {
-  loss: createLossChart($("plot-loss")),
-  align: createAlignChart($("plot-align")),
-  weights: createWeights($("plot-weights")),
-  scatter: createScatterChart($("plot-scatter")),
-  ood: createOodChart($("plot-ood")),
-  sweep: createSweepChart($("plot-sweep")),
-};
-
-function emptyEvals() {
-  return { step: [], loss: [], preds_diff: [], model_cos: [], model_diff: [], eta_over_n: [] };
-}
-
 const state = {
   schema: null,
   presets: [],
@@ -52,116 +31,69 @@ const state = {
   desired: null, // key -> text: what the controls ask for
   phase: "loading",
   running: false, // the worker is training
-  awaitingReady: false,
-  pendingQuery: null,
-  snapshot: null,
-  trainX: [],
-  trainLoss: [],
-  evals: emptyEvals(),
-  rate: null,
-  ood: null,
-  oodStep: -1,
-  oodAt: 0,
-  oodMs: 500,
-  oodBusy: false,
-  sweep: null,
-  sweepStep: -1,
-  sweepAt: 0,
-  sweepMs: 200,
-  sweepBusy: false,
   pausing: false, // a pause was sent and not yet confirmed
+  pendingQuery: null, // a run asked for while another was being prepared
+  history: createHistory(),
+  rate: null,
   resumeOnVisible: false,
+  get ood() {
+    return readouts.ood.value;
+  },
+  get sweep() {
+    return readouts.sweep.value;
+  },
 };
 let controls = null;
+
+const view = createView(state);
+const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
+
+// The out-of-distribution and η-sweep read-outs: asked for every few seconds while training,
+// and once more when it stops or a setting changes.
+const readouts = {
+  ood: createPoller(() => engine.readout("ood"), { everyMs: 2000, ms: 500, onValue: onReadout, onError }),
+  sweep: createPoller(() => engine.readout("sweep"), { everyMs: 2500, ms: 200, onValue: onReadout, onError }),
+};
+
+const tiers = createTiers(
+  [
+    { name: "fast", everyMs: 200, draw: view.fast },
+    { name: "slow", everyMs: 600, draw: drawSlow },
+    { name: "text", everyMs: 600, draw: view.text },
+  ],
+  { training: () => state.running, ready: () => state.history.snapshot !== null },
+);
+
+function drawSlow() {
+  const refs = state.history.snapshot.baselines;
+  if (controls && refs) {
+    controls.showAuto("gd_eta", refs.gd_eta_star);
+    controls.showAuto("clip", refs.clip_norm);
+  }
+  view.slow();
+}
 
 // Kept up to date for tests and for the curious: window.__lab.
 // snapshot is the latest message (its history fields hold only what was new); history holds
 // the whole curves; ood / sweep are the latest read-outs (null until they arrive).
-const lab = { ready: false, status: "loading", step: 0, snapshot: null, query: "", running: false, history: null, ood: null, sweep: null };
+const lab = { ready: false, status: "loading", step: 0, snapshot: null, query: "", config: null, running: false, history: null, ood: null, sweep: null };
 window.__lab = lab;
 // True when everything received so far is drawn (no text or canvas update waiting).
-lab.settled = () => !Object.values(dirty).some(Boolean) && !frame && !timer && drawsWaiting() === 0;
+lab.settled = () => tiers.settled() && drawsWaiting() === 0;
 function publish() {
+  const snap = state.history.snapshot;
   lab.status = state.phase;
-  lab.step = state.snapshot ? state.snapshot.step : 0;
-  lab.snapshot = state.snapshot;
+  lab.step = snap ? snap.step : 0;
+  lab.snapshot = snap;
   lab.query = state.query;
+  lab.config = state.config;
   lab.running = state.running;
-  lab.history = { train_loss: state.trainLoss, evals: state.evals };
+  lab.history = { train_loss: state.history.trainLoss, evals: state.history.evals };
   lab.ood = state.ood;
   lab.sweep = state.sweep;
 }
 
-// ---- the worker -------------------------------------------------------------------------
-const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-worker.onerror = (e) => {
-  e.preventDefault();
-  setPhase("error");
-  notices.showError(`The training worker could not start (${e.message || "the engine's files may be missing or being rebuilt"}). Reload the page.`);
-};
-const send = (msg) => worker.postMessage(msg);
-
-worker.onmessage = (e) => {
-  const m = e.data;
-  switch (m.type) {
-    case "status":
-      setPhase(m.phase);
-      break;
-    case "ready":
-      onReady(m);
-      break;
-    case "progress":
-      onProgress(m);
-      break;
-    case "paused":
-      state.running = false;
-      state.pausing = false;
-      setPhase(phaseOf(state.snapshot));
-      refreshExtras(true);
-      break;
-    case "set":
-      state.config = m.config;
-      state.query = m.query;
-      writeQuery(m.query);
-      if (m.notices.length) notices.showNotices(m.notices);
-      controls.setConfig(m.config);
-      state.oodStep = -1;
-      state.sweepStep = -1;
-      publish();
-      refreshExtras(true);
-      break;
-    case "ood":
-      state.oodBusy = false;
-      state.ood = m.rows;
-      state.oodMs = m.ms;
-      state.oodAt = performance.now();
-      publish();
-      render();
-      refreshExtras(false); // a setting may have changed while it was computed
-      break;
-    case "sweep":
-      state.sweepBusy = false;
-      state.sweep = m.points;
-      state.sweepMs = m.ms;
-      state.sweepAt = performance.now();
-      publish();
-      render();
-      refreshExtras(false);
-      break;
-    case "error":
-      state.running = false;
-      state.pausing = false;
-      state.oodBusy = false;
-      state.sweepBusy = false;
-      if (state.awaitingReady) state.awaitingReady = false;
-      notices.showError(m.message);
-      setPhase(state.snapshot ? phaseOf(state.snapshot) : "error");
-      break;
-    default:
-      break;
-  }
-};
-
+// ---- the run ----------------------------------------------------------------------------
 function phaseOf(snap) {
   if (!snap) return state.phase;
   // Until the worker confirms a pause, it is still training.
@@ -172,17 +104,33 @@ function phaseOf(snap) {
 function setPhase(phase) {
   state.phase = phase;
   updateButtons();
-  status.show(phase, state.snapshot, state.rate);
+  view.showPhase();
   publish();
 }
 
+/** Starts a run from `query` (the first one loads the engine). */
+function begin(query) {
+  engine.start(query).then(onReady, onError);
+}
+
+function startRun(query) {
+  if (engine.starting) {
+    state.pendingQuery = query;
+    return;
+  }
+  state.running = false;
+  lab.ready = false;
+  writeQuery(query);
+  begin(query);
+  setPhase("preparing");
+}
+
 function onReady(m) {
-  state.awaitingReady = false;
   state.pausing = false;
   if (!state.schema) {
     state.schema = m.schema;
     state.presets = m.presets;
-    buildPresets(m.presets);
+    buildPresets();
     controls = buildControls($("controls"), m.schema, onControl, { alpha: $("alpha-control") });
   }
   if (state.pendingQuery !== null) {
@@ -198,226 +146,74 @@ function onReady(m) {
   writeQuery(m.query);
   controls.setConfig(m.config);
   notices.showNotices(m.notices);
-  selectPreset(m.query);
-  state.snapshot = null;
-  state.trainX = [];
-  state.trainLoss = [];
-  state.evals = emptyEvals();
-  state.ood = null;
-  state.sweep = null;
-  state.oodStep = -1;
-  state.sweepStep = -1;
-  state.oodAt = performance.now();
-  state.sweepAt = performance.now();
+  showPreset(presetForQuery(state.presets, m.query));
+  state.history = createHistory();
+  readouts.ood.reset();
+  readouts.sweep.reset();
   state.rate = null;
   lab.ready = true;
   state.running = true;
-  send({ type: "run" });
+  engine.run().catch(onError);
   setPhase("training");
 }
 
 function onProgress(m) {
-  if (state.awaitingReady) return; // from a run that is being replaced
-  const snap = m.snapshot;
-  // Weights and scatter come only in full snapshots: keep the last ones in between.
-  if (state.snapshot) {
-    if (!snap.weights) snap.weights = state.snapshot.weights;
-    if (!snap.scatter) snap.scatter = state.snapshot.scatter;
-  }
-  // The worker sends only new history: append it.
-  if (snap.train_from !== state.trainLoss.length) {
-    state.trainLoss.length = Math.min(state.trainLoss.length, snap.train_from);
-    state.trainX.length = state.trainLoss.length;
-  }
-  for (const v of snap.train_loss) {
-    state.trainX.push(state.trainLoss.length);
-    state.trainLoss.push(v);
-  }
-  const ev = snap.evals;
-  if (ev.from !== state.evals.step.length) {
-    for (const k of Object.keys(state.evals)) state.evals[k].length = Math.min(state.evals[k].length, ev.from);
-  }
-  for (const k of Object.keys(state.evals)) for (const v of ev[k]) state.evals[k].push(v);
-  state.snapshot = snap;
+  if (engine.starting) return; // from a run that is being replaced
+  const snap = addSnapshot(state.history, m.snapshot).snapshot;
   state.rate = m.stepsPerSec;
   if (snap.status !== "training") state.running = false;
   const phase = phaseOf(snap);
   if (phase !== state.phase) setPhase(phase);
   else publish(); // the counters are redrawn with the loss curve, at most 5 times a second
-  refreshExtras(false);
-  render();
+  pollReadouts(false);
+  tiers.invalidate();
 }
 
-// The out-of-distribution and η-sweep read-outs cost the worker some time: ask for them every
-// few seconds while training (never more than ~20% of the time), and once more when it stops.
-function refreshExtras(now) {
-  const snap = state.snapshot;
-  if (!snap || state.awaitingReady) return;
-  const t = performance.now();
-  const idle = !state.running;
-  if (!state.oodBusy && state.oodStep !== snap.step && (idle || now || t - state.oodAt > Math.max(2000, 5 * state.oodMs))) {
-    state.oodBusy = true;
-    state.oodStep = snap.step;
-    send({ type: "ood" });
-  }
-  if (!state.sweepBusy && state.sweepStep !== snap.step && (idle || now || t - state.sweepAt > Math.max(2500, 5 * state.sweepMs))) {
-    state.sweepBusy = true;
-    state.sweepStep = snap.step;
-    send({ type: "sweep" });
-  }
+function onStopped() {
+  state.running = false;
+  state.pausing = false;
+  setPhase(phaseOf(state.history.snapshot));
+  pollReadouts(true);
 }
 
-// ---- drawing ----------------------------------------------------------------------------
-// Drawing comes in three tiers: the loss curve and headline at most every 200 ms; the other
-// charts, and the texts (table, story, read-outs), each at most every 600 ms while training.
-// A frame runs at most one tier, and the canvases themselves are drawn a few per frame after
-// that (frames.js), so each frame's work on the main thread stays small. When training stops,
-// every tier runs in the next few frames.
-const TIERS = { fast: 200, slow: 600, text: 600 };
-const TIER_DRAW = { fast: drawFast, slow: drawSlow, text: drawText };
-const last = { fast: 0, slow: 0, text: 0 };
-const dirty = { fast: false, slow: false, text: false };
-let frame = 0;
-let timer = 0;
-
-function render() {
-  dirty.fast = true;
-  dirty.slow = true;
-  dirty.text = true;
-  schedule();
+function onSet(m) {
+  if (!m) return; // the worker had no run to change
+  state.config = m.config;
+  state.query = m.query;
+  writeQuery(m.query);
+  if (m.notices.length) notices.showNotices(m.notices);
+  controls.setConfig(m.config);
+  readouts.ood.invalidate();
+  readouts.sweep.invalidate();
+  publish();
+  pollReadouts(true);
 }
 
-function schedule() {
-  if (frame) return;
-  frame = requestAnimationFrame(() => {
-    frame = 0;
-    draw();
-  });
+function onReadout() {
+  publish();
+  tiers.invalidate();
+  pollReadouts(false); // a setting may have changed while it was computed
 }
 
-function draw() {
-  if (!state.snapshot) return;
-  const now = performance.now();
-  let next = Infinity;
-  let drew = false;
-  for (const tier of Object.keys(TIERS)) {
-    if (!dirty[tier]) continue;
-    const wait = state.running ? last[tier] + TIERS[tier] - now : 0;
-    if (wait <= 0 && !drew) {
-      last[tier] = now;
-      dirty[tier] = false;
-      drew = true;
-      TIER_DRAW[tier](state.snapshot);
-    } else {
-      next = Math.min(next, Math.max(wait, 0));
-    }
-  }
-  if (next === 0) {
-    schedule(); // a tier that is due but gave way to another runs in the next frame
-  } else if (next < Infinity && !timer) {
-    timer = setTimeout(() => {
-      timer = 0;
-      schedule();
-    }, next);
-  }
+function onError(err) {
+  state.running = false;
+  state.pausing = false;
+  notices.showError(err instanceof Error ? err.message : err);
+  setPhase(state.history.snapshot ? phaseOf(state.history.snapshot) : "error");
 }
 
-// The charts only take their data here: each canvas is drawn in a coming animation frame
-// (frames.js), a few per frame, after the page's texts of this frame are laid out.
-function drawFast(snap) {
-  status.show(state.phase, snap, state.rate);
-  charts.loss.update({ trainX: state.trainX, trainLoss: state.trainLoss, evals: state.evals, refs: snap.refs, pgd: stretched(state.config) });
-  status.headline(snap, state.config);
+function unavailable(message) {
+  setPhase("error");
+  notices.showError(message);
 }
 
-function drawSlow(snap) {
-  if (controls && snap.refs) {
-    controls.showAuto("gd_eta", snap.refs.gd_eta_star);
-    controls.showAuto("clip", snap.refs.clip_norm);
-  }
-  charts.align.update({ evals: state.evals, untrained: snap.untrained });
-  charts.weights.update(snap.weights);
-  charts.scatter.update(snap.scatter);
-  charts.ood.update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
-  charts.sweep.update({ points: state.sweep, etaStar: snap.refs.gd_eta_star, eta: snap.refs.gd_eta });
+function pollReadouts(urgent) {
+  const snap = state.history.snapshot;
+  if (!snap || engine.starting) return;
+  for (const r of Object.values(readouts)) r.poll(snap.step, state.running, urgent);
 }
-
-function drawText(snap) {
-  updateNumbers($("numbers-body"), snap, state.config);
-  updateStory(document.body, state.config, snap);
-  etaSentence();
-  oodReadout();
-  alignReadout();
-}
-
-/**
- * With stretched inputs: the latest alignment with preconditioned GD beside that with plain GD,
- * in words under the alignment chart (whose curves are against plain GD only).
- */
-function alignReadout() {
-  const snap = state.snapshot;
-  const l = snap ? snap.latest : null;
-  let text = "";
-  if (stretched(state.config) && l && l.pgd && isNum(l.step)) {
-    const p = l.pgd;
-    const closer = isNum(p.preds_diff) && isNum(l.preds_diff) && p.preds_diff < l.preds_diff;
-    text =
-      `At step ${int(l.step)} the transformer is ${closer ? "closer to" : "not yet closer to"} one preconditioned GD step than to plain GD: ` +
-      `preds diff ${fmt(p.preds_diff, 3)} against preconditioned GD, ${fmt(l.preds_diff, 3)} against GD; ` +
-      `model cos ${fixed(p.model_cos, 4)} and ${fixed(l.model_cos, 4)}; model diff ${fmt(p.model_diff, 3)} and ${fmt(l.model_diff, 3)}. ` +
-      "The curves above compare with plain GD.";
-  }
-  const out = $("align-readout");
-  if (out.textContent !== text) out.textContent = text;
-  if (out.hidden !== !text) out.hidden = !text;
-}
-
-/** The losses at the chosen α, in words under the chart. */
-function oodReadout() {
-  const alpha = state.config ? state.config.alpha : null;
-  const row = (state.ood || []).find((r) => r.alpha === alpha);
-  const text = row
-    ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}, zero predictor ${fmtLoss(row.zero)}.`
-    : "";
-  if ($("ood-readout").textContent !== text) $("ood-readout").textContent = text;
-}
-
-function etaSentence() {
-  const snap = state.snapshot;
-  const view = charts.weights.current;
-  const built = snap && snap.weights ? snap.weights.construction : null;
-  if (!view || !built) return;
-  const refName = snap.refs.gd_eta === snap.refs.gd_eta_star ? "η*/N" : "η/N";
-  let text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
-  if (stretched(state.config) && isNum(snap.refs.pgd_eta) && isNum(state.config.n) && state.config.n > 0) {
-    // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
-    text += ` One preconditioned GD step uses η/N = ${fixed(snap.refs.pgd_eta / state.config.n, 3)} (its Γ scaled to a mean of 1).`;
-  }
-  if ($("eta-sentence").textContent !== text) $("eta-sentence").textContent = text;
-}
-charts.weights.onPick(etaSentence);
-
-const hosts = ["plot-loss", "plot-align", "plot-weights", "plot-scatter", "plot-ood", "plot-sweep"];
-const byHost = { "plot-loss": charts.loss, "plot-align": charts.align, "plot-weights": charts.weights, "plot-scatter": charts.scatter, "plot-ood": charts.ood, "plot-sweep": charts.sweep };
-const observer = new ResizeObserver((entries) => {
-  for (const entry of entries) byHost[entry.target.id].resize();
-});
-for (const id of hosts) observer.observe($(id));
 
 // ---- settings ---------------------------------------------------------------------------
-function startRun(query) {
-  if (state.awaitingReady) {
-    state.pendingQuery = query;
-    return;
-  }
-  state.awaitingReady = true;
-  state.running = false;
-  lab.ready = false;
-  writeQuery(query);
-  send({ type: "reset", query });
-  setPhase("preparing");
-}
-
 let debounce = 0;
 let cheapTimer = 0;
 const cheapPending = new Map();
@@ -430,7 +226,7 @@ function onControl(key, text, cheap) {
     if (!cheapTimer) {
       cheapTimer = setTimeout(() => {
         cheapTimer = 0;
-        for (const [k, v] of cheapPending) send({ type: "set", key: k, value: v });
+        for (const [k, v] of cheapPending) engine.set(k, v).then(onSet, onError);
         cheapPending.clear();
       }, CHEAP_MS);
     }
@@ -442,73 +238,67 @@ function onControl(key, text, cheap) {
 }
 
 // ---- presets ----------------------------------------------------------------------------
-function pairs(query) {
-  return [...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join("&");
-}
-
-function buildPresets(list) {
+function buildPresets() {
   const select = $("preset");
-  for (const p of list) {
+  for (const p of state.presets) {
     const o = document.createElement("option");
     o.value = p.name;
     o.textContent = p.title;
     select.append(o);
   }
-  select.addEventListener("change", () => {
-    const p = state.presets.find((x) => x.name === select.value);
-    if (p) loadPreset(p);
-  });
+  select.addEventListener("change", () => loadPreset(presetNamed(state.presets, select.value)));
   for (const b of document.querySelectorAll("[data-preset]")) {
     b.addEventListener("click", () => {
-      const p = state.presets.find((x) => x.name === b.getAttribute("data-preset"));
-      if (p) {
-        loadPreset(p);
-        window.scrollTo({ top: 0, behavior: "smooth" });
-      }
+      if (loadPreset(presetNamed(state.presets, b.getAttribute("data-preset")))) window.scrollTo({ top: 0, behavior: "smooth" });
     });
   }
 }
 
 function showPreset(p) {
-  $("preset").value = p ? p.name : "";
-  $("preset-title").textContent = p ? `${p.title}.` : "Your own settings.";
-  $("preset-desc").textContent = p ? p.description : "Every one of them is in the link: copy it to share this exact run.";
+  const caption = presetCaption(p);
+  $("preset").value = caption.value;
+  $("preset-title").textContent = caption.title;
+  $("preset-desc").textContent = caption.description;
 }
 
+/** Shows and starts preset `p`; false when there is none. */
 function loadPreset(p) {
+  if (!p) return false;
   showPreset(p);
   startRun(p.query);
-}
-
-function selectPreset(query) {
-  showPreset(state.presets.find((x) => pairs(x.query) === pairs(query)));
+  return true;
 }
 
 // ---- buttons ----------------------------------------------------------------------------
 function updateButtons() {
   const play = $("play");
-  const canRun = state.snapshot && state.snapshot.status === "training" && !state.awaitingReady;
-  const label = state.running ? "Pause" : "Play";
-  if (play.textContent !== label) play.textContent = label;
+  const snap = state.history.snapshot;
+  const canRun = snap && snap.status === "training" && !engine.starting;
+  setText(play, state.running ? "Pause" : "Play");
   if (play.getAttribute("aria-pressed") !== String(state.running)) play.setAttribute("aria-pressed", String(state.running));
   if (play.disabled !== (!state.running && !canRun)) play.disabled = !state.running && !canRun;
   if ($("step").disabled !== !canRun) $("step").disabled = !canRun;
 }
 
+function pause() {
+  state.running = false;
+  state.pausing = true; // "paused" once the worker says so
+  engine.pause().catch(onError);
+}
+
+function resume() {
+  state.running = true;
+  engine.run().catch(onError);
+}
+
 $("play").addEventListener("click", () => {
-  if (state.running) {
-    state.running = false;
-    state.pausing = true; // "paused" once the worker says so
-    send({ type: "pause" });
-  } else {
-    state.running = true;
-    send({ type: "run" });
-  }
-  setPhase(phaseOf(state.snapshot));
+  if (state.running) pause();
+  else resume();
+  setPhase(phaseOf(state.history.snapshot));
 });
 $("step").addEventListener("click", () => {
   state.running = true;
-  send({ type: "step", n: STEP_N });
+  engine.step(STEP_N).catch(onError);
   setPhase("training");
 });
 $("reset-run").addEventListener("click", () => startRun(state.query));
@@ -528,13 +318,10 @@ $("copy-link").addEventListener("click", async () => {
 document.addEventListener("visibilitychange", () => {
   if (document.hidden && state.running) {
     state.resumeOnVisible = true;
-    state.running = false;
-    state.pausing = true;
-    send({ type: "pause" });
+    pause();
   } else if (!document.hidden && state.resumeOnVisible) {
     state.resumeOnVisible = false;
-    state.running = true;
-    send({ type: "run" });
+    resume();
     setPhase("training");
   }
 });
@@ -543,5 +330,4 @@ document.addEventListener("visibilitychange", () => {
 // On a narrow screen the settings start folded, so the charts come first.
 if (window.matchMedia("(max-width: 980px)").matches) $("settings").open = false;
 setPhase("loading");
-state.awaitingReady = true;
-send({ type: "init", query: queryFromLocation() });
+begin(queryFromLocation());

@@ -1,12 +1,7 @@
 // Visible, dismissible banners: the engine's corrections to the settings in the link, and
 // errors. Text only: everything is set with textContent, so nothing from the URL becomes markup.
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
+import { el } from "./dom.js";
 
 /** Banners inside `host`: showNotices(list), showError(message), clear(). */
 export function createNotices(host) {
@@ -14,18 +9,18 @@ export function createNotices(host) {
   const errors = new Map(); // message -> banner, so a repeated error shows once
 
   function banner(kind, title, items, onClose) {
-    const box = el("div", `banner ${kind}`);
+    const box = el("div", { class: `banner ${kind}` });
     box.setAttribute("role", kind === "error" ? "alert" : "status");
     box.setAttribute("data-testid", kind === "error" ? "error" : "notice");
-    const text = el("div", "banner-text");
-    text.append(el("strong", "", title));
-    if (items.length === 1) text.append(el("p", "", items[0]));
+    const text = el("div", { class: "banner-text" });
+    text.append(el("strong", {}, title));
+    if (items.length === 1) text.append(el("p", {}, items[0]));
     else {
       const ul = el("ul");
-      for (const item of items) ul.append(el("li", "", item));
+      for (const item of items) ul.append(el("li", {}, item));
       text.append(ul);
     }
-    const close = el("button", "small", "Dismiss");
+    const close = el("button", { class: "small" }, "Dismiss");
     close.type = "button";
     close.setAttribute("aria-label", "Dismiss this message");
     close.setAttribute("data-testid", `dismiss-${kind}`);

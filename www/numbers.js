@@ -5,22 +5,16 @@
 
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 import { COLORS } from "./charts.js";
+import { el, setText } from "./dom.js";
 
 const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
-
-function cell(tag, text, cls) {
-  const c = document.createElement(tag);
-  c.textContent = text;
-  if (cls) c.className = cls;
-  return c;
-}
 
 /**
  * The table's rows: {id, name, color, cells: [[main, second line]; COLUMNS]}. The second line
  * (empty when unused) compares the transformer with preconditioned GD.
  */
 function rows(snap, config) {
-  const r = snap.refs || {};
+  const r = snap.baselines || {};
   const latest = snap.latest || {};
   const u = snap.untrained || {};
   const K = r.gd_steps;
@@ -56,10 +50,6 @@ function rows(snap, config) {
   return list;
 }
 
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
-}
-
 let shape = ""; // the row ids on show: rows are rebuilt only when they change
 
 /** Shows `snap` in the table body `tbody`: rows are built once, then only changed texts move. */
@@ -73,14 +63,14 @@ export function updateNumbers(tbody, snap, config) {
       ...table.map((row) => {
         const tr = document.createElement("tr");
         tr.setAttribute("data-testid", row.id);
-        const th = cell("th", "");
+        const th = el("th");
         th.scope = "row";
-        const dot = cell("span", "", "swatch dot");
+        const dot = el("span", { class: "swatch dot" });
         dot.style.background = row.color;
-        th.append(dot, cell("span", ""));
+        th.append(dot, el("span"));
         const tds = Array.from({ length: COLUMNS }, () => {
-          const td = cell("td", "");
-          td.append(cell("span", "", "main"), cell("span", "", "second"));
+          const td = el("td");
+          td.append(el("span", { class: "main" }), el("span", { class: "second" }));
           return td;
         });
         tr.append(th, ...tds);

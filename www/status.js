@@ -1,6 +1,7 @@
 // The run's status line: phase pill, step counter, progress bar, steps per second, a sentence
 // about what is happening, and the one-line headline comparing the transformer with GD.
 
+import { setText } from "./dom.js";
 import { fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 
 const DETAIL = {
@@ -22,11 +23,6 @@ const LABEL = {
   diverged: "diverged",
   error: "error",
 };
-
-/** Sets a text only when it changes, so an unchanged status costs no layout or paint. */
-function setText(el, text) {
-  if (el.textContent !== text) el.textContent = text;
-}
 
 export function createStatus(els) {
   return {
@@ -53,8 +49,8 @@ export function createStatus(els) {
      * preconditioned GD step when the inputs are stretched).
      */
     headline(snap, config) {
-      if (!snap || !snap.refs) return;
-      const r = snap.refs;
+      if (!snap || !snap.baselines) return;
+      const r = snap.baselines;
       const l = snap.latest || {};
       const K = r.gd_steps;
       const pgd = stretched(config) && isNum(r.pgd_loss);

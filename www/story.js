@@ -1,13 +1,14 @@
 // The teaching text's live numbers: every element with data-live="name" shows the current value
 // of `name`, taken from the engine's config and latest snapshot (textContent only).
 
+import { setText } from "./dom.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 
 /** The live values, by name, for the current config and snapshot. */
 function liveValues(config, snap) {
   const c = config || {};
   const s = snap || {};
-  const refs = s.refs || {};
+  const refs = s.baselines || {};
   const latest = s.latest || {};
   const untrained = s.untrained || {};
   const built = s.weights ? s.weights.construction : null;
@@ -56,7 +57,7 @@ function liveValues(config, snap) {
 
 /** The values about stretched inputs (anisotropy κ); the notes are empty when κ = 1. */
 function anisoValues(c, s) {
-  const refs = s.refs || {};
+  const refs = s.baselines || {};
   const latest = s.latest || {};
   const p = latest.pgd || {};
   const out = {
@@ -88,7 +89,7 @@ export function updateStory(root, config, snap) {
   nodes ??= [...root.querySelectorAll("[data-live]")];
   for (const node of nodes) {
     const key = node.getAttribute("data-live");
-    if (key in values && node.textContent !== values[key]) node.textContent = values[key];
+    if (key in values) setText(node, values[key]);
   }
   whens ??= [...root.querySelectorAll("[data-when]")];
   const when = stretched(config) ? "stretched" : "symmetric";

@@ -1,22 +1,25 @@
 // The training worker: owns the one wasm `Lab` and trains it in small chunks, so the page's
-// main thread never waits on the engine. It speaks a small explicit protocol:
+// main thread never waits on the engine. It speaks a small explicit protocol (engine.js is its
+// client). Every request carries an `id` and gets exactly one reply with that id, once handled:
 //
-//   in   {type:"init",  query}        load the engine, then start a run from `query`
-//        {type:"reset", query}        start a new run from `query` (a new Lab)
-//        {type:"run"}                 train until done, diverged or paused
-//        {type:"pause"}               stop after the current chunk
-//        {type:"step",  n}            train n more steps, then pause
-//        {type:"set",   key, value}   change a cheap setting (gd_eta, alpha) without retraining
-//        {type:"ood"}                 out-of-distribution losses over α
-//        {type:"sweep"}               the model against GD over a grid of η
-//   out  {type:"status",   phase}     "loading" (engine) or "preparing" (sampling, baselines)
-//        {type:"ready",    schema, presets, config, query, notices}   a new run exists
+//   in   {id, type:"start", query}          load the engine if needed, then a new run from `query`
+//        {id, type:"run"}                   train until done, diverged or paused
+//        {id, type:"pause"}                 stop after the current chunk
+//        {id, type:"step",  n}              train n more steps, then pause
+//        {id, type:"set",   key, value}     change a cheap setting (gd_eta, alpha) without retraining
+//        {id, type:"ood"}                   out-of-distribution losses over α
+//        {id, type:"sweep"}                 the model against GD over a grid of η
+//   out  {type:"reply", id, value}          the request is handled; `value` by request:
+//                                             start: {schema, presets, config, query, notices}
+//                                             set:   {query, config, notices}
+//                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
+//                                             run, pause, step: null
+//        {type:"reply", id, error}          the request failed (training stops)
+//   and, between the replies, events:
+//        {type:"status",   phase}           "loading" (engine) or "preparing" (sampling, baselines)
 //        {type:"progress", snapshot, stepsPerSec}   new history since the previous progress
-//        {type:"paused"}
-//        {type:"set",      key, query, config, notices}
-//        {type:"ood",      rows, ms}
-//        {type:"sweep",    points, ms}
-//        {type:"error",    message}
+//        {type:"paused"}                    training stopped (paused, step budget used, or done)
+//        {type:"error",    message}         training failed between requests
 
 import init, { Lab, schema, presets } from "./pkg/icl_lab.js";
 
@@ -54,9 +57,13 @@ function post(msg) {
   self.postMessage(msg);
 }
 
+function message(err) {
+  return String(err && err.message ? err.message : err);
+}
+
 function fail(err) {
   running = false;
-  post({ type: "error", message: String(err && err.message ? err.message : err) });
+  post({ type: "error", message: message(err) });
 }
 
 async function load() {
@@ -77,15 +84,13 @@ function newRun(query) {
   evalLen = 0;
   chunk = 1;
   rate = { t: performance.now(), step: 0, perSec: null };
-  post({
-    type: "ready",
+  return {
     schema: engine.schema,
     presets: engine.presets,
     config: JSON.parse(lab.config()),
     query: lab.query(),
     notices: JSON.parse(lab.notices()),
-  });
-  sendProgress();
+  };
 }
 
 function sendProgress() {
@@ -144,62 +149,75 @@ function timed(fn) {
   return [value, performance.now() - t0];
 }
 
+/** Handles one request; returns its reply's value. A progress message may follow the reply. */
 async function handle(msg) {
   switch (msg.type) {
-    case "init":
+    case "start":
       await load();
-      newRun(msg.query);
-      break;
-    case "reset":
-      await load();
-      newRun(msg.query);
-      break;
+      return newRun(msg.query);
     case "run":
-      if (!lab) return;
+      if (!lab) return null;
       budget = Infinity;
       running = true;
       rate = { t: performance.now(), step: lab.step(), perSec: rate.perSec };
       schedule();
-      break;
+      return null;
     case "pause":
-      if (!lab) return;
+      if (!lab) return null;
       running = false;
       budget = Infinity;
       sendProgress();
       post({ type: "paused" });
-      break;
+      return null;
     case "step":
-      if (!lab) return;
+      if (!lab) return null;
       budget = Math.max(1, Math.floor(Number(msg.n) || 1));
       running = true;
       schedule();
-      break;
+      return null;
     case "set": {
-      if (!lab) return;
+      if (!lab) return null;
       const notices = JSON.parse(lab.set_cheap(String(msg.key), String(msg.value)));
-      post({ type: "set", key: msg.key, query: lab.query(), config: JSON.parse(lab.config()), notices });
-      sendProgress();
-      break;
+      return { query: lab.query(), config: JSON.parse(lab.config()), notices };
     }
     case "ood": {
-      if (!lab) return;
-      const [rows, ms] = timed(() => JSON.parse(lab.ood()));
-      post({ type: "ood", rows, ms });
-      break;
+      if (!lab) return null;
+      const [value, ms] = timed(() => JSON.parse(lab.ood()));
+      return { value, ms };
     }
     case "sweep": {
-      if (!lab) return;
-      const [points, ms] = timed(() => JSON.parse(lab.eta_sweep(SWEEP_POINTS)));
-      post({ type: "sweep", points, ms });
-      break;
+      if (!lab) return null;
+      const [value, ms] = timed(() => JSON.parse(lab.eta_sweep(SWEEP_POINTS)));
+      return { value, ms };
     }
     default:
       throw new Error(`unknown message '${String(msg.type)}'`);
   }
 }
 
+// After these replies the page gets the run's state at once.
+const PROGRESS_AFTER = new Set(["start", "set"]);
+
+async function reply(msg) {
+  try {
+    const value = await handle(msg);
+    post({ type: "reply", id: msg.id, value: value ?? null });
+  } catch (err) {
+    running = false;
+    post({ type: "reply", id: msg.id, error: message(err) });
+    return;
+  }
+  if (PROGRESS_AFTER.has(msg.type) && lab) {
+    try {
+      sendProgress();
+    } catch (err) {
+      fail(err);
+    }
+  }
+}
+
 // Messages are handled one at a time, in order, even across the async engine load.
 let queue = Promise.resolve();
 self.onmessage = (e) => {
-  queue = queue.then(() => handle(e.data || {})).catch(fail);
+  queue = queue.then(() => reply(e.data || {}));
 };

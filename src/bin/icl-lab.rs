@@ -1,12 +1,17 @@
 //! `icl-lab`: the engine headless, for researchers. Same keys as the page's URL.
 //!
 //!   icl-lab run [--preset NAME] [key=value …] [--json | --csv] [--lenient] [--quiet]
+//!   icl-lab prompt [--preset NAME] [key=value …] [--weights run.json] < prompt.json
 //!   icl-lab presets | schema | help
+
+#[path = "icl-lab/prompt_cmd.rs"]
+mod prompt_cmd;
 
 use icl_lab::config::{Config, Notice};
 use icl_lab::presets::{self, PRESETS};
 use icl_lab::report;
-use icl_lab::train::{Status, Trainer};
+use icl_lab::run::{History, Status};
+use icl_lab::train::Trainer;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -17,6 +22,8 @@ gradient descent (von Oswald et al., ICML 2023).
 
 USAGE
   icl-lab run [--preset NAME] [key=value ...] [--json | --csv] [--lenient] [--quiet]
+  icl-lab prompt [--preset NAME] [key=value ...] [--weights run.json] < prompt.json
+                         every learner's answer to one prompt (see `icl-lab prompt --help`)
   icl-lab presets        list the presets (paper figures, critics' experiments)
   icl-lab schema         every setting: key, default, range, help (JSON)
   icl-lab help
@@ -34,6 +41,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
+        Some("prompt") => prompt_cmd::main(&args[1..]),
         Some("presets") => {
             for p in PRESETS {
                 println!(
@@ -75,28 +83,42 @@ enum Output {
     Csv,
 }
 
-fn run(args: &[String]) -> ExitCode {
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    let (mut output, mut lenient, mut quiet) = (Output::Json, false, false);
+/// The arguments of `icl-lab run`.
+struct RunArgs {
+    /// Settings in the order given (a preset's first, then the overrides after it).
+    pairs: Vec<(String, String)>,
+    output: Output,
+    lenient: bool,
+    quiet: bool,
+}
+
+/// Parses `run`'s arguments; the error is a sentence for `fail`.
+fn parse_run_args(args: &[String]) -> Result<RunArgs, String> {
+    let mut a = RunArgs {
+        pairs: Vec::new(),
+        output: Output::Json,
+        lenient: false,
+        quiet: false,
+    };
     let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--json" => output = Output::Json,
-            "--csv" => output = Output::Csv,
-            "--lenient" => lenient = true,
-            "--quiet" => quiet = true,
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--json" => a.output = Output::Json,
+            "--csv" => a.output = Output::Csv,
+            "--lenient" => a.lenient = true,
+            "--quiet" => a.quiet = true,
             "--preset" => {
                 let Some(name) = it.next() else {
-                    return fail("--preset needs a name (see `icl-lab presets`)");
+                    return Err("--preset needs a name (see `icl-lab presets`)".into());
                 };
                 let Some(p) = presets::find(name) else {
                     let names: Vec<_> = PRESETS.iter().map(|p| p.name).collect();
-                    return fail(&format!(
+                    return Err(format!(
                         "unknown preset '{name}'; presets: {}",
                         names.join(", ")
                     ));
                 };
-                pairs.extend(
+                a.pairs.extend(
                     p.query
                         .split('&')
                         .filter(|s| !s.is_empty())
@@ -104,93 +126,111 @@ fn run(args: &[String]) -> ExitCode {
                         .map(|(k, v)| (k.to_string(), v.to_string())),
                 );
             }
-            flag if flag.starts_with("--") => return fail(&format!("unknown option '{flag}'")),
+            flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
             kv => match kv.split_once('=') {
-                Some((k, v)) => pairs.push((k.to_string(), v.to_string())),
+                Some((k, v)) => a.pairs.push((k.to_string(), v.to_string())),
                 None => {
-                    return fail(&format!(
+                    return Err(format!(
                         "'{kv}' is not a setting: write key=value, e.g. d=10"
                     ))
                 }
             },
         }
     }
-    let (cfg, notices) = Config::from_pairs(pairs);
+    Ok(a)
+}
+
+fn run(args: &[String]) -> ExitCode {
+    let a = match parse_run_args(args) {
+        Ok(a) => a,
+        Err(msg) => return fail(&msg),
+    };
+    let (cfg, notices) = Config::from_pairs(a.pairs);
     for Notice { message, .. } in &notices {
         eprintln!("icl-lab: {message}");
     }
-    if !notices.is_empty() && !lenient {
+    if !notices.is_empty() && !a.lenient {
         eprintln!("icl-lab: settings were invalid (see above); fix them, or pass --lenient to run with the corrections");
         return ExitCode::from(2);
     }
 
-    let show_progress = !quiet && std::io::stderr().is_terminal();
     let start = Instant::now();
     let mut trainer = Trainer::new(cfg);
-    let train_start = Instant::now();
-    while trainer.status == Status::Training {
-        trainer.advance(50);
-        if show_progress {
-            progress(&trainer, train_start.elapsed().as_secs_f64());
-        }
-    }
-    let train_seconds = train_start.elapsed().as_secs_f64();
-    if show_progress {
-        eprintln!();
-    }
-    if trainer.status == Status::Diverged {
+    let train_seconds = train(&mut trainer, !a.quiet && std::io::stderr().is_terminal());
+    if trainer.run.status == Status::Diverged {
         eprintln!(
             "icl-lab: training diverged at step {} (the loss blew up): lower lr",
-            trainer.step
+            trainer.run.step
         );
     }
     let rep = report::report(&mut trainer, notices, train_seconds);
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let written = match output {
-        Output::Json => serde_json::to_writer_pretty(&mut out, &rep)
-            .map_err(std::io::Error::other)
-            .and_then(|_| writeln!(out)),
-        Output::Csv => write_csv(&mut out, &rep.curves),
-    };
-    if let Err(e) = written {
+    if let Err(e) = write_report(&rep, &a.output) {
         eprintln!("icl-lab: could not write the output: {e}");
         return ExitCode::FAILURE;
     }
-    if !quiet {
+    if !a.quiet {
         eprintln!(
             "icl-lab: {} steps in {:.1} s ({:.2} ms/step), total {:.1} s",
-            trainer.step,
+            trainer.run.step,
             train_seconds,
             rep.ms_per_step,
             start.elapsed().as_secs_f64()
         );
     }
-    if trainer.status == Status::Diverged {
+    if trainer.run.status == Status::Diverged {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     }
 }
 
+/// Trains to the end of the budget (or until divergence), with a progress bar on stderr when
+/// `show_progress`; returns the seconds spent training.
+fn train(trainer: &mut Trainer, show_progress: bool) -> f64 {
+    let train_start = Instant::now();
+    while trainer.run.status == Status::Training {
+        trainer.advance(50);
+        if show_progress {
+            progress(trainer, train_start.elapsed().as_secs_f64());
+        }
+    }
+    let train_seconds = train_start.elapsed().as_secs_f64();
+    if show_progress {
+        eprintln!();
+    }
+    train_seconds
+}
+
+/// The report as pretty JSON, or its curves as CSV, on stdout.
+fn write_report(rep: &report::Report, output: &Output) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match output {
+        Output::Json => serde_json::to_writer_pretty(&mut out, rep)
+            .map_err(std::io::Error::other)
+            .and_then(|_| writeln!(out)),
+        Output::Csv => write_csv(&mut out, &rep.curves),
+    }
+}
+
 fn progress(t: &Trainer, secs: f64) {
-    let frac = t.step as f64 / t.cfg.steps.max(1) as f64;
+    let frac = t.run.step as f64 / t.run.cfg.steps.max(1) as f64;
     let width = 30;
     let filled = (frac * width as f64).round() as usize;
     eprint!(
         "\r[{}{}] {}/{} steps  eval loss {:.4} (GD {:.4})  {:.0} steps/s ",
         "#".repeat(filled.min(width)),
         " ".repeat(width - filled.min(width)),
-        t.step,
-        t.cfg.steps,
-        t.latest.loss,
-        t.refs.gd_loss,
-        t.step as f64 / secs.max(1e-9)
+        t.run.step,
+        t.run.cfg.steps,
+        t.compare.latest.loss,
+        t.compare.baselines.gd_loss,
+        t.run.step as f64 / secs.max(1e-9)
     );
 }
 
 /// One row per training step; the evaluation columns are filled on evaluated steps only.
-fn write_csv(out: &mut impl Write, h: &icl_lab::train::History) -> std::io::Result<()> {
+fn write_csv(out: &mut impl Write, h: &History) -> std::io::Result<()> {
     writeln!(
         out,
         "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n"

@@ -1,4 +1,5 @@
-// The bench page: one measurement per load, chosen by the query string, result in window.__result.
+// The bench page's script (loaded by bench/index.html; bench/run.mjs is the Node driver that
+// opens it): one measurement per load, chosen by the query string, result in window.__result.
 //   what   ours | tfjs-wasm | tfjs-cpu | tfjs-webgl
 //   k      layers (1 = figure 2; 3 = three recurrent layers)
 //   steps  training steps in all, warm-up included (the loss check reads the last `window` steps)
@@ -91,7 +92,7 @@ async function runOurs() {
   const timing = await timeSteps(async (n) => lab.advance(n));
   const snap = JSON.parse(lab.snapshot(0, 0));
   if (snap.step >= 1000) throw new Error("evaluation would have run inside the timed steps");
-  return { what, k, query, setup_ms: setupMs, ...timing, ...lossSummary(snap.train_loss), losses: snap.train_loss, refs: snap.refs };
+  return { what, k, query, setup_ms: setupMs, ...timing, ...lossSummary(snap.train_loss), losses: snap.train_loss, baselines: snap.baselines };
 }
 
 const TFJS = "/bench/node_modules/@tensorflow/tfjs/dist/tf.min.js";

@@ -1,0 +1,143 @@
+//! What a training run is: its settings, the model (and its untrained copy), Adam, the seeded
+//! training stream and the history of what happened. It takes one optimisation step at a time,
+//! on a fresh batch of tasks, on the ½-MSE of the query predictions. What the model is compared
+//! with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
+
+use crate::compare::Evaluation;
+use crate::config::Config;
+use crate::model::{Arch, Model, Workspace};
+use crate::optim::Adam;
+use crate::rng::{self, Rng, Stream};
+use crate::task::{TaskDist, Tasks};
+use serde::Serialize;
+
+/// Where a run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Steps remain in the budget.
+    Training,
+    /// The step budget is spent.
+    Done,
+    /// The loss became non-finite or exploded; training stopped.
+    Diverged,
+}
+
+/// A training loss above this many times the zero predictor's counts as diverged.
+const DIVERGENCE_FACTOR: f64 = 1e4;
+
+/// Per-step and per-evaluation records (struct of arrays, ready for charts and CSV).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct History {
+    pub train_loss: Vec<f32>,
+    pub eval_step: Vec<u32>,
+    pub eval_loss: Vec<f64>,
+    pub preds_diff: Vec<f64>,
+    pub model_cos: Vec<f64>,
+    pub model_diff: Vec<f64>,
+    pub eta_over_n: Vec<f64>,
+}
+
+impl History {
+    /// Append one evaluation's headline numbers.
+    pub fn push_eval(&mut self, e: &Evaluation) {
+        self.eval_step.push(e.step as u32);
+        self.eval_loss.push(e.loss);
+        self.preds_diff.push(e.alignment.preds_diff);
+        self.model_cos.push(e.alignment.model_cos);
+        self.model_diff.push(e.alignment.model_diff);
+        self.eta_over_n.push(e.eta_over_n);
+    }
+
+    /// Whether the last recorded evaluation was at `step`.
+    pub fn evaluated_at(&self, step: usize) -> bool {
+        self.eval_step.last() == Some(&(step as u32))
+    }
+}
+
+pub struct Run {
+    pub cfg: Config,
+    pub arch: Arch,
+    pub model: Model,
+    /// The model at initialisation: the reference row of every metric (critique 5).
+    pub untrained: Model,
+    pub history: History,
+    pub step: usize,
+    pub status: Status,
+    adam: Adam,
+    train_rng: Rng,
+    batch: Tasks,
+    grad: Vec<f32>,
+    ws: Workspace,
+}
+
+impl Run {
+    /// The model initialised from the `Init` stream and the first batch from the `Train` stream.
+    pub fn new(cfg: Config) -> Run {
+        let arch = Arch::from_config(&cfg);
+        let dist = TaskDist::from_config(&cfg);
+        let model = initial_model(&cfg);
+        let mut train_rng = rng::stream(cfg.seed, Stream::Train);
+        let batch = Tasks::sample(dist, cfg.batch, &mut train_rng);
+        let n = model.params.len();
+        Run {
+            adam: Adam::new(n, cfg.lr, cfg.clip_norm()),
+            untrained: model.clone(),
+            ws: Workspace::new(&arch),
+            cfg,
+            arch,
+            model,
+            history: History::default(),
+            step: 0,
+            status: Status::Training,
+            train_rng,
+            batch,
+            grad: vec![0.0; n],
+        }
+    }
+
+    /// One Adam step on a fresh batch, recording its training loss. Returns false (and marks the
+    /// run diverged) when the loss is non-finite or above `DIVERGENCE_FACTOR` × `zero_loss`, or
+    /// the step made a parameter non-finite; marks it done when the budget is spent.
+    pub fn train_step(&mut self, zero_loss: f64) -> bool {
+        self.batch.resample(&mut self.train_rng);
+        self.grad.fill(0.0);
+        let loss = self
+            .model
+            .loss_and_grad(&self.batch, &mut self.grad, &mut self.ws);
+        self.history.train_loss.push(loss as f32);
+        if !loss.is_finite() || loss > DIVERGENCE_FACTOR * zero_loss.max(1e-12) {
+            self.status = Status::Diverged;
+            return false;
+        }
+        self.adam.step(&mut self.model.params, &mut self.grad);
+        if self.model.params.iter().any(|p| !p.is_finite()) {
+            self.status = Status::Diverged;
+            return false;
+        }
+        self.step += 1;
+        if self.step >= self.cfg.steps {
+            self.status = Status::Done;
+        }
+        true
+    }
+
+    /// Whether the current step is due for an evaluation (every `eval_every` steps, and at the end).
+    pub fn eval_due(&self) -> bool {
+        self.step.is_multiple_of(self.cfg.eval_every) || self.status != Status::Training
+    }
+
+    /// The current model with the scratch space to run it (for evaluations and read-outs).
+    pub fn model_and_workspace(&mut self) -> (&Model, &mut Workspace) {
+        (&self.model, &mut self.ws)
+    }
+}
+
+/// The model at step 0 of the run with these settings (the `Init` stream of its seed): the
+/// untrained model a saved run is compared with, rebuilt without training.
+pub fn initial_model(cfg: &Config) -> Model {
+    Model::init(
+        Arch::from_config(cfg),
+        &mut rng::stream(cfg.seed, Stream::Init),
+    )
+}

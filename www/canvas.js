@@ -1,0 +1,115 @@
+// One HiDPI canvas panel, shared by the line charts and the heatmaps: the <canvas> and its
+// tooltip, the backing store sized to the css size × devicePixelRatio, redraws requested through
+// frames.js, and the pointer position under the cursor for hover readouts.
+
+import { el } from "./dom.js";
+import { drawSoon } from "./frames.js";
+
+/**
+ * A canvas panel. `draw(ctx, width, height)` paints on a white background, in css pixels, and
+ * runs only when the canvas has a size. Returns {element, canvas, pointer, width, height,
+ * resize(), requestDraw(), drawNow(), showTip(lines, placement), hideTip()}: `element` (the
+ * canvas and its tooltip) is for the caller to place; `pointer` is {px, py} in css pixels while
+ * the cursor is over the canvas, else null (each move requests a redraw).
+ */
+export function createCanvasPanel({ height, ariaLabel, draw }) {
+  const element = el("div", { class: "plot-canvas" });
+  const canvas = el("canvas", { role: "img", "aria-label": ariaLabel });
+  canvas.style.height = `${height}px`;
+  const tip = el("div", { class: "plot-tip" });
+  tip.hidden = true;
+  element.append(canvas, tip);
+  const ctx = canvas.getContext("2d");
+
+  let cssW = 0;
+  let cssH = 0;
+  let sized = ""; // the backing store's size, "w×h×dpr"
+  let pointer = null;
+
+  // Measures the canvas; the backing store is resized just before the next draw, so the old
+  // picture stays on screen until the new one is ready.
+  function resize() {
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (w === cssW && h === cssH && sized === `${w}×${h}×${window.devicePixelRatio || 1}`) return;
+    cssW = w;
+    cssH = h;
+    requestDraw();
+  }
+
+  function fitBackingStore() {
+    const dpr = window.devicePixelRatio || 1;
+    const key = `${cssW}×${cssH}×${dpr}`;
+    if (key === sized) return;
+    sized = key;
+    canvas.width = Math.max(1, Math.round(cssW * dpr));
+    canvas.height = Math.max(1, Math.round(cssH * dpr));
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  }
+
+  function drawNow() {
+    if (!cssW || !cssH) return;
+    fitBackingStore();
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, cssW, cssH);
+    draw(ctx, cssW, cssH);
+  }
+
+  function requestDraw() {
+    drawSoon(canvas, drawNow);
+  }
+
+  function hideTip() {
+    if (!tip.hidden) tip.hidden = true;
+  }
+
+  /**
+   * Shows `lines` (one text each) beside the pointer, on its left when there is no room on its
+   * right. Below it by default; where that overflows the bottom, "flip" puts it above the
+   * pointer and "clamp" lifts it to the canvas's bottom edge.
+   */
+  function showTip(lines, placement = "flip") {
+    if (!pointer) return;
+    const { px, py } = pointer;
+    tip.replaceChildren(...lines.map((t) => el("div", {}, t)));
+    tip.hidden = false;
+    const tw = tip.offsetWidth;
+    const th = tip.offsetHeight;
+    let tx = px + 14;
+    if (tx + tw > cssW) tx = px - 14 - tw;
+    let ty = py + 12;
+    if (placement === "clamp") ty = Math.min(cssH - th, ty);
+    else if (ty + th > cssH) ty = Math.max(0, py - 12 - th);
+    tip.style.left = `${Math.max(0, tx)}px`;
+    tip.style.top = `${ty}px`;
+  }
+
+  canvas.addEventListener("pointermove", (e) => {
+    const r = canvas.getBoundingClientRect();
+    pointer = { px: e.clientX - r.left, py: e.clientY - r.top };
+    requestDraw();
+  });
+  canvas.addEventListener("pointerleave", () => {
+    pointer = null;
+    requestDraw();
+  });
+
+  return {
+    element,
+    canvas,
+    get pointer() {
+      return pointer;
+    },
+    get width() {
+      return cssW;
+    },
+    get height() {
+      return cssH;
+    },
+    resize,
+    requestDraw,
+    drawNow,
+    showTip,
+    hideTip,
+  };
+}

@@ -1,0 +1,84 @@
+// The page's client of the training worker (worker.js): one promise per request, settled by the
+// worker's reply with the same id, and callbacks for the events the worker sends between
+// replies (status, progress, paused, error). It keeps no run state of its own beyond which
+// requests are pending.
+
+/**
+ * Starts the worker. `on` = {status(phase), progress({snapshot, stepsPerSec}), paused(),
+ * error(message), unavailable(message)}: `error` hears of training failures between requests
+ * (a failed request rejects its own promise instead), `unavailable` of a worker that could not
+ * start.
+ */
+export function createEngine(on) {
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  const pending = new Map(); // id -> {resolve, reject}
+  let nextId = 1;
+  let starting = null; // the pending start request
+
+  worker.onerror = (e) => {
+    e.preventDefault();
+    on.unavailable(`The training worker could not start (${e.message || "the engine's files may be missing or being rebuilt"}). Reload the page.`);
+  };
+
+  worker.onmessage = (e) => {
+    const m = e.data;
+    switch (m.type) {
+      case "reply": {
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if (m.error !== undefined) p.reject(new Error(m.error));
+        else p.resolve(m.value);
+        break;
+      }
+      case "status":
+        on.status(m.phase);
+        break;
+      case "progress":
+        on.progress(m);
+        break;
+      case "paused":
+        on.paused();
+        break;
+      case "error":
+        on.error(m.message);
+        break;
+      default:
+        break;
+    }
+  };
+
+  /** Sends request `type` with `fields`; resolves to the reply's value. */
+  function request(type, fields = {}) {
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...fields, id, type });
+    });
+  }
+
+  return {
+    /** A new run from `query` (loading the engine first if needed). */
+    start(query) {
+      const p = request("start", { query });
+      starting = p;
+      // Registered before the caller's handlers, so `starting` is clear when they run.
+      const clear = () => {
+        if (starting === p) starting = null;
+      };
+      p.then(clear, clear);
+      return p;
+    },
+    /** True while a start request is pending: progress until its reply is from an old run. */
+    get starting() {
+      return starting !== null;
+    },
+    run: () => request("run"),
+    pause: () => request("pause"),
+    step: (n) => request("step", { n }),
+    /** Changes a cheap setting; resolves to {query, config, notices}. */
+    set: (key, value) => request("set", { key, value }),
+    /** A read-out, "ood" or "sweep"; resolves to {value, ms}. */
+    readout: (kind) => request(kind),
+  };
+}

@@ -1,0 +1,44 @@
+// The run's whole curves, rebuilt from the worker's incremental snapshots: each progress
+// message holds only the history that is new since the previous one (and weights and scatter
+// only now and then), so they are appended here. Pure data, no DOM; unit-tested in Node.
+
+/** The evaluation curves, one array per field, all of the same length. */
+function emptyEvals() {
+  return { step: [], loss: [], preds_diff: [], model_cos: [], model_diff: [], eta_over_n: [] };
+}
+
+/**
+ * An empty history: {snapshot (the latest, with weights and scatter carried over), trainX
+ * (step of each training loss), trainLoss, evals}.
+ */
+export function createHistory() {
+  return { snapshot: null, trainX: [], trainLoss: [], evals: emptyEvals() };
+}
+
+/**
+ * Adds snapshot `snap` to history `h` (both are changed in place): the training losses from
+ * index `snap.train_from` and the evaluations from `snap.evals.from` replace what `h` holds from
+ * there on; weights and scatter missing from `snap` are taken from the previous snapshot.
+ */
+export function addSnapshot(h, snap) {
+  // Weights and scatter come only in full snapshots: keep the last ones in between.
+  if (h.snapshot) {
+    if (!snap.weights) snap.weights = h.snapshot.weights;
+    if (!snap.scatter) snap.scatter = h.snapshot.scatter;
+  }
+  if (snap.train_from !== h.trainLoss.length) {
+    h.trainLoss.length = Math.min(h.trainLoss.length, snap.train_from);
+    h.trainX.length = h.trainLoss.length;
+  }
+  for (const v of snap.train_loss) {
+    h.trainX.push(h.trainLoss.length);
+    h.trainLoss.push(v);
+  }
+  const ev = snap.evals;
+  if (ev.from !== h.evals.step.length) {
+    for (const k of Object.keys(h.evals)) h.evals[k].length = Math.min(h.evals[k].length, ev.from);
+  }
+  for (const k of Object.keys(h.evals)) for (const v of ev[k]) h.evals[k].push(v);
+  h.snapshot = snap;
+  return h;
+}

@@ -1,0 +1,120 @@
+// What the page shows of a run: the status line, the six figures, the Numbers table, the story's
+// live numbers and the sentences under the charts, each drawn from the page's state (main.js)
+// when its drawing tier runs (schedule.js). It only reads the state.
+
+import { createAlignChart, createLossChart, createOodChart, createScatterChart, createSweepChart } from "./charts.js";
+import { setText } from "./dom.js";
+import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
+import { createWeights } from "./heatmap.js";
+import { updateNumbers } from "./numbers.js";
+import { createStatus } from "./status.js";
+import { updateStory } from "./story.js";
+
+const $ = (id) => document.getElementById(id);
+
+/**
+ * With stretched inputs: the latest alignment with preconditioned GD beside that with plain GD,
+ * in words under the alignment chart (whose curves are against plain GD only).
+ */
+function alignReadout(snap, config) {
+  const l = snap ? snap.latest : null;
+  let text = "";
+  if (stretched(config) && l && l.pgd && isNum(l.step)) {
+    const p = l.pgd;
+    const closer = isNum(p.preds_diff) && isNum(l.preds_diff) && p.preds_diff < l.preds_diff;
+    text =
+      `At step ${int(l.step)} the transformer is ${closer ? "closer to" : "not yet closer to"} one preconditioned GD step than to plain GD: ` +
+      `preds diff ${fmt(p.preds_diff, 3)} against preconditioned GD, ${fmt(l.preds_diff, 3)} against GD; ` +
+      `model cos ${fixed(p.model_cos, 4)} and ${fixed(l.model_cos, 4)}; model diff ${fmt(p.model_diff, 3)} and ${fmt(l.model_diff, 3)}. ` +
+      "The curves above compare with plain GD.";
+  }
+  const out = $("align-readout");
+  setText(out, text);
+  if (out.hidden !== !text) out.hidden = !text;
+}
+
+/** The losses at the chosen α, in words under the chart. */
+function oodReadout(rows, config) {
+  const alpha = config ? config.alpha : null;
+  const row = (rows || []).find((r) => r.alpha === alpha);
+  const text = row
+    ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}, zero predictor ${fmtLoss(row.zero)}.`
+    : "";
+  setText($("ood-readout"), text);
+}
+
+/** The learned η/N of the weights on show against the construction's, under the heatmaps. */
+function etaSentence(view, snap, config) {
+  const built = snap && snap.weights ? snap.weights.construction : null;
+  if (!view || !built) return;
+  const refName = snap.baselines.gd_eta === snap.baselines.gd_eta_star ? "η*/N" : "η/N";
+  let text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+  if (stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
+    // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
+    text += ` One preconditioned GD step uses η/N = ${fixed(snap.baselines.pgd_eta / config.n, 3)} (its Γ scaled to a mean of 1).`;
+  }
+  setText($("eta-sentence"), text);
+}
+
+/**
+ * The page's views of `state` ({history, config, phase, rate, ood, sweep}, see main.js).
+ * Returns {showPhase(), fast(), slow(), text()}: the status line alone, and the three tiers.
+ */
+export function createView(state) {
+  const status = createStatus({
+    pill: $("status"),
+    detail: $("status-detail"),
+    count: $("step-count"),
+    progress: $("progress"),
+    rate: $("rate"),
+    headline: $("headline"),
+  });
+  const charts = {
+    "plot-loss": createLossChart($("plot-loss")),
+    "plot-align": createAlignChart($("plot-align")),
+    "plot-weights": createWeights($("plot-weights")),
+    "plot-scatter": createScatterChart($("plot-scatter")),
+    "plot-ood": createOodChart($("plot-ood")),
+    "plot-sweep": createSweepChart($("plot-sweep")),
+  };
+  const observer = new ResizeObserver((entries) => {
+    for (const entry of entries) charts[entry.target.id].resize();
+  });
+  for (const id of Object.keys(charts)) observer.observe($(id));
+  const weights = charts["plot-weights"];
+  weights.onPick(() => etaSentence(weights.current, state.history.snapshot, state.config));
+
+  // The charts only take their data here: each canvas is drawn in a coming animation frame
+  // (frames.js), a few per frame, after the page's texts of this frame are laid out.
+  return {
+    /** The status line (phase pill, counters) at once. */
+    showPhase() {
+      status.show(state.phase, state.history.snapshot, state.rate);
+    },
+    /** The loss curve, status line and headline. */
+    fast() {
+      const { snapshot: snap, trainX, trainLoss, evals } = state.history;
+      status.show(state.phase, snap, state.rate);
+      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config) });
+      status.headline(snap, state.config);
+    },
+    /** The other figures. */
+    slow() {
+      const { snapshot: snap, evals } = state.history;
+      charts["plot-align"].update({ evals, untrained: snap.untrained });
+      weights.update(snap.weights);
+      charts["plot-scatter"].update(snap.scatter);
+      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
+      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
+    },
+    /** The table, the story's live numbers and the sentences under the charts. */
+    text() {
+      const snap = state.history.snapshot;
+      updateNumbers($("numbers-body"), snap, state.config);
+      updateStory(document.body, state.config, snap);
+      etaSentence(weights.current, snap, state.config);
+      oodReadout(state.ood, state.config);
+      alignReadout(snap, state.config);
+    },
+  };
+}
