@@ -307,8 +307,8 @@ async function pageRun(browser, base) {
       const h = await page.waitForFunction(() => {
         const l = window.__lab;
         const s = l && l.snapshot && typeof l.snapshot === "object" ? l.snapshot : null;
-        return s && typeof s.first_within_1pct === "number"
-          ? { t: performance.now(), step: l.step ?? null, first_within_1pct: s.first_within_1pct, status: l.status ?? null }
+        return s && s.progress && typeof s.progress.reached_gd_at === "number"
+          ? { t: performance.now(), step: l.step ?? null, first_within_1pct: s.progress.reached_gd_at, status: l.status ?? null }
           : false;
       }, null, { timeout: PLAN.headlineWait * 1000, polling: 50 });
       head = await h.jsonValue();

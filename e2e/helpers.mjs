@@ -100,7 +100,7 @@ export async function until(page, fn, arg, timeout = 60000) {
 export function labState(page) {
   return page.evaluate(() => {
     const l = window.__lab;
-    return { ready: l.ready, status: l.status, step: l.step, query: l.query, running: l.running, latest: l.snapshot && l.snapshot.latest, first: l.snapshot && l.snapshot.first_within_1pct };
+    return { ready: l.ready, status: l.status, step: l.step, query: l.query, running: l.running, latest: l.snapshot && l.snapshot.latest, first: l.snapshot && l.snapshot.progress.reached_gd_at };
   });
 }
 

@@ -26,7 +26,7 @@ describe("default page", () => {
   test("trains until the transformer is within 1% of GD", { timeout: 150000 }, async () => {
     const t0 = Date.now();
     await page.goto(env.server.url);
-    const step = await until(page, () => window.__lab.snapshot && window.__lab.snapshot.first_within_1pct, null, 140000);
+    const step = await until(page, () => window.__lab.snapshot && window.__lab.snapshot.progress.reached_gd_at, null, 140000);
     const ms = Date.now() - t0;
     const s = await labState(page);
     recordTiming({

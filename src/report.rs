@@ -4,8 +4,8 @@
 use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
 use crate::construct;
-use crate::progress::Progress;
 use crate::metrics::{self, Alignment, WeightView};
+use crate::progress::Progress;
 use crate::run::{History, Status};
 use crate::train::Trainer;
 use serde::Serialize;

@@ -74,7 +74,11 @@ export function createLossChart(host) {
   };
 }
 
-/** Alignment with GD over training: model cos on top, preds/model diff (log) below. */
+/**
+ * Alignment over training: model cos on top, preds/model diff (log) below. Against the reference
+ * GD; from two layers on (`gdpp`) also against GD++, the learner such models are compared with,
+ * drawn solid while plain GD's curves turn thin and dotted.
+ */
 export function createAlignChart(host) {
   const plot = createPlot(host, {
     x: { scale: "lin", title: "training step", hoverTitle: "step", include: [0], floor: 0 },
@@ -86,18 +90,26 @@ export function createAlignChart(host) {
     ariaLabel: "Alignment of the transformer with gradient descent during training",
   });
   return {
-    update({ evals, untrained }) {
+    update({ evals, untrained, gdpp }) {
       const u = untrained || {};
-      plot.setData({
-        series: [
-          { type: "hline", panel: 0, label: "model cos, untrained", value: u.model_cos, color: COLORS.cos, dash: DASHED, width: 1.2, fmt: (v) => fmt(v, 3) },
-          { type: "hline", panel: 1, label: "preds diff, untrained", value: u.preds_diff, color: COLORS.predsDiff, dash: DASHED, width: 1.2 },
-          { type: "hline", panel: 1, label: "model diff, untrained", value: u.model_diff, color: COLORS.modelDiff, dash: DASHED, width: 1.2 },
-          { type: "line", panel: 0, label: "model cos", color: COLORS.cos, width: 2.2, x: evals.step, y: evals.model_cos, fmt: (v) => fmt(v, 4) },
-          { type: "line", panel: 1, label: "preds diff", color: COLORS.predsDiff, width: 2.2, x: evals.step, y: evals.preds_diff },
-          { type: "line", panel: 1, label: "model diff", color: COLORS.modelDiff, width: 2.2, x: evals.step, y: evals.model_diff },
-        ],
-      });
+      const vs = gdpp ? " vs GD" : "";
+      const gd = gdpp ? { width: 1.3, dash: [2, 3] } : { width: 2.2 };
+      const series = [
+        { type: "hline", panel: 0, label: `model cos${vs}, untrained`, value: u.model_cos, color: COLORS.cos, dash: DASHED, width: 1.2, fmt: (v) => fmt(v, 3) },
+        { type: "hline", panel: 1, label: `preds diff${vs}, untrained`, value: u.preds_diff, color: COLORS.predsDiff, dash: DASHED, width: 1.2 },
+        { type: "hline", panel: 1, label: `model diff${vs}, untrained`, value: u.model_diff, color: COLORS.modelDiff, dash: DASHED, width: 1.2 },
+        { type: "line", panel: 0, label: `model cos${vs}`, color: COLORS.cos, ...gd, x: evals.step, y: evals.model_cos, fmt: (v) => fmt(v, 4) },
+        { type: "line", panel: 1, label: `preds diff${vs}`, color: COLORS.predsDiff, ...gd, x: evals.step, y: evals.preds_diff },
+        { type: "line", panel: 1, label: `model diff${vs}`, color: COLORS.modelDiff, ...gd, x: evals.step, y: evals.model_diff },
+      ];
+      if (gdpp) {
+        series.push(
+          { type: "line", panel: 0, label: "model cos vs GD++", color: COLORS.cos, width: 2.4, x: evals.step, y: evals.model_cos_gdpp, fmt: (v) => fmt(v, 4) },
+          { type: "line", panel: 1, label: "preds diff vs GD++", color: COLORS.predsDiff, width: 2.4, x: evals.step, y: evals.preds_diff_gdpp },
+          { type: "line", panel: 1, label: "model diff vs GD++", color: COLORS.modelDiff, width: 2.4, x: evals.step, y: evals.model_diff_gdpp },
+        );
+      }
+      plot.setData({ series });
     },
     resize: plot.resize,
     canvas: plot.canvas,

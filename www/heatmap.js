@@ -112,18 +112,35 @@ export function createWeights(host, { height = 380 } = {}) {
   pickRow.hidden = true;
   const select = el("select", { "data-testid": "weights-picker" });
   pickRow.append(el("span", {}, "learned weights of "), select);
+  // From two layers on the model is compared with GD++, whose construction differs from plain
+  // GD's by −γ on the x-diagonal of W_PV; the switch shows either.
+  const againstRow = el("label", { class: "picker" });
+  againstRow.hidden = true;
+  const against = el("select", { "data-testid": "weights-against" });
+  against.append(el("option", { value: "gdpp" }, "the GD++ construction"), el("option", { value: "gd" }, "the plain GD construction"));
+  againstRow.append(el("span", {}, "beside "), against);
   const panel = createCanvasPanel({
     height,
     ariaLabel: "Heatmaps of the learned attention weights beside the gradient-descent construction",
     draw,
   });
   host.classList.add("plot");
-  host.append(pickRow, panel.element);
+  const pickers = el("div", { class: "pickers" });
+  pickers.append(pickRow, againstRow);
+  host.append(pickers, panel.element);
 
   select.addEventListener("change", () => {
     choice = Number(select.value) || 0;
     panel.drawNow();
   });
+  against.addEventListener("change", () => panel.drawNow());
+
+  /** The construction on show and its name: GD++ when the run has one and it is chosen. */
+  function construction() {
+    if (!weights) return [null, ""];
+    if (weights.construction_gdpp && against.value === "gdpp") return [weights.construction_gdpp, "GD++ construction"];
+    return [weights.construction, "GD construction"];
+  }
 
   function updatePicker() {
     const learned = weights ? weights.learned : [];
@@ -131,6 +148,7 @@ export function createWeights(host, { height = 380 } = {}) {
     if (key === pickKey) return;
     pickKey = key;
     pickRow.hidden = learned.length <= 1;
+    againstRow.hidden = !(weights && weights.construction_gdpp);
     select.replaceChildren(...learned.map((w, i) => el("option", { value: String(i) }, `layer ${w.layer + 1}, head ${w.head + 1}`)));
     if (choice >= learned.length) choice = 0;
     select.value = String(choice);
@@ -158,7 +176,7 @@ export function createWeights(host, { height = 380 } = {}) {
   function draw(ctx, cssW, cssH) {
     cells = [];
     const learned = weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
-    const built = weights ? weights.construction : null;
+    const [built, builtTitle] = construction();
     const n = weights ? weights.width : 0;
     if (!n || !learned || !built) {
       ctx.font = FONT;
@@ -185,7 +203,7 @@ export function createWeights(host, { height = 380 } = {}) {
       const y0 = titleH + r * (size + titleH + gapY);
       const vmax = absMax(learned[field], built[field]);
       cells.push(drawMatrix(ctx, learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`));
-      cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `GD construction ${builtName}`));
+      cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
       drawColorBar(ctx, x0 + 2 * size + gapX + 10, y0, size, vmax);
     });
     drawHover(ctx);
@@ -204,8 +222,14 @@ export function createWeights(host, { height = 380 } = {}) {
     get current() {
       return weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
     },
+    /** The construction on show: {view, name} ("GD construction" or "GD++ construction"). */
+    get construction() {
+      const [view, name] = construction();
+      return { view, name };
+    },
     onPick(fn) {
       select.addEventListener("change", fn);
+      against.addEventListener("change", fn);
     },
   };
 }

@@ -4,7 +4,18 @@
 
 /** The evaluation curves, one array per field, all of the same length. */
 function emptyEvals() {
-  return { step: [], loss: [], preds_diff: [], model_cos: [], model_diff: [], eta_over_n: [] };
+  return {
+    step: [],
+    loss: [],
+    preds_diff: [],
+    model_cos: [],
+    model_diff: [],
+    eta_over_n: [],
+    // against GD++ (what multi-layer models are compared with)
+    preds_diff_gdpp: [],
+    model_cos_gdpp: [],
+    model_diff_gdpp: [],
+  };
 }
 
 /**
@@ -38,7 +49,7 @@ export function addSnapshot(h, snap) {
   if (ev.from !== h.evals.step.length) {
     for (const k of Object.keys(h.evals)) h.evals[k].length = Math.min(h.evals[k].length, ev.from);
   }
-  for (const k of Object.keys(h.evals)) for (const v of ev[k]) h.evals[k].push(v);
+  for (const k of Object.keys(h.evals)) for (const v of ev[k] || []) h.evals[k].push(v);
   h.snapshot = snap;
   return h;
 }

@@ -1,7 +1,7 @@
 // The "Numbers" table: every learner's loss and, for the transformer (trained and untrained),
-// its alignment with the reference GD, straight from the latest snapshot. With stretched inputs
-// (κ > 1) it adds one step of preconditioned GD, and each transformer cell gets a second line
-// comparing the transformer with that learner.
+// its alignment with the reference GD, straight from the latest snapshot. From two layers on each
+// transformer cell gets a second line comparing it with GD++; with stretched inputs (κ > 1) and one
+// layer the table adds one step of preconditioned GD, and the second line compares with that.
 
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 import { COLORS } from "./charts.js";
@@ -11,7 +11,7 @@ const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
 
 /**
  * The table's rows: {id, name, color, cells: [[main, second line]; COLUMNS]}. The second line
- * (empty when unused) compares the transformer with preconditioned GD.
+ * (empty when unused) compares the transformer with GD++ (K ≥ 2) or preconditioned GD.
  */
 function rows(snap, config) {
   const r = snap.baselines || {};
@@ -19,13 +19,17 @@ function rows(snap, config) {
   const u = snap.untrained || {};
   const K = r.gd_steps;
   const pgd = stretched(config) && isNum(r.pgd_loss);
+  // The second line: against GD++ from two layers on (the learner such models are compared
+  // with), else against preconditioned GD when the inputs are stretched.
+  const gdpp = isNum(K) && K > 1;
+  const [tag, otherLoss, otherOf] = gdpp ? ["GD++", r.gdpp_loss, (row) => row.gdpp] : ["PGD", r.pgd_loss, (row) => row.pgd];
   const plain = (loss, vsGd) => [[fmtLoss(loss), ""], [vsGd, ""], [DASH, ""], [DASH, ""], [DASH, ""]];
   const model = (row) => {
-    const p = row.pgd || {};
-    const second = (text) => (pgd ? `PGD ${text}` : "");
+    const p = otherOf(row) || {};
+    const second = (text) => (gdpp || pgd ? `${tag} ${text}` : "");
     return [
       [fmtLoss(row.loss), ""],
-      [pct(row.loss, r.gd_loss), second(pct(row.loss, r.pgd_loss))],
+      [pct(row.loss, r.gd_loss), second(pct(row.loss, otherLoss))],
       [fmt(row.preds_diff, 3), second(fmt(p.preds_diff, 3))],
       [fixed(row.model_cos, 4), second(fixed(p.model_cos, 4))],
       [fmt(row.model_diff, 3), second(fmt(p.model_diff, 3))],

@@ -2,7 +2,7 @@
 // about what is happening, and the one-line headline comparing the transformer with GD.
 
 import { setText } from "./dom.js";
-import { fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
+import { fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
 
 const DETAIL = {
   loading: "Loading the engine (WebAssembly)…",
@@ -24,6 +24,38 @@ const LABEL = {
   error: "error",
 };
 
+/** The learner a run is compared with, by the engine's name for it. */
+function targetName(snap) {
+  const r = snap.baselines || {};
+  const p = snap.progress || {};
+  if (p.target === "gdpp") return `GD++ (${r.gd_steps} steps)`;
+  return r.gd_steps > 1 ? `${r.gd_steps}-step GD` : "one GD step";
+}
+
+/**
+ * What the run's progress means, in one sentence from the engine's verdict (progress.rs):
+ * reached its target learner, on a plateau near the zero predictor, settled short of the target,
+ * or still learning. `done` words it for a finished run. Empty when there is nothing to say yet.
+ */
+export function progressSentence(snap, done) {
+  const p = snap && snap.progress;
+  const l = snap && snap.latest;
+  if (!p || !l || !isNum(l.loss)) return "";
+  const name = targetName(snap);
+  const r = snap.baselines || {};
+  const now = `${fmtLoss(l.loss)}, ${relation(l.loss, p.target_loss, `${name}’s ${fmtLoss(p.target_loss)}`)}`;
+  switch (p.verdict) {
+    case "reached":
+      return `${done ? "Done: the" : "The"} transformer reached ${name}’s loss at step ${int(p.reached_at)}; now ${now}.`;
+    case "plateau":
+      return `${done ? "Done, on a plateau" : "On a plateau"}: since step ${int(p.flat_since)} the loss has stayed near the zero predictor’s ${fmtLoss(r.zero_loss)} (now ${fmtLoss(l.loss)}). Such plateaus depend on the seed and can outlast the run: try another seed.`;
+    case "settled":
+      return `${done ? "Done, short of" : "Flat, short of"} ${name}: the loss has hardly moved since step ${int(p.flat_since)} (now ${now}). Try another seed or a smaller learning rate.`;
+    default:
+      return done ? `Done: the step budget is spent while the loss still falls (now ${now}); more steps would go further.` : "";
+  }
+}
+
 export function createStatus(els) {
   return {
     /** phase: one of DETAIL's keys; snap: the latest snapshot or null; rate: steps/s or null. */
@@ -31,8 +63,10 @@ export function createStatus(els) {
       setText(els.pill, LABEL[phase] || phase);
       if (els.pill.getAttribute("data-status") !== phase) els.pill.setAttribute("data-status", phase);
       let detail = DETAIL[phase] || "";
-      if (phase === "done" && snap && isNum(snap.first_within_1pct)) {
-        detail = `Done: the transformer came within 1% of GD at step ${int(snap.first_within_1pct)}. Change a setting or pick another experiment.`;
+      if (phase === "done" || phase === "training" || phase === "paused") {
+        const said = progressSentence(snap, phase === "done");
+        // While training, only a plateau or a stall is worth interrupting the default sentence.
+        if (said && (phase === "done" || ["plateau", "settled"].includes(snap.progress.verdict))) detail = said;
       }
       setText(els.detail, detail);
       const step = snap ? snap.step : 0;
@@ -56,12 +90,16 @@ export function createStatus(els) {
       const pgd = stretched(config) && isNum(r.pgd_loss);
       const gdName = K > 1 ? `${K} steps of GD` : "one GD step";
       let text = `At step ${int(l.step)} the transformer’s loss is ${fmtLoss(l.loss)}; ${gdName} at η = ${fmt(r.gd_eta)} gets ${fmtLoss(r.gd_loss)} (${pct(l.loss, r.gd_loss)})`;
-      if (K > 1) text += `, GD++ ${fmtLoss(r.gdpp_loss)}`;
+      if (K > 1) text += `, GD++ ${fmtLoss(r.gdpp_loss)} (${pct(l.loss, r.gdpp_loss)})`;
       if (pgd) text += `, one preconditioned GD step ${fmtLoss(r.pgd_loss)} (${pct(l.loss, r.pgd_loss)})`;
       text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}`;
       if (pgd && l.pgd) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;
+      if (K > 1 && l.gdpp) text += ` (vs GD++: ${fmt(l.gdpp.model_cos, 3)}, ${fmt(l.gdpp.preds_diff, 3)})`;
       text += ".";
-      if (isNum(snap.first_within_1pct)) text += ` Within 1% of GD since step ${int(snap.first_within_1pct)}.`;
+      const p = snap.progress || {};
+      if (isNum(p.reached_gd_at)) {
+        text += ` It reached GD’s loss at step ${int(p.reached_gd_at)}; now ${relation(l.loss, r.gd_loss, "GD’s")}.`;
+      }
       setText(els.headline, text);
     },
   };

@@ -13,7 +13,7 @@ function liveValues(config, snap, ood) {
   const untrained = s.untrained || {};
   const built = s.weights ? s.weights.construction : null;
   const K = refs.gd_steps;
-  const within = s.first_within_1pct;
+  const reached = (s.progress || {}).reached_gd_at;
   const v = {
     d: isNum(c.d) ? String(c.d) : DASH,
     n: isNum(c.n) ? String(c.n) : DASH,
@@ -35,17 +35,20 @@ function liveValues(config, snap, ood) {
     untrained_cos: fmt(untrained.model_cos, 3),
     untrained_preds_diff: fmt(untrained.preds_diff, 3),
     gd_ref: isNum(K) ? `${K}-step GD at η = ${fmt(refs.gd_eta, 3)}` : "K-step GD",
-    first_1pct: isNum(within)
-      ? `within 1% of GD since step ${int(within)}`
+    first_1pct: isNum(reached)
+      ? `it reached GD’s loss at step ${int(reached)} and is now ${relation(latest.loss, refs.gd_loss, "GD’s")}`
       : s.status === "training" || !s.status
-        ? "not yet within 1% of GD"
-        : "and it did not come within 1% of GD",
+        ? "it has not reached GD’s loss yet"
+        : "it did not reach GD’s loss",
     k_sentence: DASH,
     heads: isNum(c.heads) ? String(c.heads) : DASH,
     ood_note: oodNote(ood),
     optimal_note: optimalNote(c, refs, latest),
   };
   Object.assign(v, anisoValues(c, s));
+  if (isNum(K) && K > 1) {
+    v.pgd_note = ` With ${K} layers the second line of each transformer cell (“GD++”) compares it with ${K}-step GD++, the learner multi-layer models are compared with.`;
+  }
   if (isNum(refs.ols_loss) && Math.abs(refs.ols_loss) < 1e-9) {
     v.ols_note = c.n === c.d ? " — it is exact, because with N = d and no noise the examples determine W" : " — it is exact here";
   }

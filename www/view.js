@@ -43,12 +43,22 @@ function oodReadout(rows, config) {
   setText($("ood-readout"), text);
 }
 
-/** The learned η/N of the weights on show against the construction's, under the heatmaps. */
-function etaSentence(view, snap, config) {
-  const built = snap && snap.weights ? snap.weights.construction : null;
-  if (!view || !built) return;
-  const refName = snap.baselines.gd_eta === snap.baselines.gd_eta_star ? "η*/N" : "η/N";
-  let text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+/**
+ * The learned η/N (and γ, against GD++) of the weights on show against the construction's,
+ * under the heatmaps. For softmax attention no step size can be read from the weights: say so.
+ */
+function etaSentence(view, built, snap, config) {
+  if (!view || !built || !built.view) return;
+  let text;
+  if (config && config.attn === "softmax") {
+    text = "With softmax attention W_KQ scales the attention logits and each head outputs a weighted average, not a sum over examples: no GD step size can be read from these weights, so none is shown.";
+  } else if (built.name.startsWith("GD++")) {
+    const c = built.view;
+    text = `Learned η/N = ${fixed(view.eta_over_n, 3)} and γ = ${fixed(view.gamma, 3)} (minus the mean x-diagonal of W_PV·β) vs the GD++ construction’s η/N = ${fixed(c.eta_over_n, 3)} and γ = ${fixed(c.gamma, 3)} (β = ${fmt(view.beta, 3)}).`;
+  } else {
+    const refName = snap.baselines.gd_eta === snap.baselines.gd_eta_star ? "η*/N" : "η/N";
+    text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.view.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+  }
   if (stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
     // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
     text += ` One preconditioned GD step uses η/N = ${fixed(snap.baselines.pgd_eta / config.n, 3)} (its Γ scaled to a mean of 1).`;
@@ -82,7 +92,7 @@ export function createView(state) {
   });
   for (const id of Object.keys(charts)) observer.observe($(id));
   const weights = charts["plot-weights"];
-  weights.onPick(() => etaSentence(weights.current, state.history.snapshot, state.config));
+  weights.onPick(() => etaSentence(weights.current, weights.construction, state.history.snapshot, state.config));
 
   // The charts only take their data here: each canvas is drawn in a coming animation frame
   // (frames.js), a few per frame, after the page's texts of this frame are laid out.
@@ -101,7 +111,7 @@ export function createView(state) {
     /** The other figures. */
     slow() {
       const { snapshot: snap, evals } = state.history;
-      charts["plot-align"].update({ evals, untrained: snap.untrained });
+      charts["plot-align"].update({ evals, untrained: snap.untrained, gdpp: snap.baselines.gd_steps > 1 });
       weights.update(snap.weights);
       charts["plot-scatter"].update(snap.scatter);
       charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
@@ -112,7 +122,7 @@ export function createView(state) {
       const snap = state.history.snapshot;
       updateNumbers($("numbers-body"), snap, state.config);
       updateStory(document.body, state.config, snap, state.ood);
-      etaSentence(weights.current, snap, state.config);
+      etaSentence(weights.current, weights.construction, snap, state.config);
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);
     },
