@@ -189,7 +189,9 @@ pub struct OodRow {
     pub model: f64,
     pub gd: f64,
     pub gdpp: f64,
+    /// Least squares (minimum-norm), and ridge with λ = σ² (equal to OLS without noise).
     pub ols: f64,
+    pub ridge: f64,
     pub zero: f64,
 }
 
@@ -221,7 +223,7 @@ impl Comparison {
     }
 
     /// Out-of-distribution losses: test inputs scaled by α (x ~ U(−α·r, α·r)) for `model`, GD and
-    /// GD++ with the step sizes tuned at α = 1, and OLS (ridge at λ = σ²).
+    /// GD++ with the step sizes tuned at α = 1, OLS and ridge (λ = σ²).
     /// The baselines are computed once per α and cached; only the model is evaluated anew.
     pub fn ood(&mut self, model: &Model, ws: &mut Workspace, alphas: &[f64]) -> Vec<OodRow> {
         alphas
@@ -253,7 +255,8 @@ impl Comparison {
             model: f64::NAN,
             gd: baselines::gd(tasks, b.gd_eta, k).loss(tasks),
             gdpp: baselines::gd_plus_plus_loss(tasks, b.gdpp_eta, b.gdpp_gamma, k),
-            ols: baselines::ridge(tasks, b.ridge_lambda).loss(tasks),
+            ols: baselines::ridge(tasks, 0.0).loss(tasks),
+            ridge: baselines::ridge(tasks, b.ridge_lambda).loss(tasks),
             zero: baselines::zero_loss(tasks),
         };
         self.ood_baselines.push(r.clone());

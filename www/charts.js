@@ -169,14 +169,18 @@ export function createOodChart(host) {
     ariaLabel: "Out-of-distribution loss as a function of the test input scale alpha",
   });
   return {
-    update({ rows, alpha }) {
+    update({ rows, alpha, noisy }) {
       const r = rows || [];
       const col = (k) => r.map((row) => row[k]);
       const a = col("alpha");
+      // With label noise OLS fits the noise (far off the scale at N = d): ridge is drawn instead.
+      const best = noisy
+        ? { type: "line", label: "ridge (λ = σ²)", color: COLORS.ridge, width: 2, dash: [2, 3], x: a, y: col("ridge"), fmt: fmtLoss, tinyToFloor: true }
+        : { type: "line", label: "OLS", color: COLORS.ols, width: 2, dash: [2, 3], x: a, y: col("ols"), fmt: fmtLoss, tinyToFloor: true };
       plot.setData({
         series: [
           { type: "line", label: "zero predictor", color: COLORS.zero, dash: DASHED, width: 1.5, x: a, y: col("zero"), fmt: fmtLoss },
-          { type: "line", label: "OLS", color: COLORS.ols, width: 2, dash: [2, 3], x: a, y: col("ols"), fmt: fmtLoss, tinyToFloor: true },
+          best,
           // The transformer is drawn wide and underneath, so GD's lines stay visible where they coincide.
           { type: "line", label: "transformer", color: COLORS.model, width: 5, x: a, y: col("model"), fmt: fmtLoss },
           { type: "line", label: "GD++", color: COLORS.gdpp, width: 2, x: a, y: col("gdpp"), fmt: fmtLoss },

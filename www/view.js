@@ -38,7 +38,9 @@ function oodReadout(rows, config) {
   const alpha = config ? config.alpha : null;
   const row = (rows || []).find((r) => r.alpha === alpha);
   const text = row
-    ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}, zero predictor ${fmtLoss(row.zero)}.`
+    ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}` +
+      (config.noise > 0 ? `, ridge (λ = σ²) ${fmtLoss(row.ridge)}` : "") +
+      `, zero predictor ${fmtLoss(row.zero)}.`
     : "";
   setText($("ood-readout"), text);
 }
@@ -114,7 +116,7 @@ export function createView(state) {
       charts["plot-align"].update({ evals, untrained: snap.untrained, gdpp: snap.baselines.gd_steps > 1 });
       weights.update(snap.weights);
       charts["plot-scatter"].update(snap.scatter);
-      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null });
+      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
       charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
     },
     /** The table, the story's live numbers and the sentences under the charts. */
