@@ -25,6 +25,11 @@ test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync
     assert.deepEqual(snap.latest.loss, report.final_eval.loss, `${query}: evaluation loss differs`);
     assert.deepEqual(snap.latest.model_cos, report.final_eval.model_cos);
     assert.deepEqual(snap.baselines.gd_loss, report.baselines.gd_loss);
-    assert.deepEqual(snap.progress, report.progress);
+    // The run's standing is the same; GD++'s loss (a tuned f64 baseline) may differ in the last
+    // bit between the two builds, so it is compared to 1e-12 relative.
+    const { target_loss: a, ...wasmProgress } = snap.progress;
+    const { target_loss: b, ...nativeProgress } = report.progress;
+    assert.deepEqual(wasmProgress, nativeProgress);
+    assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `${query}: target loss ${a} vs ${b}`);
   }
 });
