@@ -28,7 +28,7 @@ const LABEL = {
 function targetName(snap) {
   const r = snap.baselines || {};
   const p = snap.progress || {};
-  if (p.target === "gdpp") return `GD++ (${r.gd_steps} steps)`;
+  if (p.target === "gdpp") return `${r.gd_steps}-step GD++`;
   return r.gd_steps > 1 ? `${r.gd_steps}-step GD` : "one GD step";
 }
 
