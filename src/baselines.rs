@@ -1,4 +1,4 @@
-//! The learners the transformer is compared with, on the same tasks (science.md "Baselines"),
+//! The learners the transformer is compared with, on the same tasks (docs/science.md, "Baselines"),
 //! all in f64: K-step gradient descent from W₀ = 0 on L(W) = 1/(2N) Σ (W x_i − y_i)², its step
 //! size η* (closed form for K = 1, line search otherwise), GD++ (inputs also transformed by
 //! I − γ Σ x_i x_iᵀ every step) with tuned (η, γ), and OLS / ridge regression.

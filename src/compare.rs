@@ -195,7 +195,7 @@ pub struct OodRow {
     pub zero: f64,
 }
 
-/// The α grid of the OOD read-out (science.md: GD blows up at α = 2, OLS stays exact).
+/// The α grid of the OOD read-out (docs/science.md: GD blows up at α = 2, OLS stays exact).
 pub const OOD_ALPHAS: [f64; 11] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0];
 
 /// One point of the η sweep: the current model against K-step GD with step size η.

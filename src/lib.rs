@@ -1,25 +1,61 @@
 //! icl-lab: train a tiny transformer on in-context linear regression and check whether it
 //! learns to do gradient descent (von Oswald et al., "Transformers Learn In-Context by Gradient
-//! Descent", ICML 2023).
-pub mod arch;
-pub mod baselines;
-pub mod batched;
-pub mod compare;
+//! Descent", ICML 2023). The science, in this project's words: `docs/science.md`.
+//!
+//! The crate map, in layering order: each module uses only modules above it.
+
+// Settings
+/// The one parameter schema: URL, CLI and JSON keys, defaults, ranges, validation.
 pub mod config;
-pub mod construct;
-pub mod kernels;
-pub mod link;
-pub mod lsa;
-pub mod metrics;
-pub mod model;
-pub mod optim;
+/// Named settings that recreate the paper's figures and the critics' experiments.
 pub mod presets;
-pub mod progress;
-pub mod prompt;
-pub mod report;
+
+// The task
+/// Seeded random streams (train, init, eval) derived from one seed.
 pub mod rng;
-pub mod run;
+/// The task distribution and its token matrices.
 pub mod task;
+
+// The transformer
+/// The architecture: sizes, switches, parameter layout, the W_KQ / W_PV products.
+pub mod arch;
+/// The lane engine for linear attention: 16 tasks per SIMD block.
+pub mod batched;
+/// Tiny dense kernels for the reference path.
+pub mod kernels;
+/// One attention layer, forward and hand-written backward: the reference path (the oracle).
+pub mod lsa;
+/// K layers, heads, read-out, initialisation; the engine chosen openly.
+pub mod model;
+/// Adam with global-norm gradient clipping.
+pub mod optim;
+
+// What it is compared with
+/// GD with η*, K-step GD, GD++, OLS / ridge, preconditioned GD.
+pub mod baselines;
+/// The paper's appendix-A.1 weights for GD and GD++.
+pub mod construct;
+/// Alignment metrics and the β-rescaled weights.
+pub mod metrics;
+
+// A run
+/// What it is compared with: evaluation tasks, baselines, read-outs.
+pub mod compare;
+/// When a run reached GD's loss, and whether it sits on a plateau.
+pub mod progress;
+/// What a run is: model, optimiser, streams, training history.
+pub mod run;
+/// A run and its comparison, advanced together.
 pub mod train;
+
+// Views of a run
+/// A link: the run's settings plus what the page shows (an edited prompt).
+pub mod link;
+/// One prompt answered by the frozen model and every baseline.
+pub mod prompt;
+/// The page's snapshots and the CLI's report, as serialisable data.
+pub mod report;
+
+/// The browser boundary: the only module that uses wasm-bindgen.
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

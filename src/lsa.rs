@@ -1,4 +1,4 @@
-//! One self-attention layer (science.md "Model"), forward and hand-written backward, for one
+//! One self-attention layer (docs/science.md, "Model"), forward and hand-written backward, for one
 //! task's (N+1)×(d+1) token matrix E (rows are tokens, the query last):
 //!
 //!   linear (LSA):  e_j ← e_j + Σ_h P_h W_{V,h} (Σ_i e_i e_iᵀ) W_{K,h}ᵀ W_{Q,h} e_j

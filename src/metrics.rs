@@ -1,4 +1,4 @@
-//! How closely the trained transformer matches gradient descent (science.md, "Alignment
+//! How closely the trained transformer matches gradient descent (docs/science.md, "Alignment
 //! metrics"), averaged over the evaluation tasks:
 //!   preds diff = mean |ŷ_model − ŷ_GD|
 //!   model cos  = mean cos(∂ŷ_model/∂x_q, ∂ŷ_GD/∂x_q)   (scale-invariant: ≈ 1 for any η!)

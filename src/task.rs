@@ -1,4 +1,4 @@
-//! The task distribution (science.md, "Task"): one task is a hidden linear map y = W·x with
+//! The task distribution (docs/science.md, "Task"): one task is a hidden linear map y = W·x with
 //! W ~ N(0, I_d), N context examples x_i ~ U(−r, r)^d, labels y_i = W·x_i + σ·ε, and a query x_q
 //! whose label the model must predict. Tasks are stored as the token matrices the transformer
 //! reads: context tokens e_i = (x_i, y_i) and the query token e_q = (x_q, 0), query last.

@@ -1,4 +1,4 @@
-//! The paper's numbers (science.md, "Numbers to reproduce"), d = N = 10, x ~ U(−0.5, 0.5),
+//! The paper's numbers (docs/science.md, "Numbers to reproduce"), d = N = 10, x ~ U(−0.5, 0.5),
 //! no noise, ½-MSE, on the paper's 10 000 evaluation tasks. These train real models for
 //! thousands of steps: run them in release mode (`cargo test --release`, as scripts/test.sh does).
 

@@ -1,4 +1,4 @@
-//! One softmax head on the paper's task (science.md, "Model", critique 4), d = N = 10.
+//! One softmax head on the paper's task (docs/science.md, "Model" and critique 4), d = N = 10.
 //!
 //! 1. The hand-written softmax backward equals central finite differences at the weights where
 //!    training actually is: the paper's initial scale and a point on the plateau of seed 1.

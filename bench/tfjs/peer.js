@@ -1,6 +1,6 @@
 // The TensorFlow.js peer: the same model and training as icl-lab's engine, written with tf ops.
 //
-// Model (shared/science.md): tokens E (B × (N+1) × (d+1)), context e_i = (x_i, y_i), query
+// Model (docs/science.md): tokens E (B × (N+1) × (d+1)), context e_i = (x_i, y_i), query
 // e_q = (x_q, 0) last; K linear self-attention layers with one shared set of weights (recurrent),
 // one head: q = E W_Qᵀ, k = E_ctx W_Kᵀ, v = E_ctx W_Vᵀ (keys and values from the N context tokens
 // only), scores = q kᵀ (no softmax, no scaling), out = scores v, E ← E + out Pᵀ (residual).
