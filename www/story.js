@@ -24,7 +24,8 @@ function liveValues(config, snap, ood) {
     eta_star: fmt(refs.eta_star_1, 3),
     gd_eta: fmt(refs.gd_eta, 3),
     construct_eta_n: fixed(built ? built.eta_over_n : null, 3),
-    learned_eta_n: fixed(latest.eta_over_n, 3),
+    // Softmax attention has no step size to read from its weights (see the weights figure).
+    learned_eta_n: c.attn === "softmax" ? "(none: softmax attention)" : fixed(latest.eta_over_n, 3),
     gd1_loss: fmtLoss(refs.gd1_loss),
     gd_loss: fmtLoss(refs.gd_loss),
     ols_loss: fmtLoss(refs.ols_loss),
