@@ -91,4 +91,10 @@ test("a change of GD's η is recorded at the last evaluation measured against th
   assert.deepEqual(h.etaChanges, [{ step: 20, from: 6.16, to: 3 }]);
   addSnapshot(h, snapshot(30, 3, [0.7], 3, [30], refs(3)));
   assert.equal(h.etaChanges.length, 1);
+  // Two changes with no evaluation between them are one.
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(4)));
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(5)));
+  assert.deepEqual(h.etaChanges[1], { step: 30, from: 3, to: 5 });
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(3)));
+  assert.equal(h.etaChanges.length, 1);
 });

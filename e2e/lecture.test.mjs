@@ -235,7 +235,7 @@ describe("lecturer: keyboard and phone", () => {
     await page.locator("#settings > summary").click();
     await page.waitForTimeout(300);
     const after = (await page.getByTestId("chart-loss").boundingBox()).y;
-    assert.ok(Math.abs(after - before) < 40, `opening the settings moved the charts by ${after - before} px`);
+    assert.ok(Math.abs(after - before) < 60, `opening the settings moved the charts by ${after - before} px`);
     await page.locator("#settings > summary").click();
     await page.evaluate(() => window.scrollTo(0, 2500));
     await page.waitForTimeout(200);
@@ -280,8 +280,8 @@ describe("lecturer: pinned runs and presenter mode", () => {
     const align = await describeChart(page, "plot-align");
     assert.equal(align.series.filter((s) => /^pinned \d/.test(s.label)).length, 4);
     const list = await page.getByTestId("pins").innerText();
-    assert.match(list, /pinned 1: .*step 400: loss [\d.]+/);
-    assert.match(list, /pinned 2: .*attn=softmax/);
+    assert.match(list, /pinned 1:[\s\S]*step 400: loss [\d.]+ \([+−][\d.]+% vs its GD/);
+    assert.match(list, /pinned 2: [^\n]*attn = softmax/);
     assert.equal(await page.getByTestId("pin-2").locator("a").getAttribute("href"), await page.evaluate(() => `?${window.__lab.pins[1].query}`));
     await until(page, () => window.__lab.status === "done", null, 90000);
     await settled(page);
@@ -291,7 +291,7 @@ describe("lecturer: pinned runs and presenter mode", () => {
     await until(page, () => window.__lab.ready && window.__lab.pins && window.__lab.pins.length === 2, null, 60000);
     await page.getByTestId("unpin-1").click();
     assert.equal(await page.evaluate(() => window.__lab.pins.length), 1);
-    assert.match(await page.getByTestId("pins").innerText(), /attn=softmax/);
+    assert.match(await page.getByTestId("pins").innerText(), /attn = softmax/);
     // A hostile store is ignored, never a broken page.
     await page.evaluate(() => localStorage.setItem("icl-lab-pins", '[{"label":"<img src=x onerror=alert(1)>","query":"x","curves":{"step":"oops"}}, 5, null]'));
     await page.reload();

@@ -57,7 +57,14 @@ export function addSnapshot(h, snap) {
   const from = h.snapshot && h.snapshot.baselines ? h.snapshot.baselines.gd_eta : undefined;
   const to = snap.baselines ? snap.baselines.gd_eta : undefined;
   if (from !== undefined && to !== undefined && from !== to && h.evals.step.length) {
-    h.etaChanges.push({ step: h.evals.step[h.evals.step.length - 1], from, to });
+    const step = h.evals.step[h.evals.step.length - 1];
+    const last = h.etaChanges[h.etaChanges.length - 1];
+    // Changes with no evaluation between them (unticking "auto", then typing a value) are one:
+    // every point so far was measured against the η before the first.
+    if (last && last.step === step) {
+      last.to = to;
+      if (last.to === last.from) h.etaChanges.pop();
+    } else h.etaChanges.push({ step, from, to });
   }
   h.snapshot = snap;
   return h;

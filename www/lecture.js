@@ -9,6 +9,7 @@ export function applyPresent(on) {
   const body = document.body;
   if (body.classList.contains("present") === on) return;
   body.classList.toggle("present", on);
+  document.documentElement.classList.toggle("present", on); // rem-sized type grows too
   const button = document.getElementById("present");
   button.setAttribute("aria-pressed", String(on));
   const settings = document.getElementById("settings");

@@ -14,7 +14,7 @@ import { createPromptCard } from "./promptcard.js";
 import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
 import { createView } from "./view.js";
-import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, renderPins, savePins } from "./pins.js";
+import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, renderPins, savePins, settingsLabel } from "./pins.js";
 import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
 
 const $ = (id) => document.getElementById(id);
@@ -368,7 +368,7 @@ $("pin").addEventListener("click", () => {
   const snap = state.history.snapshot;
   if (!snap || !state.history.evals.step.length) return;
   const preset = presetForQuery(state.presets, state.query);
-  const label = `${preset ? preset.title : state.query || "defaults"} (step ${snap.step})`;
+  const label = `${preset ? preset.title : settingsLabel(state.query)} (step ${snap.step})`;
   state.pins.push(pinFrom({ label, query: state.query, evals: state.history.evals, snapshot: snap }));
   while (state.pins.length > MAX_PINS) state.pins.shift();
   savePins(state.pins);

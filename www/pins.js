@@ -10,10 +10,16 @@ export const MAX_PINS = 3;
 const KEY = "icl-lab-pins";
 const POINTS = 200; // each pinned curve is thinned to about this many points
 // Colours of the pins, distinct from the learners' (charts.js COLORS).
-const PIN_COLORS = ["#343a40", "#0b7285", "#9c6644"];
+const PIN_COLORS = ["#212529", "#9c6644", "#e64980"];
 const CURVES = ["step", "loss", "preds_diff", "model_cos", "model_diff"];
 
 const numOrNull = (v) => (isNum(v) ? v : null);
+
+/** A run's settings in words for a pin's label: "d = 5, heads = 2" ("defaults" for none). */
+export function settingsLabel(query) {
+  const pairs = [...new URLSearchParams(query)].map(([k, v]) => `${k} = ${v}`);
+  return pairs.length ? pairs.join(", ") : "default settings";
+}
 
 /** A pin of the current run: its label, link, thinned curves and final numbers. */
 export function pinFrom({ label, query, evals, snapshot }) {
@@ -80,8 +86,8 @@ export function lossGhosts(pins) {
 /** Ghost series of the pins for the alignment chart: model cos and preds diff. */
 export function alignGhosts(pins) {
   return pins.flatMap((p, i) => [
-    { type: "line", panel: 0, label: `pinned ${i + 1}: model cos`, color: colorOf(i), width: 1.8, dash: [7, 3], x: p.curves.step, y: p.curves.model_cos, fmt: (v) => fmt(v, 4) },
-    { type: "line", panel: 1, label: `pinned ${i + 1}: preds diff`, color: colorOf(i), width: 1.8, dash: [7, 3], x: p.curves.step, y: p.curves.preds_diff },
+    { type: "line", panel: 0, label: `pinned ${i + 1}: model cos (top), preds diff (bottom)`, color: colorOf(i), width: 1.8, dash: [7, 3], x: p.curves.step, y: p.curves.model_cos, fmt: (v) => fmt(v, 4) },
+    { type: "line", panel: 1, label: `pinned ${i + 1}: preds diff`, color: colorOf(i), width: 1.8, dash: [7, 3], x: p.curves.step, y: p.curves.preds_diff, legend: false },
   ]);
 }
 
