@@ -20,7 +20,8 @@ test("a new history is empty", () => {
   assert.equal(h.snapshot, null);
   assert.deepEqual(h.trainX, []);
   assert.deepEqual(h.trainLoss, []);
-  assert.deepEqual(Object.keys(h.evals).sort(), [...FIELDS].sort());
+  assert.deepEqual(Object.keys(h.evals).sort(), [...FIELDS, "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp"].sort());
+  assert.deepEqual(h.etaChanges, []);
   for (const k of FIELDS) assert.deepEqual(h.evals[k], []);
 });
 
@@ -77,4 +78,23 @@ test("the first snapshot of a run has nothing to carry over", () => {
   addSnapshot(h, snapshot(0, 0, [], 0, []));
   assert.equal(h.snapshot.weights, undefined);
   assert.equal(h.snapshot.scatter, undefined);
+});
+
+test("a change of GD's η is recorded at the last evaluation measured against the old one", () => {
+  const h = createHistory();
+  const refs = (eta) => ({ baselines: { gd_eta: eta } });
+  addSnapshot(h, snapshot(0, 0, [1], 0, [0], refs(6.16)));
+  addSnapshot(h, snapshot(10, 1, [0.9], 1, [10], refs(6.16)));
+  assert.deepEqual(h.etaChanges, []);
+  // The snapshot sent right after the change: its evaluations predate it.
+  addSnapshot(h, snapshot(20, 2, [0.8], 2, [20], refs(3)));
+  assert.deepEqual(h.etaChanges, [{ step: 20, from: 6.16, to: 3 }]);
+  addSnapshot(h, snapshot(30, 3, [0.7], 3, [30], refs(3)));
+  assert.equal(h.etaChanges.length, 1);
+  // Two changes with no evaluation between them are one.
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(4)));
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(5)));
+  assert.deepEqual(h.etaChanges[1], { step: 30, from: 3, to: 5 });
+  addSnapshot(h, snapshot(30, 4, [], 4, [], refs(3)));
+  assert.equal(h.etaChanges.length, 1);
 });

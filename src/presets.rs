@@ -12,6 +12,10 @@ pub struct Preset {
     pub description: &'static str,
     /// Settings that differ from the defaults, as a URL query string.
     pub query: &'static str,
+    /// The card to watch (its `data-testid` on the page): the page scrolls to it and marks it.
+    pub watch: &'static str,
+    /// One sentence of what to look for in that card (no number: the page shows those live).
+    pub look: &'static str,
 }
 
 pub const PRESETS: &[Preset] = &[
@@ -21,6 +25,8 @@ pub const PRESETS: &[Preset] = &[
         description: "d = N = 10, one linear-attention layer. Within a few hundred steps its loss meets \
                       gradient descent's at the best step size η*, and its weights become the construction.",
         query: "",
+        watch: "chart-loss",
+        look: "Watch the thick orange curve fall from the grey zero-predictor line to the blue line of one GD step at η*; the headline names the step where it gets there.",
     },
     Preset {
         name: "gdpp",
@@ -28,12 +34,16 @@ pub const PRESETS: &[Preset] = &[
         description: "Two applications of one layer end clearly below two steps of plain GD, near GD++, \
                       which also preconditions the inputs.",
         query: "layers=2",
+        watch: "chart-loss",
+        look: "Does the thick orange curve go below the dashed line of two plain GD steps, towards the green GD++ line? The headline gives both gaps in per cent.",
     },
     Preset {
         name: "deep3",
         title: "Three recurrent layers",
         description: "Three layers vs three GD steps and GD++ (clipping 10, as the reference code does for K > 2).",
         query: "layers=3",
+        watch: "chart-loss",
+        look: "Compare the thick orange curve with the dashed line of three GD steps and the green GD++ line; the headline gives both gaps in per cent.",
     },
     Preset {
         name: "softmax1",
@@ -44,12 +54,16 @@ pub const PRESETS: &[Preset] = &[
                       its plateau within the first 1500 steps; with seed 1 the loss stays near the zero \
                       predictor's for the whole run, and the status line says it is on a plateau.",
         query: "attn=softmax&steps=3000&seed=5",
+        watch: "chart-loss",
+        look: "Watch whether the thick orange curve lingers near the grey zero-predictor line before it falls; the status line says when the run is on a plateau.",
     },
     Preset {
         name: "softmax2",
         title: "Softmax attention, 2 heads",
         description: "Two softmax heads can approximate the linear layer (paper appendix) and get close to GD.",
         query: "heads=2&attn=softmax",
+        watch: "chart-loss",
+        look: "Compare the thick orange curve with the blue line of one GD step; the headline gives the gap in per cent.",
     },
     Preset {
         name: "ood",
@@ -58,6 +72,8 @@ pub const PRESETS: &[Preset] = &[
                       stays exact. Does the transformer follow GD into that failure? The out-of-distribution \
                       chart and the story give the measured losses.",
         query: "alpha=2",
+        watch: "chart-ood",
+        look: "At α = 2 (the dotted marker), does the thick orange transformer curve rise with GD's dashed line or stay low with OLS? The line under the chart gives the losses.",
     },
     Preset {
         name: "query-in-keys",
@@ -67,6 +83,8 @@ pub const PRESETS: &[Preset] = &[
                       holds a prediction and enters the sums. Compare the loss with two GD steps and GD++, \
                       and with the two-layer experiment that keeps the query out.",
         query: "layers=2&query_in_keys=true",
+        watch: "chart-loss",
+        look: "Compare the thick orange curve with the dashed two-step GD line and the green GD++ line; the headline gives the gaps.",
     },
     Preset {
         name: "noise",
@@ -75,6 +93,8 @@ pub const PRESETS: &[Preset] = &[
                       predictor, and least squares (OLS), which fits the noise when N = d, is far worse \
                       than GD. Where does the transformer land between them?",
         query: "noise=0.5",
+        watch: "chart-loss",
+        look: "Where does the thick orange curve settle between the ridge line (the best possible predictor here) and the line of one GD step? A baseline far above the zero predictor is named in the legend instead of stretching the axis.",
     },
     Preset {
         name: "aniso",
@@ -83,6 +103,8 @@ pub const PRESETS: &[Preset] = &[
                       layer's optimum plain GD: now the trained layer matches preconditioned GD \
                       (the best one-step learner for these inputs) far better than plain GD.",
         query: "aniso=3",
+        watch: "chart-align",
+        look: "Read the sentence under the alignment chart: preds diff against preconditioned GD beside preds diff against plain GD.",
     },
     Preset {
         name: "paper-text",
@@ -90,6 +112,8 @@ pub const PRESETS: &[Preset] = &[
         description: "The paper's text draws inputs from U(−1, 1), but its figures were made with \
                       U(−0.5, 0.5); with r = 1 the numbers differ from the figures.",
         query: "x_range=1",
+        watch: "chart-loss",
+        look: "Compare the labelled lines with the first experiment's: with inputs twice as wide every loss is on another scale.",
     },
     Preset {
         name: "drag1d",
@@ -97,6 +121,8 @@ pub const PRESETS: &[Preset] = &[
         description: "d = 1 and N = 5, trained in a few seconds. In \"One prompt, up close\" drag an \
                       example or the query: the frozen transformer's answer follows, like one GD step.",
         query: "d=1&n=5&lr=0.005&steps=600",
+        watch: "prompt-card",
+        look: "Drag an example or the query in the plot and compare the transformer's answer with GD's in the table beside it.",
     },
     Preset {
         name: "outlier",
@@ -104,7 +130,20 @@ pub const PRESETS: &[Preset] = &[
         description: "The same one-dimensional run, shown a prompt whose last example lies far off \
                       the line through the others: see how much it pulls the transformer, GD and OLS.",
         query: "d=1&n=5&lr=0.005&steps=600&prompt=-0.4,-0.48;-0.15,-0.18;0.1,0.12;0.3,0.36;0.45,-1.5|0.35",
+        watch: "prompt-card",
+        look: "Compare how far the far-off example pulls the transformer's, GD's and OLS's answers: the table beside the plot lists them.",
     },
+];
+
+/// The cards a preset may point at (`watch`): the page's `data-testid`s.
+pub const CARDS: &[&str] = &[
+    "chart-loss",
+    "chart-align",
+    "chart-weights",
+    "chart-scatter",
+    "chart-ood",
+    "chart-sweep",
+    "prompt-card",
 ];
 
 /// The preset called `name`.
@@ -115,6 +154,23 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presets_point_at_a_card_with_a_sentence_without_numbers() {
+        for p in PRESETS {
+            assert!(CARDS.contains(&p.watch), "{}: {}", p.name, p.watch);
+            assert!(p.look.ends_with('.') && p.look.len() > 20, "{}", p.name);
+            // Numbers on the page are live; a fixed one in the sentence could go stale. (α = 2 is
+            // the preset's own setting.)
+            let look = p.look.replace("α = 2", "");
+            assert!(
+                !look.chars().any(|c| c.is_ascii_digit()) || p.name == "paper-text",
+                "{}: {}",
+                p.name,
+                p.look
+            );
+        }
+    }
 
     #[test]
     fn presets_are_valid_canonical_queries() {

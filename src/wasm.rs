@@ -62,6 +62,11 @@ impl Lab {
         self.view.prompt.clone()
     }
 
+    /// Whether the link asked for presenter mode (`present=true`, validated by link.rs).
+    pub fn present(&self) -> bool {
+        self.view.present
+    }
+
     /// The trained model's flat parameters now (for a `PromptView` on the page's main thread).
     pub fn params(&self) -> Vec<f32> {
         self.trainer.run.model.params.clone()

@@ -79,3 +79,21 @@ fn a_repeated_prompt_keeps_the_last_and_says_so() {
     assert_eq!(view.prompt.as_deref(), Some("2,2|2"));
     assert_eq!(notices.len(), 1);
 }
+
+#[test]
+fn present_is_a_validated_view_key() {
+    let (cfg, view, notices) = parse("layers=2&present=true");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert!(view.present);
+    assert_eq!(cfg.layers, 2);
+    assert_eq!(to_query(&cfg, &view), "layers=2&present=true");
+    let (_, view, notices) = parse("present=false");
+    assert!(!view.present && notices.is_empty());
+    for bad in ["<script>", "maybe", "", "%00"] {
+        let (cfg, view, notices) = parse(&format!("d=3&present={bad}"));
+        assert!(!view.present, "{bad}");
+        assert_eq!(cfg.d, 3);
+        assert_eq!(notices.len(), 1, "{bad}: {notices:?}");
+        assert_eq!(notices[0].key, "present");
+    }
+}

@@ -7,7 +7,7 @@ import { fmt, fmtLoss, isNum } from "./format.js";
 /** One colour per learner, the same in every chart, the table and the text. */
 export const COLORS = {
   model: "#d9480f",
-  modelTrain: "rgba(217,72,15,0.35)",
+  modelTrain: "rgba(217,72,15,0.22)",
   gd1: "#1c7ed6",
   gdK: "#0b3d91",
   gdpp: "#2b8a3e",
@@ -23,12 +23,23 @@ export const COLORS = {
 
 const DASHED = [6, 4];
 
+/** `hex` (#rrggbb) at 30 % opacity: the faded part of a curve. */
+function fade(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},0.3)`;
+}
+// Baselines above this multiple of the zero predictor's loss are off the loss chart's scale.
+const OFF_SCALE = 3;
+
 /**
  * Reference lines of the baselines, shared by the loss chart and (as values) the table;
  * `pgd`: also one step of preconditioned GD (stretched inputs, where it differs from GD).
  */
 function referenceLines(refs, pgd) {
   if (!refs) return [];
+  // A baseline far worse than predicting 0 (OLS fitting label noise at N ≈ d) would stretch the
+  // axis and flatten the gaps the chart is about: it is named in the legend, not drawn.
+  const ceiling = isNum(refs.zero_loss) ? refs.zero_loss * OFF_SCALE : Infinity;
   const lines = [
     { label: "zero predictor", short: "zero", value: refs.zero_loss, color: COLORS.zero, dash: DASHED, width: 1.5 },
     { label: `1-step GD at η* = ${fmt(refs.eta_star_1)}`, short: "1-step GD", value: refs.gd1_loss, color: COLORS.gd1, width: 2 },
@@ -47,7 +58,10 @@ function referenceLines(refs, pgd) {
   if (isNum(refs.ridge_lambda) && refs.ridge_lambda > 0) {
     lines.push({ label: `ridge (λ = σ² = ${fmt(refs.ridge_lambda)})`, short: "ridge", value: refs.ridge_loss, color: COLORS.ridge, width: 1.5, dash: [2, 3] });
   }
-  return lines.map((l) => ({ ...l, type: "hline", fmt: fmtLoss }));
+  return lines.map((l) => {
+    const off = isNum(l.value) && l.value > ceiling;
+    return { ...l, type: "hline", fmt: fmtLoss, tag: true, offScale: off, label: off ? `${l.short} ${fmtLoss(l.value)} (off the scale, not drawn)` : l.label };
+  });
 }
 
 /** Loss over training steps (log y): train batches, evaluations and the baselines. */
@@ -59,18 +73,22 @@ export function createLossChart(host) {
     ariaLabel: "Loss of the transformer during training, with the losses of gradient descent and the other baselines",
   });
   return {
-    update({ trainX, trainLoss, evals, refs, pgd }) {
+    update({ trainX, trainLoss, evals, refs, pgd, ghosts }) {
       plot.setData({
+        // Drawn bottom to top: the noisy batch curve (faded), the baselines, the ghosts of pinned
+        // runs, and the evaluation curve, the chart's message, on top.
         series: [
+          { type: "line", label: "transformer, training batch (faded)", color: COLORS.modelTrain, width: 1, x: trainX, y: trainLoss, fmt: fmtLoss },
           ...referenceLines(refs, pgd),
-          { type: "line", label: "transformer, training batch", color: COLORS.modelTrain, width: 1, x: trainX, y: trainLoss, fmt: fmtLoss },
-          { type: "line", label: "transformer, evaluation tasks", color: COLORS.model, width: 2.8, x: evals.step, y: evals.loss, fmt: fmtLoss },
+          ...(ghosts || []),
+          { type: "line", label: "transformer, evaluation tasks", color: COLORS.model, width: 3, x: evals.step, y: evals.loss, fmt: fmtLoss },
         ],
         markers: [],
       });
     },
     resize: plot.resize,
     canvas: plot.canvas,
+    describe: plot.describe,
   };
 }
 
@@ -90,17 +108,30 @@ export function createAlignChart(host) {
     ariaLabel: "Alignment of the transformer with gradient descent during training",
   });
   return {
-    update({ evals, untrained, gdpp }) {
+    update({ evals, untrained, gdpp, etaChanges, ghosts }) {
       const u = untrained || {};
       const vs = gdpp ? " vs GD" : "";
       const gd = gdpp ? { width: 1.3, dash: [2, 3] } : { width: 2.2 };
+      // After GD's η was changed (a cheap setting), the engine measures new points against the
+      // new η; the points up to the change stay against the old one: they are drawn faded, and
+      // a marker says where. The GD++ curves do not depend on that η.
+      const changes = etaChanges || [];
+      const last = changes.length ? changes[changes.length - 1] : null;
+      const split = (s) => {
+        if (!last) return [s];
+        const cut = s.x.findIndex((v) => v > last.step);
+        const n = cut < 0 ? s.x.length : cut;
+        const early = { ...s, color: fade(s.color), legend: false, label: `${s.label} (against an earlier η)`, x: s.x.slice(0, n), y: s.y.slice(0, n), faded: true };
+        return [early, { ...s, x: s.x.slice(n), y: s.y.slice(n) }];
+      };
       const series = [
         { type: "hline", panel: 0, label: `model cos${vs}, untrained`, value: u.model_cos, color: COLORS.cos, dash: DASHED, width: 1.2, fmt: (v) => fmt(v, 3) },
         { type: "hline", panel: 1, label: `preds diff${vs}, untrained`, value: u.preds_diff, color: COLORS.predsDiff, dash: DASHED, width: 1.2 },
         { type: "hline", panel: 1, label: `model diff${vs}, untrained`, value: u.model_diff, color: COLORS.modelDiff, dash: DASHED, width: 1.2 },
-        { type: "line", panel: 0, label: `model cos${vs}`, color: COLORS.cos, ...gd, x: evals.step, y: evals.model_cos, fmt: (v) => fmt(v, 4) },
-        { type: "line", panel: 1, label: `preds diff${vs}`, color: COLORS.predsDiff, ...gd, x: evals.step, y: evals.preds_diff },
-        { type: "line", panel: 1, label: `model diff${vs}`, color: COLORS.modelDiff, ...gd, x: evals.step, y: evals.model_diff },
+        ...(ghosts || []),
+        ...split({ type: "line", panel: 0, label: `model cos${vs}`, color: COLORS.cos, ...gd, x: evals.step, y: evals.model_cos, fmt: (v) => fmt(v, 4) }),
+        ...split({ type: "line", panel: 1, label: `preds diff${vs}`, color: COLORS.predsDiff, ...gd, x: evals.step, y: evals.preds_diff }),
+        ...split({ type: "line", panel: 1, label: `model diff${vs}`, color: COLORS.modelDiff, ...gd, x: evals.step, y: evals.model_diff }),
       ];
       if (gdpp) {
         series.push(
@@ -109,10 +140,17 @@ export function createAlignChart(host) {
           { type: "line", panel: 1, label: "model diff vs GD++", color: COLORS.modelDiff, width: 2.4, x: evals.step, y: evals.model_diff_gdpp },
         );
       }
-      plot.setData({ series });
+      const markers = changes.map((c, i) => ({
+        x: c.step,
+        color: "#1f2328",
+        row: i % 2,
+        label: c === last ? `η changed to ${fmt(c.to)} here; earlier points are against η = ${fmt(c.from)}` : `η ${fmt(c.from)} → ${fmt(c.to)}`,
+      }));
+      plot.setData({ series, markers });
     },
     resize: plot.resize,
     canvas: plot.canvas,
+    describe: plot.describe,
   };
 }
 
@@ -157,6 +195,7 @@ export function createScatterChart(host) {
     },
     resize: plot.resize,
     canvas: plot.canvas,
+    describe: plot.describe,
   };
 }
 
@@ -191,6 +230,7 @@ export function createOodChart(host) {
     },
     resize: plot.resize,
     canvas: plot.canvas,
+    describe: plot.describe,
   };
 }
 
@@ -225,5 +265,6 @@ export function createSweepChart(host) {
     },
     resize: plot.resize,
     canvas: plot.canvas,
+    describe: plot.describe,
   };
 }

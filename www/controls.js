@@ -57,7 +57,9 @@ function clean(v) {
 function numberControl(knob, id, emit) {
   const log = knob.scale === "log";
   const stops = log ? logStops(knob) : null;
-  const range = el("input", { type: "range", id, "data-testid": `slider-${knob.key}` });
+  // One tab stop per setting: the number box (arrow keys step it); the slider is for the
+  // pointer, kept in sync with the box, and out of the tab order.
+  const range = el("input", { type: "range", id: `${id}-range`, tabindex: "-1", "aria-hidden": "true", "data-testid": `slider-${knob.key}` });
   if (log) {
     range.min = "0";
     range.max = String(stops.length - 1);
@@ -69,6 +71,7 @@ function numberControl(knob, id, emit) {
   }
   const box = el("input", {
     type: "number",
+    id,
     class: "num",
     "aria-label": `${knob.label} value`,
     "data-testid": `value-${knob.key}`,
@@ -146,7 +149,7 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
       const autoLabel = el("label", { for: `${id}-auto`, class: "auto" }, knob.key === "gd_eta" ? "auto (η*)" : "auto");
       autoLabel.prepend(auto);
       const num = numberControl(knob, id, emit);
-      num.range.setAttribute("aria-describedby", helpId);
+      num.box.setAttribute("aria-describedby", helpId);
       num.box.placeholder = "auto";
       let autoValue = null;
       auto.addEventListener("change", () => {
@@ -189,7 +192,7 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
       box.append(head, row, help);
     } else {
       const num = numberControl(knob, id, emit);
-      num.range.setAttribute("aria-describedby", helpId);
+      num.box.setAttribute("aria-describedby", helpId);
       api = { set: num.set };
       const row = el("div", { class: "row" });
       row.append(...num.nodes);

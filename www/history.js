@@ -20,10 +20,12 @@ function emptyEvals() {
 
 /**
  * An empty history: {snapshot (the latest, with weights and scatter carried over), trainX
- * (step of each training loss), trainLoss, evals}.
+ * (step of each training loss), trainLoss, evals, etaChanges}. etaChanges: [{step, from, to}]
+ * each time GD's η changed during the run: the evaluations up to `step` were measured against
+ * an earlier η (the engine keeps no past predictions to measure them again).
  */
 export function createHistory() {
-  return { snapshot: null, trainX: [], trainLoss: [], evals: emptyEvals() };
+  return { snapshot: null, trainX: [], trainLoss: [], evals: emptyEvals(), etaChanges: [] };
 }
 
 /**
@@ -50,6 +52,20 @@ export function addSnapshot(h, snap) {
     for (const k of Object.keys(h.evals)) h.evals[k].length = Math.min(h.evals[k].length, ev.from);
   }
   for (const k of Object.keys(h.evals)) for (const v of ev[k] || []) h.evals[k].push(v);
+  // The snapshot that first shows a new η is sent right after the change: every evaluation
+  // received so far was measured against the old one.
+  const from = h.snapshot && h.snapshot.baselines ? h.snapshot.baselines.gd_eta : undefined;
+  const to = snap.baselines ? snap.baselines.gd_eta : undefined;
+  if (from !== undefined && to !== undefined && from !== to && h.evals.step.length) {
+    const step = h.evals.step[h.evals.step.length - 1];
+    const last = h.etaChanges[h.etaChanges.length - 1];
+    // Changes with no evaluation between them (unticking "auto", then typing a value) are one:
+    // every point so far was measured against the η before the first.
+    if (last && last.step === step) {
+      last.to = to;
+      if (last.to === last.from) h.etaChanges.pop();
+    } else h.etaChanges.push({ step, from, to });
+  }
   h.snapshot = snap;
   return h;
 }

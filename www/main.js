@@ -14,6 +14,8 @@ import { createPromptCard } from "./promptcard.js";
 import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
 import { createView } from "./view.js";
+import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, renderPins, savePins, settingsLabel } from "./pins.js";
+import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -37,6 +39,8 @@ const state = {
   history: createHistory(),
   rate: null,
   resumeOnVisible: false,
+  present: false, // presenter mode (link key present=true, validated by the engine)
+  pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
   get ood() {
     return readouts.ood.value;
   },
@@ -47,11 +51,14 @@ const state = {
 let controls = null;
 
 const view = createView(state);
+state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
 const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-const linkFor = (query, code) => (code ? (query ? `${query}&prompt=${code}` : `prompt=${code}`) : query);
+// Presenter mode adds `present=true` (also a view key of link.rs) unless `withPresent` is false.
+const linkFor = (query, code, withPresent = true) =>
+  [query, code ? `prompt=${code}` : "", withPresent && state.present ? "present=true" : ""].filter(Boolean).join("&");
 const card = createPromptCard($("prompt-card"), {
   evalPrompt: (i) => engine.evalPrompt(i),
   writeLink: (code) => {
@@ -109,6 +116,9 @@ function publish() {
 }
 Object.defineProperty(lab, "prompt", { get: () => card.state, enumerable: true });
 lab.engine = engine; // tests compare the page's answers with the worker's Lab
+lab.describe = view.describe; // what a chart shows (series in drawing order, y ranges), for tests
+lab.starts = 0; // how many runs were started (a test counts them)
+lab.presetQuery = (name) => (presetNamed(state.presets, name) || {}).query;
 
 // ---- the run ----------------------------------------------------------------------------
 function phaseOf(snap) {
@@ -133,13 +143,14 @@ function begin(query) {
 
 /** Starts a run from `query`; `keepPrompt`: with the edited prompt on show (same settings). */
 function startRun(query, keepPrompt = false) {
-  if (keepPrompt) query = linkFor(query, card.code);
+  query = linkFor(query, keepPrompt ? card.code : "");
   if (engine.starting) {
     state.pendingQuery = query;
     return;
   }
   state.running = false;
   lab.ready = false;
+  lab.starts++;
   writeQuery(query);
   begin(query);
   setPhase("preparing");
@@ -163,10 +174,12 @@ function onReady(m) {
   state.config = m.config;
   state.query = m.query;
   state.desired = valuesFrom(m.schema, m.config);
+  state.present = Boolean(m.present);
+  applyPresent(state.present);
   writeQuery(linkFor(m.query, m.prompt));
   controls.setConfig(m.config);
   notices.showNotices(m.notices);
-  showPreset(presetForQuery(state.presets, linkFor(m.query, m.prompt)) || presetForQuery(state.presets, m.query));
+  showPreset(presetForQuery(state.presets, linkFor(m.query, m.prompt, false)) || presetForQuery(state.presets, m.query));
   card.newRun({ config: m.config, query: m.query, untrained: m.untrained, learners: m.learners, code: m.prompt }).catch(onError);
   state.history = createHistory();
   readouts.ood.reset();
@@ -205,6 +218,8 @@ function onSet(m) {
   writeQuery(linkFor(m.query, card.code));
   if (m.notices.length) notices.showNotices(m.notices);
   controls.setConfig(m.config);
+  // A changed η or α is no longer the preset's settings: the menu says "custom settings".
+  showPreset(presetForQuery(state.presets, linkFor(m.query, card.code, false)));
   readouts.ood.invalidate();
   readouts.sweep.invalidate();
   publish();
@@ -268,11 +283,11 @@ function buildPresets() {
     o.textContent = p.title;
     select.append(o);
   }
-  select.addEventListener("change", () => loadPreset(presetNamed(state.presets, select.value)));
+  // Arrow keys only move through the list: the run starts once the choice is committed (Enter,
+  // leaving the menu, or a pointer choice).
+  commitOnChoice(select, () => loadPreset(presetNamed(state.presets, select.value), true));
   for (const b of document.querySelectorAll("[data-preset]")) {
-    b.addEventListener("click", () => {
-      if (loadPreset(presetNamed(state.presets, b.getAttribute("data-preset")))) window.scrollTo({ top: 0, behavior: "smooth" });
-    });
+    b.addEventListener("click", () => loadPreset(presetNamed(state.presets, b.getAttribute("data-preset")), true));
   }
 }
 
@@ -281,13 +296,15 @@ function showPreset(p) {
   $("preset").value = caption.value;
   $("preset-title").textContent = caption.title;
   $("preset-desc").textContent = caption.description;
+  showWatch(p, false);
 }
 
-/** Shows and starts preset `p`; false when there is none. */
-function loadPreset(p) {
+/** Shows and starts preset `p`; false when there is none. `go`: scroll to (and focus) its card. */
+function loadPreset(p, go = false) {
   if (!p) return false;
   showPreset(p);
   startRun(p.query);
+  if (go) showWatch(p, true);
   return true;
 }
 
@@ -324,6 +341,40 @@ $("step").addEventListener("click", () => {
   setPhase("training");
 });
 $("reset-run").addEventListener("click", () => startRun(state.query, true));
+$("present").addEventListener("click", () => {
+  state.present = !state.present;
+  applyPresent(state.present);
+  if (state.query !== null && !engine.starting) writeQuery(linkFor(state.query, card.code));
+  tiers.invalidate();
+});
+
+// ---- pinned runs ------------------------------------------------------------------------
+function showPins() {
+  state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
+  renderPins($("pins"), state.pins, {
+    remove(i) {
+      state.pins.splice(i, 1);
+      savePins(state.pins);
+      showPins();
+      $("pin").focus();
+    },
+  });
+  $("pin").disabled = false;
+  $("pin").title = state.pins.length >= MAX_PINS ? `Pin this run (replaces the oldest of ${MAX_PINS} pins)` : "Keep this run's curves and numbers on the charts while the next run trains";
+  lab.pins = state.pins.map((p) => ({ label: p.label, query: p.query, final: p.final }));
+  if (state.history.snapshot) tiers.invalidate();
+}
+$("pin").addEventListener("click", () => {
+  const snap = state.history.snapshot;
+  if (!snap || !state.history.evals.step.length) return;
+  const preset = presetForQuery(state.presets, state.query);
+  const label = `${preset ? preset.title : settingsLabel(state.query)} (step ${snap.step})`;
+  state.pins.push(pinFrom({ label, query: state.query, evals: state.history.evals, snapshot: snap }));
+  while (state.pins.length > MAX_PINS) state.pins.shift();
+  savePins(state.pins);
+  showPins();
+});
+showPins();
 $("reset-defaults").addEventListener("click", () => startRun(""));
 $("copy-link").addEventListener("click", async () => {
   const out = $("copied");
@@ -351,5 +402,6 @@ document.addEventListener("visibilitychange", () => {
 // ---- boot -------------------------------------------------------------------------------
 // On a narrow screen the settings start folded, so the charts come first.
 if (window.matchMedia("(max-width: 980px)").matches) $("settings").open = false;
+wireSkipLinks();
 setPhase("loading");
 begin(queryFromLocation());

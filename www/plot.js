@@ -8,8 +8,11 @@ import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { atLeast3, extent, logTicks, makeScale, nearestIndex, niceTicks } from "./scales.js";
 
-const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+// Presenter mode (lecture.js) draws the charts' text larger, for the back of a room.
+const big = () => typeof document !== "undefined" && document.body.classList.contains("present");
+const FONT_ = () => `${big() ? 15 : 12}px ${FAMILY}`;
+const SMALL_ = () => `${big() ? 14 : 11}px ${FAMILY}`;
 const AXIS = "#5c6370";
 const GRID = "#e6e8eb";
 const TEXT = "#1f2328";
@@ -49,6 +52,7 @@ function panelRange(p, mine) {
   const ys = [];
   let floored = false;
   for (const s of mine) {
+    if (s.offScale) continue; // named in the legend, kept out of the range
     for (const v of valuesOf(s)) {
       if (floorable(s) && isNum(v) && v < threshold) floored = true;
       else ys.push(v);
@@ -115,7 +119,7 @@ function computeLayout(spec, data, cssW, cssH) {
 /** Grid, axes, tick labels and axis titles of every panel. */
 function drawAxes(ctx, L, spec, cssH) {
   const { x, left, right } = L;
-  ctx.font = SMALL;
+  ctx.font = SMALL_();
   ctx.lineWidth = 1;
   const xCount = Math.max(2, Math.floor((right - left) / 80));
   const xt = x.log ? logTicks(x.lo, x.hi, xCount) : niceTicks(x.lo, x.hi, xCount);
@@ -146,7 +150,7 @@ function drawAxes(ctx, L, spec, cssH) {
     ctx.textBaseline = "middle";
     for (const v of yt) ctx.fillText(tick(v), left - 5, a.y.map(v));
     ctx.save();
-    ctx.font = FONT;
+    ctx.font = FONT_();
     ctx.fillStyle = TEXT;
     ctx.translate(13, (a.top + a.bottom) / 2);
     ctx.rotate(-Math.PI / 2);
@@ -169,7 +173,7 @@ function drawAxes(ctx, L, spec, cssH) {
       }
     }
   });
-  ctx.font = FONT;
+  ctx.font = FONT_();
   ctx.fillStyle = TEXT;
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
@@ -180,7 +184,7 @@ function drawAxes(ctx, L, spec, cssH) {
 function floorLabel(ctx, L, s, py) {
   ctx.save();
   ctx.setLineDash([]);
-  ctx.font = SMALL;
+  ctx.font = SMALL_();
   ctx.fillStyle = s.color;
   ctx.textAlign = "right";
   ctx.textBaseline = "bottom";
@@ -232,7 +236,7 @@ function drawSeries(ctx, L, series) {
     ctx.setLineDash(s.dash || []);
     ctx.lineJoin = "round";
     if (s.type === "hline") {
-      if (isNum(s.value)) {
+      if (isNum(s.value) && !s.offScale) {
         const tiny = a.y.log && (s.value <= 0 || s.value < a.threshold);
         const py = tiny ? a.bottom - 2 : a.y.map(s.value);
         ctx.beginPath();
@@ -260,6 +264,37 @@ function drawSeries(ctx, L, series) {
   }
 }
 
+/**
+ * The name and value of each reference line marked `tag`, at its right end, above the line;
+ * tags that would overlap are moved apart (a thin leader joins a moved tag to its line).
+ */
+function drawTags(ctx, L, series) {
+  const tags = [];
+  for (const s of series) {
+    if (s.type !== "hline" || !s.tag || s.offScale || !isNum(s.value)) continue;
+    const a = L.areas[panelOf(s)];
+    if (!a || (a.y.log && (s.value <= 0 || s.value < a.threshold))) continue; // floor lines have their own label
+    const py = a.y.map(s.value);
+    if (py < a.top || py > a.bottom) continue;
+    tags.push({ s, py, y: py - 2, text: `${s.short || s.label} ${s.fmt ? s.fmt(s.value) : fmt(s.value, 3)}` });
+  }
+  tags.sort((p, q) => p.py - q.py);
+  const H = big() ? 17 : 13;
+  for (let i = 1; i < tags.length; i++) tags[i].y = Math.max(tags[i].y, tags[i - 1].y + H);
+  ctx.save();
+  ctx.font = SMALL_();
+  ctx.textAlign = "right";
+  ctx.textBaseline = "bottom";
+  for (const t of tags) {
+    const w = ctx.measureText(t.text).width;
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(L.right - 6 - w, t.y - H + 1, w + 4, H - 1);
+    ctx.fillStyle = t.s.color;
+    ctx.fillText(t.text, L.right - 4, t.y);
+  }
+  ctx.restore();
+}
+
 /** Dotted vertical markers with their labels (stacked in rows by `row`). */
 function drawMarkers(ctx, L, markers) {
   const { x } = L;
@@ -275,15 +310,16 @@ function drawMarkers(ctx, L, markers) {
     ctx.moveTo(px, L.top);
     ctx.lineTo(px, L.bottom);
     ctx.stroke();
-    ctx.font = SMALL;
+    ctx.font = SMALL_();
     ctx.textBaseline = "top";
     const w = ctx.measureText(m.label).width;
     const right = px + 4 + w < L.right;
     ctx.textAlign = right ? "left" : "right";
     ctx.fillStyle = "rgba(255,255,255,0.85)";
-    ctx.fillRect(right ? px + 2 : px - 4 - w - 2, L.top + 1 + (m.row || 0) * 14, w + 4, 13);
+    const rowH = big() ? 18 : 14;
+    ctx.fillRect(right ? px + 2 : px - 4 - w - 2, L.top + 1 + (m.row || 0) * rowH, w + 4, rowH - 1);
     ctx.fillStyle = m.color || TEXT;
-    ctx.fillText(m.label, right ? px + 4 : px - 4, L.top + 2 + (m.row || 0) * 14);
+    ctx.fillText(m.label, right ? px + 4 : px - 4, L.top + 2 + (m.row || 0) * rowH);
     ctx.restore();
   }
 }
@@ -407,7 +443,7 @@ export function createPlot(host, spec) {
     layout = L;
     drawAxes(ctx, L, spec, cssH);
     if (!L.hasData) {
-      ctx.font = FONT;
+      ctx.font = FONT_();
       ctx.fillStyle = AXIS;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
@@ -416,6 +452,7 @@ export function createPlot(host, spec) {
       return;
     }
     drawSeries(ctx, L, data.series);
+    drawTags(ctx, L, data.series);
     drawMarkers(ctx, L, data.markers);
     drawHover(ctx, L);
   }
@@ -447,6 +484,14 @@ export function createPlot(host, spec) {
     resize: panel.resize,
     get layout() {
       return layout;
+    },
+    /** What is on show, for tests: the series' labels in drawing order, and the y range of each panel. */
+    describe() {
+      return {
+        series: data.series.map((s) => ({ label: s.label, type: s.type, offScale: Boolean(s.offScale), faded: Boolean(s.faded) })),
+        markers: data.markers.map((m) => m.label),
+        ranges: layout ? layout.areas.map((a) => [a.y.lo, a.y.hi]) : [],
+      };
     },
   };
 }

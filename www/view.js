@@ -33,6 +33,25 @@ function alignReadout(snap, config) {
   if (out.hidden !== !text) out.hidden = !text;
 }
 
+/**
+ * After GD's η was changed during the run: which points of the alignment curves were measured
+ * against which η, in words under the chart (the engine keeps no past predictions to redo them).
+ */
+function etaNote(changes, evals) {
+  const out = $("align-eta-note");
+  const last = changes && changes.length ? changes[changes.length - 1] : null;
+  let text = "";
+  if (last) {
+    const later = evals.step.some((s) => s > last.step);
+    text =
+      `GD’s η was changed to ${fmt(last.to)} after step ${int(last.step)}: the faded points up to there were measured against ` +
+      (changes.length > 1 ? `earlier step sizes (the last one η = ${fmt(last.from)})` : `η = ${fmt(last.from)}`) +
+      `, ${later ? "the later ones" : "the points still to come (and the table)"} against η = ${fmt(last.to)}. The dashed untrained lines are against η = ${fmt(last.to)}.`;
+  }
+  setText(out, text);
+  if (out.hidden !== !text) out.hidden = !text;
+}
+
 /** The losses at the chosen α, in words under the chart. */
 function oodReadout(rows, config) {
   const alpha = config ? config.alpha : null;
@@ -107,13 +126,13 @@ export function createView(state) {
     fast() {
       const { snapshot: snap, trainX, trainLoss, evals } = state.history;
       status.show(state.phase, snap, state.rate);
-      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config) });
+      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config), ghosts: state.ghosts && state.ghosts.loss });
       status.headline(snap, state.config);
     },
     /** The other figures. */
     slow() {
       const { snapshot: snap, evals } = state.history;
-      charts["plot-align"].update({ evals, untrained: snap.untrained, gdpp: snap.baselines.gd_steps > 1 });
+      charts["plot-align"].update({ evals, untrained: snap.untrained, gdpp: snap.baselines.gd_steps > 1, etaChanges: state.history.etaChanges, ghosts: state.ghosts && state.ghosts.align });
       weights.update(snap.weights);
       charts["plot-scatter"].update(snap.scatter);
       charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
@@ -127,6 +146,11 @@ export function createView(state) {
       etaSentence(weights.current, weights.construction, snap, state.config);
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);
+      etaNote(state.history.etaChanges, state.history.evals);
+    },
+    /** What chart `id` (e.g. "plot-loss") shows, for tests. */
+    describe(id) {
+      return charts[id] && charts[id].describe ? charts[id].describe() : null;
     },
   };
 }

@@ -14,7 +14,8 @@
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
 //                                             start: {schema, presets, config, query, notices,
 //                                                     prompt (the link's validated prompt code or
-//                                                     null), untrained (Float32Array), learners}
+//                                                     null), present (presenter mode, link.rs),
+//                                                     untrained (Float32Array), learners}
 //                                             eval_prompt: {index, count, examples, query, target, w}
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
@@ -101,6 +102,7 @@ function newRun(query) {
     query: lab.query(),
     notices: JSON.parse(lab.notices()),
     prompt: lab.prompt_code() ?? null,
+    present: lab.present(),
     untrained: lab.untrained_params(),
     learners: lab.learners(),
   };
