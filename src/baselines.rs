@@ -166,6 +166,13 @@ pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predic
     gd_plus_plus_impl(tasks, eta, gamma, steps, true)
 }
 
+/// GD++ with its own (η_k, γ_k) per step (deep models' comparison; see `layerwise`).
+pub fn gd_plus_plus_steps(tasks: &Tasks, steps: &[crate::layerwise::GdppStep]) -> Predictions {
+    crate::layerwise::prefixes(tasks, steps, true)
+        .pop()
+        .unwrap_or_default()
+}
+
 /// The K-step GD++ loss alone (skips the sensitivities).
 pub fn gd_plus_plus_loss(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> f64 {
     gd_plus_plus_impl(tasks, eta, gamma, steps, false).loss(tasks)
