@@ -137,10 +137,8 @@ pub fn evaluate(
 ) -> Evaluation {
     let (yhat, sens) = model.predict_with_sensitivity(tasks, ws);
     let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
-    let (dist_kq, dist_pv) = layerwise::construction_distance(
-        model,
-        &layerwise::compared_steps(against, &model.arch),
-    );
+    let (dist_kq, dist_pv) =
+        layerwise::construction_distance(model, &layerwise::compared_steps(against, &model.arch));
     Evaluation {
         dist_kq,
         dist_pv,

@@ -74,7 +74,12 @@ pub fn point(model: &Model, steps: &[GdppStep], t: f64) -> Model {
 }
 
 /// The loss at `POINTS` evenly spaced points of the path on `tasks` (linear attention only).
-pub fn path(model: &Model, steps: &[GdppStep], tasks: &Tasks, step: usize) -> Option<Interpolation> {
+pub fn path(
+    model: &Model,
+    steps: &[GdppStep],
+    tasks: &Tasks,
+    step: usize,
+) -> Option<Interpolation> {
     if model.arch.softmax {
         return None;
     }
@@ -83,7 +88,11 @@ pub fn path(model: &Model, steps: &[GdppStep], tasks: &Tasks, step: usize) -> Op
         .map(|i| {
             let t = i as f64 / (POINTS - 1) as f64;
             let m = point(model, steps, t);
-            let y: Vec<f64> = m.predict(tasks, &mut ws).iter().map(|&v| v as f64).collect();
+            let y: Vec<f64> = m
+                .predict(tasks, &mut ws)
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
             PathPoint {
                 t,
                 loss: baselines::half_mse(&y, tasks),
@@ -94,7 +103,10 @@ pub fn path(model: &Model, steps: &[GdppStep], tasks: &Tasks, step: usize) -> Op
         .iter()
         .copied()
         .max_by(|a, b| a.loss.total_cmp(&b.loss))
-        .unwrap_or(PathPoint { t: 0.0, loss: f64::NAN });
+        .unwrap_or(PathPoint {
+            t: 0.0,
+            loss: f64::NAN,
+        });
     Some(Interpolation {
         step,
         space: "products",

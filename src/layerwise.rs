@@ -56,8 +56,12 @@ pub fn prefixes(tasks: &Tasks, steps: &[GdppStep], with_sens: bool) -> Vec<Predi
             sens: Vec::with_capacity(if with_sens { tasks.count * d } else { 0 }),
         })
         .collect();
-    let (mut xx, mut s, mut x_new, mut m_next) =
-        (vec![0.0; d * d], vec![0.0; d], vec![0.0; d], vec![0.0; d * d]);
+    let (mut xx, mut s, mut x_new, mut m_next) = (
+        vec![0.0; d * d],
+        vec![0.0; d],
+        vec![0.0; d],
+        vec![0.0; d * d],
+    );
     for k in 0..tasks.count {
         let (xs0, xq) = tasks.inputs(k);
         let mut xs: Vec<f64> = xs0.iter().chain(xq).map(|&v| v as f64).collect();
@@ -262,7 +266,11 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
             let cand: Vec<f64> = theta.iter().zip(delta.iter()).map(|(t, d)| t + d).collect();
             sp.predict(&cand, &mut plus);
             let l = sp.loss_of(&plus);
-            let lc = if l < loss { check.loss(&cand) } else { f64::INFINITY };
+            let lc = if l < loss {
+                check.loss(&cand)
+            } else {
+                f64::INFINITY
+            };
             if l < loss && lc < check_loss {
                 check_loss = lc;
                 let gain = (loss - l) / loss.max(1e-300);

@@ -194,6 +194,8 @@ fn round_trips_through_the_query() {
         gd_eta: Some(1e-3),
         clip: Some(1e-6),
         alpha: 0.25,
+        init: icl_lab::config::Init::Construction,
+        init_noise: 0.5,
     });
     // Every knob at its lower bound, and every knob at its upper bound.
     configs.push(at_bounds(false));

@@ -123,7 +123,12 @@ fn spectral_gdpp_equals_the_simulation() {
     // The shared version agrees with baselines::gd_plus_plus.
     let shared = baselines::gd_plus_plus_loss(&tasks, 20.0, 0.15, 3);
     let same = vec![steps[0]; 3];
-    assert!(rel(layerwise::prefixes(&tasks, &same, true)[2].loss(&tasks), shared) < 1e-10);
+    assert!(
+        rel(
+            layerwise::prefixes(&tasks, &same, true)[2].loss(&tasks),
+            shared
+        ) < 1e-10
+    );
 }
 
 #[test]
@@ -146,7 +151,10 @@ fn per_step_gdpp_beats_the_shared_pair_for_deep_models() {
 
 #[test]
 fn interpolation_ends_at_the_trained_and_constructed_losses() {
-    for q in ["steps=60&eval_tasks=512", "layers=2&steps=40&eval_tasks=512"] {
+    for q in [
+        "steps=60&eval_tasks=512",
+        "layers=2&steps=40&eval_tasks=512",
+    ] {
         let mut t = trainer(q);
         t.advance(1000);
         t.evaluate_now();
@@ -161,7 +169,11 @@ fn interpolation_ends_at_the_trained_and_constructed_losses() {
             .map(|&v| v as f64)
             .collect();
         let constructed = baselines::half_mse(&y, &t.compare.eval_tasks);
-        assert!(rel(p.trained, trained) < 1e-4, "{q}: {} vs {trained}", p.trained);
+        assert!(
+            rel(p.trained, trained) < 1e-4,
+            "{q}: {} vs {trained}",
+            p.trained
+        );
         assert!(rel(p.construction, constructed) < 1e-6, "{q}");
         assert!(p.peak >= p.trained.max(p.construction) - 1e-12);
     }
@@ -184,7 +196,8 @@ fn noise_perturbs_the_construction_reproducibly() {
 fn deep_model_short_runs() {
     // A shorter version of the paper's deep 5-layer run (its numbers are in the README): from
     // random weights a 3-layer deep model halves the zero predictor's loss in 300 steps ...
-    let mut t = trainer("layers=3&recurrent=false&steps=300&clip=10&eval_tasks=1024&eval_every=100");
+    let mut t =
+        trainer("layers=3&recurrent=false&steps=300&clip=10&eval_tasks=1024&eval_every=100");
     t.advance(300);
     let b = &t.compare.baselines;
     let r = t.layer_readout();

@@ -46,7 +46,7 @@ const state = {
 };
 let controls = null;
 
-const view = createView(state);
+const view = createView(state, { interpolate: () => engine.readout("interpolation") });
 const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
