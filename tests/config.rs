@@ -649,11 +649,19 @@ fn schema_json_describes_every_knob() {
             matches!(knob.kind, Kind::Choice(_)),
             "{key}"
         );
-        assert_eq!(k.get("choices").is_some(), key == "attn", "{key}");
+        assert_eq!(
+            k.get("choices").is_some(),
+            key == "attn" || key == "init",
+            "{key}"
+        );
     }
     let attn = &knobs[index_of("attn")];
     assert_eq!(attn["kind"], "choice");
     assert_eq!(attn["choices"], serde_json::json!(["linear", "softmax"]));
+    assert_eq!(
+        knobs[index_of("init")]["choices"],
+        serde_json::json!(["random", "construction"])
+    );
     assert_eq!(
         knobs[index_of("seed")]["max"],
         serde_json::json!(4294967295u64)
