@@ -166,6 +166,96 @@ pub fn gd_plus_plus(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> Predic
     gd_plus_plus_impl(tasks, eta, gamma, steps, true)
 }
 
+/// The parameters of one GD++ step (γ = 0: a plain GD step).
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct GdppStep {
+    pub eta: f64,
+    pub gamma: f64,
+}
+
+/// Predictions (with sensitivities ∂ŷ/∂x_q when `with_sens`) after every step k = 1..K of GD++
+/// with per-step parameters `steps` (γ = 0 everywhere: GD). The same update as
+/// `gd_plus_plus`, with the intermediate read-outs kept.
+pub fn prefixes(tasks: &Tasks, steps: &[GdppStep], with_sens: bool) -> Vec<Predictions> {
+    let (d, n) = (tasks.dist.d, tasks.dist.n);
+    let t = n + 1;
+    let plain = steps.iter().all(|s| s.gamma == 0.0);
+    let mut out: Vec<Predictions> = steps
+        .iter()
+        .map(|_| Predictions {
+            yhat: Vec::with_capacity(tasks.count),
+            sens: Vec::with_capacity(if with_sens { tasks.count * d } else { 0 }),
+        })
+        .collect();
+    let (mut xx, mut s, mut x_new, mut m_next) = (
+        vec![0.0; d * d],
+        vec![0.0; d],
+        vec![0.0; d],
+        vec![0.0; d * d],
+    );
+    for k in 0..tasks.count {
+        let (xs0, xq) = tasks.inputs(k);
+        let mut xs: Vec<f64> = xs0.iter().chain(xq).map(|&v| v as f64).collect();
+        let mut ys: Vec<f64> = tasks.labels(k).iter().map(|&v| v as f64).collect();
+        ys.push(0.0);
+        let mut m: Vec<f64> = (0..d * d)
+            .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
+            .collect();
+        let mut lin = vec![0.0; d];
+        for (step, p) in steps.iter().enumerate() {
+            let a_eta = p.eta / n as f64;
+            xx.fill(0.0);
+            s.fill(0.0);
+            for i in 0..n {
+                let xi = &xs[i * d..(i + 1) * d];
+                for a in 0..d {
+                    s[a] += ys[i] * xi[a];
+                    if !plain {
+                        for b in 0..d {
+                            xx[a * d + b] += xi[a] * xi[b];
+                        }
+                    }
+                }
+            }
+            let last = step + 1 == steps.len();
+            for j in 0..t {
+                let xj = &xs[j * d..(j + 1) * d];
+                ys[j] -= a_eta * dot(&s, xj);
+                if plain || last {
+                    continue;
+                }
+                for a in 0..d {
+                    x_new[a] = xj[a] - p.gamma * dot(&xx[a * d..(a + 1) * d], xj);
+                }
+                xs[j * d..(j + 1) * d].copy_from_slice(&x_new);
+            }
+            out[step].yhat.push(-ys[n]);
+            if !with_sens {
+                continue;
+            }
+            for b in 0..d {
+                lin[b] += a_eta * (0..d).map(|a| s[a] * m[a * d + b]).sum::<f64>();
+            }
+            out[step].sens.extend_from_slice(&lin);
+            if !plain && !last {
+                for a in 0..d {
+                    for b in 0..d {
+                        m_next[a * d + b] = m[a * d + b]
+                            - p.gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
+                    }
+                }
+                std::mem::swap(&mut m, &mut m_next);
+            }
+        }
+    }
+    out
+}
+
+/// GD++ with its own (η_k, γ_k) per step (deep models' comparison; see `layerwise`).
+pub fn gd_plus_plus_steps(tasks: &Tasks, steps: &[GdppStep]) -> Predictions {
+    prefixes(tasks, steps, true).pop().unwrap_or_default()
+}
+
 /// The K-step GD++ loss alone (skips the sensitivities).
 pub fn gd_plus_plus_loss(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> f64 {
     gd_plus_plus_impl(tasks, eta, gamma, steps, false).loss(tasks)

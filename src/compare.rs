@@ -5,8 +5,9 @@
 
 use crate::baselines::{self, Predictions};
 use crate::config::Config;
+use crate::layerwise::{self, GdppStep, LayerRefs};
 use crate::metrics::{self, Alignment};
-use crate::model::{Model, Workspace};
+use crate::model::{Arch, Model, Workspace};
 use crate::rng::{self, Stream};
 use crate::task::{TaskDist, Tasks};
 use serde::Serialize;
@@ -28,6 +29,12 @@ pub struct Baselines {
     pub gdpp_eta: f64,
     pub gdpp_gamma: f64,
     pub gdpp_loss: f64,
+    /// The GD++ the model is compared with, one (η, γ) per step: for deep models (K ≥ 2, not
+    /// recurrent) fitted per step (`layerwise::fit_per_step`), otherwise K copies of the shared
+    /// pair; and its loss. Deep models' alignment "vs GD++" is against this per-step version.
+    pub gdpp_steps: Vec<GdppStep>,
+    pub gdpp_steps_loss: f64,
+    pub gdpp_per_step: bool,
     pub ols_loss: f64,
     /// Ridge with λ = σ² (equal to OLS when σ = 0).
     pub ridge_lambda: f64,
@@ -47,6 +54,19 @@ pub struct Baselines {
 }
 
 impl Baselines {
+    /// The steps of the learner `arch` is compared with, one per layer: one GD step at the
+    /// reference η for K = 1; GD++ (shared, or per step for deep models) from K = 2 on.
+    pub fn compared_steps(&self, arch: &Arch) -> Vec<GdppStep> {
+        if arch.layers == 1 {
+            vec![GdppStep {
+                eta: self.gd_eta,
+                gamma: 0.0,
+            }]
+        } else {
+            self.gdpp_steps.clone()
+        }
+    }
+
     /// Every baseline on `tasks`, with K = `cfg.layers` steps where a learner has steps.
     pub fn compute(tasks: &Tasks, cfg: &Config) -> Baselines {
         let k = cfg.layers;
@@ -60,7 +80,14 @@ impl Baselines {
         let gd_eta = cfg.gd_eta.unwrap_or(gd_eta_star);
         let gd = baselines::gd(tasks, gd_eta, k);
         let (gdpp_eta, gdpp_gamma) = baselines::gdpp_star(tasks, k);
-        let gdpp = baselines::gd_plus_plus(tasks, gdpp_eta, gdpp_gamma, k);
+        let gdpp_shared = baselines::gd_plus_plus(tasks, gdpp_eta, gdpp_gamma, k);
+        let gdpp_loss = gdpp_shared.loss(tasks);
+        let (gdpp_steps, gdpp_per_step) = layerwise::gdpp_steps(tasks, cfg, gdpp_eta, gdpp_gamma);
+        let gdpp = if gdpp_per_step {
+            baselines::gd_plus_plus_steps(tasks, &gdpp_steps)
+        } else {
+            gdpp_shared
+        };
         let ridge_lambda = cfg.noise * cfg.noise;
         let precond = baselines::input_preconditioner(tasks);
         let pgd_eta = baselines::eta_star_one_step_preconditioned(tasks, &precond);
@@ -75,7 +102,10 @@ impl Baselines {
             gd_loss: gd.loss(tasks),
             gdpp_eta,
             gdpp_gamma,
-            gdpp_loss: gdpp.loss(tasks),
+            gdpp_loss,
+            gdpp_steps_loss: gdpp.loss(tasks),
+            gdpp_steps,
+            gdpp_per_step,
             ols_loss: baselines::ridge(tasks, 0.0).loss(tasks),
             ridge_lambda,
             ridge_loss: baselines::ridge(tasks, ridge_lambda).loss(tasks),
@@ -100,6 +130,10 @@ pub struct Evaluation {
     /// Alignment with K-step GD++ at its tuned (η, γ) (critique 3: deeper models track GD++).
     pub alignment_gdpp: Alignment,
     pub eta_over_n: f64,
+    /// Distance of the weights from the construction of the compared learner's steps
+    /// (‖W_KQ/β − C_KQ‖, ‖W_PV·β − C_PV‖, mean over weight sets; NaN for softmax).
+    pub dist_kq: f64,
+    pub dist_pv: f64,
     #[serde(skip)]
     pub yhat: Vec<f32>,
     #[serde(skip)]
@@ -116,7 +150,11 @@ pub fn evaluate(
 ) -> Evaluation {
     let (yhat, sens) = model.predict_with_sensitivity(tasks, ws);
     let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
+    let (dist_kq, dist_pv) =
+        layerwise::construction_distance(model, &against.compared_steps(&model.arch));
     Evaluation {
+        dist_kq,
+        dist_pv,
         step,
         loss: baselines::half_mse(&y64, tasks),
         alignment: metrics::alignment(&yhat, &sens, &against.gd, model.arch.d),
@@ -139,6 +177,8 @@ pub struct Comparison {
     d: usize,
     /// Baseline rows of the OOD table, per α: they never change during training.
     ood_baselines: Vec<OodRow>,
+    /// The learners after every step 1..K, for the per-layer read-out (`layerwise`).
+    pub layer_refs: LayerRefs,
 }
 
 impl Comparison {
@@ -152,7 +192,14 @@ impl Comparison {
         );
         let baselines = Baselines::compute(&eval_tasks, cfg);
         let untrained = evaluate(model, &eval_tasks, &baselines, ws, 0);
+        let layer_refs = LayerRefs::compute(
+            &eval_tasks,
+            baselines.gd_eta,
+            baselines.gd_steps,
+            &baselines.gdpp_steps,
+        );
         Comparison {
+            layer_refs,
             latest: untrained.clone(),
             untrained,
             eval_tasks,
@@ -175,10 +222,19 @@ impl Comparison {
         b.gd_eta = eta.unwrap_or(b.gd_eta_star);
         b.gd = baselines::gd(&self.eval_tasks, b.gd_eta, b.gd_steps);
         b.gd_loss = b.gd.loss(&self.eval_tasks);
+        self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
+        self.layer_refs.gd_eta = b.gd_eta;
         self.ood_baselines.clear(); // their GD column used the old η
         for e in [&mut self.latest, &mut self.untrained] {
             e.alignment = metrics::alignment(&e.yhat, &e.sens, &b.gd, self.d);
         }
+    }
+
+    /// Restart the comparison from `model` (a start from the construction): the untrained and
+    /// latest evaluations become its.
+    pub fn restart(&mut self, model: &Model, ws: &mut Workspace) {
+        self.untrained = evaluate(model, &self.eval_tasks, &self.baselines, ws, 0);
+        self.latest = self.untrained.clone();
     }
 }
 
@@ -254,7 +310,11 @@ impl Comparison {
             alpha,
             model: f64::NAN,
             gd: baselines::gd(tasks, b.gd_eta, k).loss(tasks),
-            gdpp: baselines::gd_plus_plus_loss(tasks, b.gdpp_eta, b.gdpp_gamma, k),
+            gdpp: if b.gdpp_per_step {
+                baselines::gd_plus_plus_steps(tasks, &b.gdpp_steps).loss(tasks)
+            } else {
+                baselines::gd_plus_plus_loss(tasks, b.gdpp_eta, b.gdpp_gamma, k)
+            },
             ols: baselines::ridge(tasks, 0.0).loss(tasks),
             ridge: baselines::ridge(tasks, b.ridge_lambda).loss(tasks),
             zero: baselines::zero_loss(tasks),

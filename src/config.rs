@@ -67,6 +67,16 @@ pub struct Knob {
 
 const ATTN_CHOICES: &[&str] = &["linear", "softmax"];
 
+/// Where training starts (see `layerwise::initial_construction`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    Random,
+    Construction,
+}
+
+const INIT_CHOICES: &[&str] = &["random", "construction"];
+
 /// Writes the parameter schema once. Each row names a setting (its key is also its [`Config`]
 /// field), the field's type, and how the setting is shown and validated; from the rows this
 /// generates the [`Config`] struct, its `Default`, the [`SCHEMA`] table and the two by-key
@@ -181,6 +191,10 @@ settings! {
         help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
     alpha: f64 { label: "test input scale α", default: "1", min: 0.25, max: 3.0, scale: Lin, cheap: true,
         help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
+    init: Init { label: "start from", default: "random", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention only)." },
+    init_noise: f64 { label: "noise on the start", default: "0", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Standard deviation of the Gaussian noise added to every weight of a start from the construction (0 = the construction exactly)." },
 }
 
 /// A value that passed validation, ready to be stored in its field.
@@ -278,6 +292,23 @@ impl Field for Attn {
     }
     fn text(&self) -> String {
         ATTN_CHOICES[(*self == Attn::Softmax) as usize].to_string()
+    }
+}
+
+impl Field for Init {
+    const KIND: Kind = Kind::Choice(INIT_CHOICES);
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Choice(i) => Some(if i == 1 {
+                Init::Construction
+            } else {
+                Init::Random
+            }),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        INIT_CHOICES[(*self == Init::Construction) as usize].to_string()
     }
 }
 

@@ -2,7 +2,7 @@
 //! learns to do gradient descent (von Oswald et al., "Transformers Learn In-Context by Gradient
 //! Descent", ICML 2023). The science, in this project's words: `docs/science.md`.
 //!
-//! The crate map, in layering order: each module uses only modules above it.
+//! The crate map, in layering order: each module uses only modules above it (unit tests aside).
 
 // Settings
 /// The one parameter schema: URL, CLI and JSON keys, defaults, ranges, validation.
@@ -19,40 +19,44 @@ pub mod task;
 // The transformer
 /// The architecture: sizes, switches, parameter layout, the W_KQ / W_PV products.
 pub mod arch;
-/// The lane engine for linear attention: 16 tasks per SIMD block.
-pub mod batched;
 /// Tiny dense kernels for the reference path.
 pub mod kernels;
 /// One attention layer, forward and hand-written backward: the reference path (the oracle).
 pub mod lsa;
+/// The lane engine for linear attention: 16 tasks per SIMD block.
+pub mod batched;
 /// K layers, heads, read-out, initialisation; the engine chosen openly.
 pub mod model;
 /// Adam with global-norm gradient clipping.
 pub mod optim;
 
 // What it is compared with
-/// GD with η*, K-step GD, GD++, OLS / ridge, preconditioned GD.
+/// GD with η*, K-step GD, GD++ (shared or per-step), OLS / ridge, preconditioned GD.
 pub mod baselines;
 /// The paper's appendix-A.1 weights for GD and GD++.
 pub mod construct;
 /// Alignment metrics and the β-rescaled weights.
 pub mod metrics;
+/// The read-out after every layer, the per-step GD++ fit, the start from the construction.
+pub mod layerwise;
+/// The loss along the straight path from the trained weights to the construction.
+pub mod interpolate;
 
 // A run
 /// What it is compared with: evaluation tasks, baselines, read-outs.
 pub mod compare;
-/// When a run reached GD's loss, and whether it sits on a plateau.
-pub mod progress;
 /// What a run is: model, optimiser, streams, training history.
 pub mod run;
+/// When a run reached GD's loss, and whether it sits on a plateau.
+pub mod progress;
 /// A run and its comparison, advanced together.
 pub mod train;
 
 // Views of a run
-/// A link: the run's settings plus what the page shows (an edited prompt).
-pub mod link;
 /// One prompt answered by the frozen model and every baseline.
 pub mod prompt;
+/// A link: the run's settings plus what the page shows (an edited prompt, presenter mode).
+pub mod link;
 /// The page's snapshots and the CLI's report, as serialisable data.
 pub mod report;
 

@@ -4,6 +4,8 @@
 use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
 use crate::construct;
+use crate::interpolate::Interpolation;
+use crate::layerwise::{self, LayerReadout};
 use crate::metrics::{self, Alignment, WeightView};
 use crate::progress::Progress;
 use crate::run::{History, Status};
@@ -53,6 +55,9 @@ pub struct Weights {
     pub learned: Vec<WeightView>,
     pub construction: WeightView,
     pub construction_gdpp: Option<WeightView>,
+    /// Deep models (K ≥ 2, not recurrent): the construction of every layer's own step (GD++ with
+    /// that step's fitted η_k, γ_k), one per layer; empty otherwise.
+    pub construction_layers: Vec<WeightView>,
 }
 
 pub fn weights(t: &Trainer) -> Weights {
@@ -72,7 +77,16 @@ pub fn weights(t: &Trainer) -> Weights {
         let model = construct::gd_plus_plus_model(arch, b.gdpp_eta, b.gdpp_gamma);
         metrics::weight_view(&model, 0, 0)
     });
+    let construction_layers = if b.gdpp_per_step {
+        let model = layerwise::construction(arch, &b.gdpp_steps);
+        (0..arch.sets())
+            .map(|l| metrics::weight_view(&model, l, 0))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Weights {
+        construction_layers,
         width: run.arch.d + 1,
         learned,
         construction: metrics::weight_view(&constructed, 0, 0),
@@ -108,6 +122,8 @@ pub struct EvalSlice {
     pub preds_diff_gdpp: Vec<f64>,
     pub model_cos_gdpp: Vec<f64>,
     pub model_diff_gdpp: Vec<f64>,
+    pub dist_kq: Vec<f64>,
+    pub dist_pv: Vec<f64>,
 }
 
 fn eval_slice(h: &History, from: usize) -> EvalSlice {
@@ -123,6 +139,8 @@ fn eval_slice(h: &History, from: usize) -> EvalSlice {
         preds_diff_gdpp: h.preds_diff_gdpp[from..].to_vec(),
         model_cos_gdpp: h.model_cos_gdpp[from..].to_vec(),
         model_diff_gdpp: h.model_diff_gdpp[from..].to_vec(),
+        dist_kq: h.dist_kq[from..].to_vec(),
+        dist_pv: h.dist_pv[from..].to_vec(),
     }
 }
 
@@ -144,6 +162,8 @@ pub struct Snapshot {
     /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
     pub weights: Option<Weights>,
     pub scatter: Option<Scatter>,
+    /// The read-out after every layer (full snapshots only: it runs the model K times).
+    pub layers: Option<LayerReadout>,
 }
 
 /// `full` adds the weight view and the prediction scatter.
@@ -163,6 +183,7 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) ->
         progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
         weights: full.then(|| weights(t)),
         scatter: full.then(|| scatter(t)),
+        layers: full.then(|| t.layer_readout()),
     }
 }
 
@@ -182,6 +203,10 @@ pub struct Report {
     pub baselines: Baselines,
     pub weights: Weights,
     pub ood: Vec<OodRow>,
+    /// The read-out after every layer, and the loss on the path from the trained weights to the
+    /// construction (null for softmax attention).
+    pub layers: LayerReadout,
+    pub interpolation: Option<Interpolation>,
     pub curves: History,
     /// The final flat parameters (f32), so `icl-lab prompt --weights` can reuse the run.
     pub params: Vec<f32>,
@@ -189,6 +214,8 @@ pub struct Report {
 
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
     let ood = t.ood(&OOD_ALPHAS);
+    let layers = t.layer_readout();
+    let interpolation = t.interpolation();
     let (run, cmp) = (&t.run, &t.compare);
     Report {
         config: run.cfg.clone(),
@@ -207,6 +234,8 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         baselines: cmp.baselines.clone(),
         weights: weights(t),
         ood,
+        layers,
+        interpolation,
         curves: run.history.clone(),
         params: run.model.params.clone(),
     }

@@ -40,6 +40,9 @@ pub struct History {
     pub preds_diff_gdpp: Vec<f64>,
     pub model_cos_gdpp: Vec<f64>,
     pub model_diff_gdpp: Vec<f64>,
+    /// Distance of the weights from the construction (see `Evaluation::dist_kq`).
+    pub dist_kq: Vec<f64>,
+    pub dist_pv: Vec<f64>,
 }
 
 impl History {
@@ -54,6 +57,8 @@ impl History {
         self.preds_diff_gdpp.push(e.alignment_gdpp.preds_diff);
         self.model_cos_gdpp.push(e.alignment_gdpp.model_cos);
         self.model_diff_gdpp.push(e.alignment_gdpp.model_diff);
+        self.dist_kq.push(e.dist_kq);
+        self.dist_pv.push(e.dist_pv);
     }
 
     /// Whether the last recorded evaluation was at `step`.
@@ -132,6 +137,12 @@ impl Run {
     /// Whether the current step is due for an evaluation (every `eval_every` steps, and at the end).
     pub fn eval_due(&self) -> bool {
         self.step.is_multiple_of(self.cfg.eval_every) || self.status != Status::Training
+    }
+
+    /// Start from `model` instead of the random initialisation (before any step).
+    pub fn start_from(&mut self, model: Model) {
+        self.untrained = model.clone();
+        self.model = model;
     }
 
     /// The current model with the scratch space to run it (for evaluations and read-outs).

@@ -4,6 +4,8 @@
 
 use crate::compare::{Comparison, OodRow, SweepPoint};
 use crate::config::Config;
+use crate::interpolate::{self, Interpolation};
+use crate::layerwise::{self, LayerReadout};
 use crate::run::{Run, Status};
 
 pub struct Trainer {
@@ -16,7 +18,14 @@ impl Trainer {
     pub fn new(cfg: Config) -> Trainer {
         let mut run = Run::new(cfg.clone());
         let (model, ws) = run.model_and_workspace();
-        let compare = Comparison::new(&cfg, model, ws);
+        let mut compare = Comparison::new(&cfg, model, ws);
+        // `init = construction`: start from the construction of the learner compared with.
+        let steps = compare.baselines.compared_steps(&run.arch);
+        if let Some(start) = layerwise::initial_construction(&cfg, &steps) {
+            run.start_from(start);
+            let (model, ws) = run.model_and_workspace();
+            compare.restart(model, ws);
+        }
         run.history.push_eval(&compare.untrained);
         Trainer { run, compare }
     }
@@ -65,6 +74,32 @@ impl Trainer {
     pub fn ood(&mut self, alphas: &[f64]) -> Vec<OodRow> {
         let (model, ws) = self.run.model_and_workspace();
         self.compare.ood(model, ws, alphas)
+    }
+
+    /// Loss and alignment after every layer of the current model (`layerwise::readout`).
+    pub fn layer_readout(&self) -> LayerReadout {
+        layerwise::readout(
+            &self.run.model,
+            &self.compare.eval_tasks,
+            (
+                &self.compare.baselines.compared_steps(&self.run.arch),
+                self.compare.baselines.gdpp_per_step,
+            ),
+            &self.compare.layer_refs,
+            self.run.step,
+        )
+    }
+
+    /// The loss on the straight path from the current weights to the construction of the
+    /// compared learner (`interpolate::path`); None for softmax attention.
+    pub fn interpolation(&self) -> Option<Interpolation> {
+        let steps = self.compare.baselines.compared_steps(&self.run.arch);
+        interpolate::path(
+            &self.run.model,
+            &steps,
+            &self.compare.eval_tasks,
+            self.run.step,
+        )
     }
 
     /// Alignment of the latest evaluated model with GD over a log grid of η around η*.

@@ -152,6 +152,12 @@ impl Lab {
         json(&self.trainer.ood(&alphas))
     }
 
+    /// The loss on the path from the current weights to the construction (interpolate.rs), or
+    /// null for softmax attention.
+    pub fn interpolation(&self) -> Result<String, JsError> {
+        json(&self.trainer.interpolation())
+    }
+
     /// The current model's alignment with GD over a grid of η.
     pub fn eta_sweep(&self, points: u32) -> Result<String, JsError> {
         json(&self.trainer.eta_sweep(points.clamp(2, 200) as usize))

@@ -194,6 +194,8 @@ fn round_trips_through_the_query() {
         gd_eta: Some(1e-3),
         clip: Some(1e-6),
         alpha: 0.25,
+        init: icl_lab::config::Init::Construction,
+        init_noise: 0.5,
     });
     // Every knob at its lower bound, and every knob at its upper bound.
     configs.push(at_bounds(false));
@@ -647,11 +649,19 @@ fn schema_json_describes_every_knob() {
             matches!(knob.kind, Kind::Choice(_)),
             "{key}"
         );
-        assert_eq!(k.get("choices").is_some(), key == "attn", "{key}");
+        assert_eq!(
+            k.get("choices").is_some(),
+            key == "attn" || key == "init",
+            "{key}"
+        );
     }
     let attn = &knobs[index_of("attn")];
     assert_eq!(attn["kind"], "choice");
     assert_eq!(attn["choices"], serde_json::json!(["linear", "softmax"]));
+    assert_eq!(
+        knobs[index_of("init")]["choices"],
+        serde_json::json!(["random", "construction"])
+    );
     assert_eq!(
         knobs[index_of("seed")]["max"],
         serde_json::json!(4294967295u64)

@@ -138,7 +138,13 @@ export function createWeights(host, { height = 380 } = {}) {
   /** The construction on show and its name: GD++ when the run has one and it is chosen. */
   function construction() {
     if (!weights) return [null, ""];
-    if (weights.construction_gdpp && against.value === "gdpp") return [weights.construction_gdpp, "GD++ construction"];
+    if (weights.construction_gdpp && against.value === "gdpp") {
+      // Deep models: the construction of the picked layer's own step (η_k, γ_k).
+      const per = weights.construction_layers || [];
+      const view = weights.learned ? weights.learned[choice] || weights.learned[0] : null;
+      if (view && per[view.layer]) return [per[view.layer], `GD++ step ${view.layer + 1}`];
+      return [weights.construction_gdpp, "GD++ construction"];
+    }
     return [weights.construction, "GD construction"];
   }
 

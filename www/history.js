@@ -15,6 +15,9 @@ function emptyEvals() {
     preds_diff_gdpp: [],
     model_cos_gdpp: [],
     model_diff_gdpp: [],
+    // distance of the weights from the construction (layers.js)
+    dist_kq: [],
+    dist_pv: [],
   };
 }
 
@@ -38,6 +41,7 @@ export function addSnapshot(h, snap) {
   if (h.snapshot) {
     if (!snap.weights) snap.weights = h.snapshot.weights;
     if (!snap.scatter) snap.scatter = h.snapshot.scatter;
+    if (!snap.layers) snap.layers = h.snapshot.layers;
   }
   if (snap.train_from !== h.trainLoss.length) {
     h.trainLoss.length = Math.min(h.trainLoss.length, snap.train_from);

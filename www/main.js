@@ -50,7 +50,7 @@ const state = {
 };
 let controls = null;
 
-const view = createView(state);
+const view = createView(state, { interpolate: () => engine.readout("interpolation") });
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
 const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
 

@@ -47,6 +47,9 @@ function liveValues(config, snap, ood) {
     optimal_note: optimalNote(c, refs, latest),
   };
   Object.assign(v, anisoValues(c, s));
+  v.gdpp_loss = fmtLoss(refs.gdpp_loss);
+  v.gdpp_steps_loss = fmtLoss(refs.gdpp_steps_loss);
+  v.layers_story = layersStory(c, s.layers);
   if (isNum(K) && K > 1) {
     v.pgd_note = ` With ${K} layers the second line of each transformer cell (“GD++”) compares it with ${K}-step GD++, the learner multi-layer models are compared with.`;
   }
@@ -60,6 +63,24 @@ function liveValues(config, snap, ood) {
         : `${K} steps of GD reach ${fmtLoss(refs.gd_loss)}, GD++ (γ = ${fmt(refs.gdpp_gamma, 3)}) reaches ${fmtLoss(refs.gdpp_loss)}, and the transformer ${fmtLoss(latest.loss)} (${pct(latest.loss, refs.gdpp_loss)} vs GD++).`;
   }
   return v;
+}
+
+/** What the per-layer read-out of this run says, in numbers (empty until it arrives). */
+function layersStory(c, L) {
+  if (!c || !L || !L.rows || !L.rows.length || !isNum(c.layers) || c.layers < 2) return "";
+  const rows = L.rows;
+  const losses = rows.map((r) => fmtLoss(r.loss)).join(", ");
+  const below = rows.filter((r) => isNum(r.loss) && isNum(r.gd_loss) && r.loss < r.gd_loss).length;
+  const falls = rows.every((r, i) => i === 0 || r.loss < rows[i - 1].loss);
+  let out =
+    `At step ${int(L.step)} the loss read after layers 1 to ${rows.length} is ${losses}` +
+    ` (k steps of GD: ${rows.map((r) => fmtLoss(r.gd_loss)).join(", ")}; of GD++: ${rows.map((r) => fmtLoss(r.gdpp_loss)).join(", ")}).` +
+    ` It ${falls ? "falls with every layer" : "does not fall with every layer"}, and it is below k-step GD’s after ${below} of ${rows.length} layers.`;
+  if (c.attn !== "softmax") {
+    const steps = rows.map((r) => `layer ${r.layer}: η/N ${fixed(r.eta_over_n, 2)} vs ${fixed(r.step_eta_over_n, 2)}, γ ${fixed(r.gamma, 2)} vs ${fixed(r.step_gamma, 2)}`).join("; ");
+    out += ` Learned steps against the compared ones: ${steps}.`;
+  }
+  return out;
 }
 
 /** The out-of-distribution relation at α = 2, as measured (empty until the read-out arrives). */
@@ -114,6 +135,7 @@ function conditions(c) {
   if (c && c.attn === "softmax") on.add("softmax");
   else on.add("linear");
   if (c && isNum(c.layers) && c.layers > 1) on.add("multilayer");
+  if (c && isNum(c.layers)) on.add(c.layers === 1 ? "onelayer" : c.recurrent ? "recurrent" : "deep");
   return on;
 }
 

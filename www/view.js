@@ -6,6 +6,7 @@ import { createAlignChart, createLossChart, createOodChart, createScatterChart, 
 import { setText } from "./dom.js";
 import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
 import { createWeights } from "./heatmap.js";
+import { createLayersCard } from "./layers.js";
 import { updateNumbers } from "./numbers.js";
 import { createStatus } from "./status.js";
 import { updateStory } from "./story.js";
@@ -91,7 +92,7 @@ function etaSentence(view, built, snap, config) {
  * The page's views of `state` ({history, config, phase, rate, ood, sweep}, see main.js).
  * Returns {showPhase(), fast(), slow(), text()}: the status line alone, and the three tiers.
  */
-export function createView(state) {
+export function createView(state, actions = {}) {
   const status = createStatus({
     pill: $("status"),
     detail: $("status-detail"),
@@ -113,6 +114,7 @@ export function createView(state) {
   });
   for (const id of Object.keys(charts)) observer.observe($(id));
   const weights = charts["plot-weights"];
+  const layers = createLayersCard(actions.interpolate || (() => Promise.resolve(null)));
   weights.onPick(() => etaSentence(weights.current, weights.construction, state.history.snapshot, state.config));
 
   // The charts only take their data here: each canvas is drawn in a coming animation frame
@@ -134,6 +136,7 @@ export function createView(state) {
       const { snapshot: snap, evals } = state.history;
       charts["plot-align"].update({ evals, untrained: snap.untrained, gdpp: snap.baselines.gd_steps > 1, etaChanges: state.history.etaChanges, ghosts: state.ghosts && state.ghosts.align });
       weights.update(snap.weights);
+      if (snap.layers) layers.update(snap, evals, state.config, state.query);
       charts["plot-scatter"].update(snap.scatter);
       charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
       charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
@@ -146,6 +149,7 @@ export function createView(state) {
       etaSentence(weights.current, weights.construction, snap, state.config);
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);
+      layers.text(snap, state.config);
       etaNote(state.history.etaChanges, state.history.evals);
     },
     /** What chart `id` (e.g. "plot-loss") shows, for tests. */

@@ -9,6 +9,7 @@
 //        {id, type:"set",   key, value}     change a cheap setting (gd_eta, alpha) without retraining
 //        {id, type:"ood"}                   out-of-distribution losses over α
 //        {id, type:"sweep"}                 the model against GD over a grid of η
+//        {id, type:"interpolation"}         the loss on the path from the weights to the construction
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
@@ -201,6 +202,11 @@ async function handle(msg) {
     case "ood": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.ood()));
+      return { value, ms };
+    }
+    case "interpolation": {
+      if (!lab) return null;
+      const [value, ms] = timed(() => JSON.parse(lab.interpolation()));
       return { value, ms };
     }
     case "eval_prompt":
