@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addSnapshot, createHistory } from "../www/history.js";
 
-const FIELDS = ["step", "loss", "preds_diff", "model_cos", "model_diff", "eta_over_n", "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp"];
+const FIELDS = ["step", "loss", "preds_diff", "model_cos", "model_diff", "eta_over_n", "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp", "dist_kq", "dist_pv"];
 
 /** A snapshot as the worker sends it: training losses from `trainFrom`, evaluations at `evalSteps`. */
 function snapshot(step, trainFrom, trainLoss, evalFrom, evalSteps, extra = {}) {

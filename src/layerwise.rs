@@ -106,6 +106,27 @@ impl Spectral {
         }
     }
 
+    /// Predictions after every step: `out[t * K + k]` is task t's after step k + 1.
+    fn predict_prefixes(&self, theta: &[f64], out: &mut [f64]) {
+        let inv_n = 1.0 / self.n as f64;
+        let k_steps = theta.len() / 2;
+        out.fill(0.0);
+        for t in 0..self.target.len() {
+            for i in t * self.d..(t + 1) * self.d {
+                let lam = self.lam[i];
+                let (mut m2, mut r, mut f) = (1.0, 1.0, 0.0);
+                for (k, p) in theta.chunks_exact(2).enumerate() {
+                    let a = p[0] * inv_n;
+                    f += a * m2 * r;
+                    r *= 1.0 - a * lam * m2;
+                    let shrink = 1.0 - p[1] * lam * m2;
+                    m2 *= shrink * shrink;
+                    out[t * k_steps + k] += self.w[i] * f;
+                }
+            }
+        }
+    }
+
     /// ½ mean squared error of GD++ with `theta` (non-finite: ∞).
     pub fn loss(&self, theta: &[f64]) -> f64 {
         let mut p = vec![0.0; self.target.len()];
@@ -131,6 +152,44 @@ impl Spectral {
 /// Tasks the per-step fit uses at most (the losses are then reported on all).
 pub const FIT_TASKS: usize = 4096;
 
+/// Weight of the loss after each intermediate step in the per-step fit (the last step's has
+/// weight 1). Fitting the last step alone finds steps that overshoot and cancel (losses in the
+/// thousands after step 2 of 5, intermediate tokens beyond the ±10 token clip of K > 3), so
+/// "k steps of GD++" would be no learner to compare layer k with; a small weight on every prefix
+/// keeps each prefix a sensible learner at little cost to the final loss.
+pub const PREFIX_WEIGHT: f64 = 0.1;
+
+impl Spectral {
+    /// Residuals after every step, intermediate ones scaled by √PREFIX_WEIGHT (task-major).
+    fn residuals(&self, theta: &[f64], out: &mut [f64]) {
+        let k_steps = theta.len() / 2;
+        self.predict_prefixes(theta, out);
+        let w = PREFIX_WEIGHT.sqrt();
+        for (t, target) in self.target.iter().enumerate() {
+            for k in 0..k_steps {
+                let r = &mut out[t * k_steps + k];
+                *r = (*r - target) * if k + 1 == k_steps { 1.0 } else { w };
+            }
+        }
+    }
+
+    /// The fit's objective: ½ mean over tasks of the weighted squared residuals.
+    fn objective_of(&self, resid: &[f64]) -> f64 {
+        let l = 0.5 * resid.iter().map(|r| r * r).sum::<f64>() / self.target.len().max(1) as f64;
+        if l.is_finite() {
+            l
+        } else {
+            f64::INFINITY
+        }
+    }
+
+    fn objective(&self, theta: &[f64]) -> f64 {
+        let mut r = vec![0.0; self.target.len() * theta.len() / 2];
+        self.residuals(theta, &mut r);
+        self.objective_of(&r)
+    }
+}
+
 /// GD++ with its own (η_k, γ_k) per step, fitted on `tasks` by Levenberg–Marquardt from the
 /// shared pair (`eta`, `gamma`). The even tasks are fitted and every step must also lower the
 /// loss on the odd ones (early stopping): without that check the fit runs into steps that
@@ -141,11 +200,11 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
     let sp = Spectral::of(tasks, 0, 2, FIT_TASKS);
     let check = Spectral::of(tasks, 1, 2, FIT_TASKS);
     let mut theta: Vec<f64> = (0..steps).flat_map(|_| [eta, gamma]).collect();
-    let mut check_loss = check.loss(&theta);
-    let (rows, cols) = (sp.target.len(), theta.len());
+    let mut check_loss = check.objective(&theta);
+    let (rows, cols) = (sp.target.len() * steps, theta.len());
     let mut pred = vec![0.0; rows];
-    sp.predict(&theta, &mut pred);
-    let mut loss = sp.loss_of(&pred);
+    sp.residuals(&theta, &mut pred);
+    let mut loss = sp.objective_of(&pred);
     let mut mu = 1e-3;
     let (mut plus, mut minus) = (vec![0.0; rows], vec![0.0; rows]);
     let mut jac = DMatrix::<f64>::zeros(rows, cols);
@@ -154,14 +213,14 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
             let h = 1e-6 * theta[j].abs().max(1e-2);
             let mut th = theta.clone();
             th[j] += h;
-            sp.predict(&th, &mut plus);
+            sp.residuals(&th, &mut plus);
             th[j] -= 2.0 * h;
-            sp.predict(&th, &mut minus);
+            sp.residuals(&th, &mut minus);
             for r in 0..rows {
                 jac[(r, j)] = (plus[r] - minus[r]) / (2.0 * h);
             }
         }
-        let resid = DVector::from_iterator(rows, pred.iter().zip(&sp.target).map(|(p, t)| p - t));
+        let resid = DVector::from_column_slice(&pred);
         let a = jac.transpose() * &jac;
         let g = jac.transpose() * resid;
         let mut accepted = false;
@@ -176,10 +235,10 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
             };
             let delta = ch.solve(&(-&g));
             let cand: Vec<f64> = theta.iter().zip(delta.iter()).map(|(t, d)| t + d).collect();
-            sp.predict(&cand, &mut plus);
-            let l = sp.loss_of(&plus);
+            sp.residuals(&cand, &mut plus);
+            let l = sp.objective_of(&plus);
             let lc = if l < loss {
-                check.loss(&cand)
+                check.objective(&cand)
             } else {
                 f64::INFINITY
             };
