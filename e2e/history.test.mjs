@@ -20,7 +20,7 @@ test("a new history is empty", () => {
   assert.equal(h.snapshot, null);
   assert.deepEqual(h.trainX, []);
   assert.deepEqual(h.trainLoss, []);
-  assert.deepEqual(Object.keys(h.evals).sort(), [...FIELDS, "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp"].sort());
+  assert.deepEqual(Object.keys(h.evals).sort(), [...FIELDS].sort());
   assert.deepEqual(h.etaChanges, []);
   for (const k of FIELDS) assert.deepEqual(h.evals[k], []);
 });
