@@ -134,3 +134,8 @@ describe("nearestIndex", () => {
     assert.equal(nearestIndex([7], 3), 0);
   });
 });
+
+test("a flat series with rounding noise gets one tick, not an endless loop", () => {
+  assert.deepEqual(niceTicks(1671.5718994140625, 1671.5718994140627, 5), [1671.5718994140625]);
+  assert.deepEqual(logTicks(0, 10, 5), [0]);
+});

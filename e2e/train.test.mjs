@@ -75,7 +75,7 @@ describe("default page", () => {
     await until(page, () => window.__lab.ood && window.__lab.sweep && window.__lab.history.evals.step.length > 2, null, 50000);
     // Canvases are drawn a few per frame: poll until every one shows data (or time out).
     const measure = () =>
-      [...document.querySelectorAll("figure[data-testid] canvas")].map((c) => {
+      [...document.querySelectorAll("figure[data-testid]:not([hidden]) canvas")].map((c) => {
         const { data } = c.getContext("2d").getImageData(0, 0, c.width, c.height);
         let ink = 0;
         let colour = 0;

@@ -14,7 +14,7 @@ const $ = (id) => document.getElementById(id);
 /** The card; `ask()` resolves to {value: Interpolation|null, ms} (the worker's read-out). */
 export function createLayersCard(ask) {
   const lossPlot = createPlot($("plot-layers"), {
-    x: { scale: "lin", title: "read after layer k (= after k steps)", hoverTitle: "k" },
+    x: { scale: "lin", title: "read after layer k (= after k steps)", hoverTitle: "k", integer: true },
     panels: [
       { y: { scale: "log", title: "loss (log scale)" }, weight: 1.4 },
       { y: { scale: "log", title: "preds diff" }, weight: 1 },
@@ -138,6 +138,10 @@ export function createLayersCard(ask) {
   function text(snap, config) {
     const L = snap && snap.layers;
     const K = config ? config.layers : null;
+    // One layer is one step: the card has nothing to add to the loss chart, so it stays hidden.
+    const card = document.querySelector('[data-testid="chart-layers"]');
+    const show = isNum(K) && K > 1;
+    if (card && card.hidden === show) card.hidden = !show;
     let note = "";
     if (isNum(K) && K === 1) {
       note = "With one layer there is one step: the read-out after layer 1 is the model’s prediction (the loss chart shows it). Try two or more layers.";

@@ -122,7 +122,9 @@ function drawAxes(ctx, L, spec, cssH) {
   ctx.font = SMALL_();
   ctx.lineWidth = 1;
   const xCount = Math.max(2, Math.floor((right - left) / 80));
-  const xt = x.log ? logTicks(x.lo, x.hi, xCount) : niceTicks(x.lo, x.hi, xCount);
+  const xt0 = x.log ? logTicks(x.lo, x.hi, xCount) : niceTicks(x.lo, x.hi, xCount);
+  // An axis of counts (layers) has no half-way ticks.
+  const xt = spec.x.integer ? xt0.filter((v) => Number.isInteger(v)) : xt0;
   L.areas.forEach((a, i) => {
     const yCount = Math.max(3, Math.floor((a.bottom - a.top) / 30));
     const yt = a.y.log ? logTicks(a.y.lo, a.y.hi, yCount) : atLeast3(a.y.lo, a.y.hi, yCount);

@@ -10,8 +10,14 @@ export function niceTicks(lo, hi, count) {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const first = Math.ceil(lo / step - 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
+  // A span below the values' float resolution (a flat series with rounding noise) or a
+  // non-finite one has no nice ticks: v += step would never move.
+  if (!Number.isFinite(first) || !Number.isFinite(last) || last - first > 1000 || step <= Math.abs(lo) * 1e-12) return [lo];
   const out = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+  for (let i = first; i <= last; i++) {
+    const v = i * step;
     out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
   }
   return out;
@@ -27,6 +33,7 @@ export function atLeast3(lo, hi, count) {
 /** Ticks for a log axis on [lo, hi]: decades, with 2 and 5 between when there is room. */
 export function logTicks(lo, hi, count) {
   const decades = Math.log10(hi / lo);
+  if (!(lo > 0) || !Number.isFinite(decades)) return [lo];
   if (decades < 1.2) return atLeast3(lo, hi, Math.min(count, 5));
   const e0 = Math.floor(Math.log10(lo));
   const e1 = Math.ceil(Math.log10(hi));
