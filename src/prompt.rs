@@ -205,6 +205,20 @@ impl Prompt {
 }
 
 /// "1 number", "3 numbers".
+/// One example's d inputs and its label from `nums` (JSON and URL prompts alike).
+fn example(nums: Vec<f64>, d: usize, what: &str) -> Result<(Vec<f64>, f64), PromptError> {
+    if nums.len() != d + 1 {
+        return err(format!(
+            "{what} has {}; expected d + 1 = {} (the {}, then the label).",
+            plural(nums.len(), "number"),
+            d + 1,
+            plural(d, "input")
+        ));
+    }
+    let (x, y) = nums.split_at(d);
+    Ok((x.to_vec(), y[0]))
+}
+
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
@@ -257,17 +271,7 @@ pub fn parse_json(text: &str, d: usize, trained_n: usize) -> Result<Request, Pro
     let mut examples = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let what = format!("Example {}", i + 1);
-        let nums = numbers(row, &what)?;
-        if nums.len() != d + 1 {
-            return err(format!(
-                "{what} has {}; expected d + 1 = {} (the {}, then the label).",
-                plural(nums.len(), "number"),
-                d + 1,
-                plural(d, "input")
-            ));
-        }
-        let (x, y) = nums.split_at(d);
-        examples.push((x.to_vec(), y[0]));
+        examples.push(example(numbers(row, &what)?, d, &what)?);
     }
     let Some(q) = obj.get("query") else {
         return err("The prompt needs \"query\": a list of d numbers.".into());
@@ -697,17 +701,7 @@ pub fn parse_url(code: &str, d: usize, trained_n: usize) -> Result<Prompt, Promp
     let mut examples = Vec::with_capacity(count);
     for (i, part) in ex_part.split(';').enumerate() {
         let what = format!("Example {}", i + 1);
-        let nums = url_numbers(part, &what)?;
-        if nums.len() != d + 1 {
-            return err(format!(
-                "{what} has {}; expected d + 1 = {} (the {}, then the label).",
-                plural(nums.len(), "number"),
-                d + 1,
-                plural(d, "input")
-            ));
-        }
-        let (x, y) = nums.split_at(d);
-        examples.push((x.to_vec(), y[0]));
+        examples.push(example(url_numbers(part, &what)?, d, &what)?);
     }
     let query = url_numbers(q_part, "The query")?;
     Prompt::new(d, examples, query, None, max_m)

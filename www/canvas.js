@@ -12,6 +12,21 @@ import { drawSoon } from "./frames.js";
  * canvas and its tooltip) is for the caller to place; `pointer` is {px, py} in css pixels while
  * the cursor is over the canvas, else null (each move requests a redraw).
  */
+/**
+ * Sizes `canvas`'s backing store to `cssW` × `cssH` CSS pixels at the device pixel ratio, with
+ * `ctx` drawing in CSS pixels. `sized` is the key of the last fit: nothing is done while it holds.
+ * Returns the new key.
+ */
+export function fitHiDpi(canvas, ctx, cssW, cssH, sized) {
+  const dpr = window.devicePixelRatio || 1;
+  const key = `${cssW}×${cssH}×${dpr}`;
+  if (key === sized) return key;
+  canvas.width = Math.max(1, Math.round(cssW * dpr));
+  canvas.height = Math.max(1, Math.round(cssH * dpr));
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  return key;
+}
+
 export function createCanvasPanel({ height, ariaLabel, draw }) {
   const element = el("div", { class: "plot-canvas" });
   const canvas = el("canvas", { role: "img", "aria-label": ariaLabel });
@@ -38,13 +53,7 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
   }
 
   function fitBackingStore() {
-    const dpr = window.devicePixelRatio || 1;
-    const key = `${cssW}×${cssH}×${dpr}`;
-    if (key === sized) return;
-    sized = key;
-    canvas.width = Math.max(1, Math.round(cssW * dpr));
-    canvas.height = Math.max(1, Math.round(cssH * dpr));
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    sized = fitHiDpi(canvas, ctx, cssW, cssH, sized);
   }
 
   function drawNow() {

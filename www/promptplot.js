@@ -11,6 +11,7 @@
 //          example's y (drag a bar), and the implied weights as grouped bars beside the true W.
 // It redraws at once (not in a later frame) so a drag shows its answer in the same frame.
 
+import { fitHiDpi } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { clampRound, divergingColor, hitTest, keyStep, LEARNER_COLORS, setCoord, symRange } from "./promptmath.js";
@@ -221,13 +222,7 @@ export function createPromptPlot(host, on) {
 
   // ---- drawing ----------------------------------------------------------------------------
   function fit() {
-    const dpr = window.devicePixelRatio || 1;
-    const key = `${cssW}×${cssH}×${dpr}`;
-    if (key === sized) return;
-    sized = key;
-    canvas.width = Math.max(1, Math.round(cssW * dpr));
-    canvas.height = Math.max(1, Math.round(cssH * dpr));
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    sized = fitHiDpi(canvas, ctx, cssW, cssH, sized);
   }
 
   function draw() {
