@@ -124,7 +124,8 @@ function drawAxes(ctx, L, spec, cssH) {
   const xCount = Math.max(2, Math.floor((right - left) / 80));
   const xt0 = x.log ? logTicks(x.lo, x.hi, xCount) : niceTicks(x.lo, x.hi, xCount);
   // An axis of counts (layers) has no half-way ticks.
-  const xt = spec.x.integer ? xt0.filter((v) => Number.isInteger(v)) : xt0;
+  const whole = (lo, hi) => Array.from({ length: Math.floor(hi) - Math.ceil(lo) + 1 }, (_, i) => Math.ceil(lo) + i);
+  const xt = !spec.x.integer ? xt0 : x.hi - x.lo <= 12 ? whole(x.lo, x.hi) : xt0.filter((v) => Number.isInteger(v));
   L.areas.forEach((a, i) => {
     const yCount = Math.max(3, Math.floor((a.bottom - a.top) / 30));
     const yt = a.y.log ? logTicks(a.y.lo, a.y.hi, yCount) : atLeast3(a.y.lo, a.y.hi, yCount);
