@@ -51,8 +51,9 @@ fn figure_2_one_layer_lsa_becomes_one_gd_step() {
     let first = progress
         .reached_gd_at
         .expect("the trained LSA never came within 1% of GD");
-    // The paper reports the match after about 2000 steps (B = 2048); a slower run fails here.
-    assert!(first <= 2000, "first within 1% at step {first}");
+    // The paper reports the match after about 2000 steps (B = 2048), and the fig2 preset's text
+    // says "within a few hundred steps" (measured: 500): a run slower than 1000 fails here.
+    assert!(first <= 1000, "first within 1% at step {first}");
     assert_eq!(progress.verdict, Verdict::Reached);
     let e = &t.compare.latest;
     assert!(
