@@ -261,8 +261,8 @@ pub fn gd_plus_plus_loss(tasks: &Tasks, eta: f64, gamma: f64, steps: usize) -> f
     gd_plus_plus_impl(tasks, eta, gamma, steps, false).loss(tasks)
 }
 
-/// GD++ predictions; `with_sens` also tracks ∂ŷ/∂x_q (a d×d product per step, skipped while
-/// tuning).
+/// GD++ predictions with one shared (η, γ): the last read-out of `prefixes`. `with_sens` also
+/// tracks ∂ŷ/∂x_q (a d×d product per step, skipped while tuning).
 fn gd_plus_plus_impl(
     tasks: &Tasks,
     eta: f64,
@@ -270,71 +270,21 @@ fn gd_plus_plus_impl(
     steps: usize,
     with_sens: bool,
 ) -> Predictions {
-    let (d, n) = (tasks.dist.d, tasks.dist.n);
-    let t = n + 1;
-    let mut out = Predictions {
-        yhat: Vec::with_capacity(tasks.count),
-        sens: Vec::with_capacity(tasks.count * d),
-    };
-    let mut xx = vec![0.0; d * d];
-    let mut s = vec![0.0; d];
-    let mut x_new = vec![0.0; d];
-    let mut m_next = vec![0.0; d * d];
-    for k in 0..tasks.count {
-        let (mut xs, mut ys, xq) = task_data(tasks, k);
-        xs.extend_from_slice(&xq);
-        ys.push(0.0);
-        // The prediction is linear in x_q: track its coefficient row `lin` (∂ŷ/∂x_q) alongside:
-        // x_q's image is M x_q with M = Π (I − γ XXᵀ); y_q accumulates −(η/N) sᵀ M x_q.
-        let mut m: Vec<f64> = (0..d * d)
-            .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
-            .collect();
-        let mut lin = vec![0.0; d];
-        for step in 0..steps {
-            xx.fill(0.0);
-            s.fill(0.0);
-            for i in 0..n {
-                let xi = &xs[i * d..(i + 1) * d];
-                for a in 0..d {
-                    s[a] += ys[i] * xi[a];
-                    for b in 0..d {
-                        xx[a * d + b] += xi[a] * xi[b];
-                    }
+    let all = vec![GdppStep { eta, gamma }; steps];
+    prefixes(tasks, &all, with_sens)
+        .pop()
+        .unwrap_or_else(|| Predictions {
+            // No step: the prediction of W₀ = 0.
+            yhat: vec![0.0; tasks.count],
+            sens: vec![
+                0.0;
+                if with_sens {
+                    tasks.count * tasks.dist.d
+                } else {
+                    0
                 }
-            }
-            let last = step + 1 == steps;
-            for j in 0..t {
-                let xj = &xs[j * d..(j + 1) * d];
-                ys[j] -= eta / n as f64 * dot(&s, xj);
-                if last && !with_sens {
-                    continue; // the inputs' last transform reaches no prediction
-                }
-                for a in 0..d {
-                    x_new[a] = xj[a] - gamma * dot(&xx[a * d..(a + 1) * d], xj);
-                }
-                xs[j * d..(j + 1) * d].copy_from_slice(&x_new);
-            }
-            if !with_sens {
-                continue;
-            }
-            // y_q holds −ŷ, so ŷ gains (η/N) sᵀ M x_q this step; then M ← (I − γ XXᵀ) M.
-            for b in 0..d {
-                lin[b] += eta / n as f64 * (0..d).map(|a| s[a] * m[a * d + b]).sum::<f64>();
-            }
-            for a in 0..d {
-                for b in 0..d {
-                    m_next[a * d + b] = m[a * d + b]
-                        - gamma * (0..d).map(|c| xx[a * d + c] * m[c * d + b]).sum::<f64>();
-                }
-            }
-            std::mem::swap(&mut m, &mut m_next);
-        }
-        out.yhat.push(-ys[n]);
-        if with_sens {
-            out.sens.extend_from_slice(&lin);
-        }
-    }
-    out
+            ],
+        })
 }
 
 /// (η, γ) minimising the K-step GD++ loss: coordinate descent with golden-section searches
