@@ -2,28 +2,14 @@
 //! no noise, ½-MSE, on the paper's 10 000 evaluation tasks. These train real models for
 //! thousands of steps: run them in release mode (`cargo test --release`, as scripts/test.sh does).
 
+mod common;
+use common::{config, train};
+
 use icl_lab::baselines;
-use icl_lab::config::Config;
 use icl_lab::metrics;
 use icl_lab::progress::{Progress, Verdict};
 use icl_lab::report;
-use icl_lab::run::Status;
 use icl_lab::train::Trainer;
-
-fn config(query: &str) -> Config {
-    let (cfg, notices) = Config::from_query(query);
-    assert!(notices.is_empty(), "{notices:?}");
-    cfg
-}
-
-fn train(query: &str) -> Trainer {
-    let mut t = Trainer::new(config(query));
-    while t.run.status == Status::Training {
-        t.advance(500);
-    }
-    assert_eq!(t.run.status, Status::Done);
-    t
-}
 
 #[test]
 fn figure_2_one_layer_lsa_becomes_one_gd_step() {

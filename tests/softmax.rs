@@ -5,20 +5,16 @@
 //! 2. A seed that escapes the plateau ends between one GD step and the zero predictor, and two
 //!    heads come close to GD. Release mode (`cargo test --release`).
 
+mod common;
+use common::{config, train};
+
 use icl_lab::arch::LayerShape;
 use icl_lab::config::Config;
 use icl_lab::model::{Model, Workspace};
 use icl_lab::progress::{Progress, Verdict};
 use icl_lab::rng::{stream, Stream};
-use icl_lab::run::{Run, Status};
+use icl_lab::run::Run;
 use icl_lab::task::{TaskDist, Tasks};
-use icl_lab::train::Trainer;
-
-fn config(query: &str) -> Config {
-    let (cfg, notices) = Config::from_query(query);
-    assert!(notices.is_empty(), "{notices:?}");
-    cfg
-}
 
 fn loss(model: &Model, tasks: &Tasks, ws: &mut Workspace) -> f64 {
     (0..tasks.count)
@@ -133,15 +129,6 @@ fn softmax_gradient_at_paper_init_and_on_the_plateau() {
     assert!(y_key > 5.0 && x_diag.abs() < 0.5, "{y_key} {x_diag}");
     let (entry, dir) = check(&mut run.model, &tasks, 1e-3, "plateau");
     assert!(entry < 5e-2 && dir < 1e-2, "plateau: {entry:.2e} {dir:.2e}");
-}
-
-fn train(query: &str) -> Trainer {
-    let mut t = Trainer::new(config(query));
-    while t.run.status == Status::Training {
-        t.advance(500);
-    }
-    assert_eq!(t.run.status, Status::Done);
-    t
 }
 
 #[test]
