@@ -6,7 +6,8 @@
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
 //
-// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page (default all).
+// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page,presets
+// (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync, constants as zc } from "node:zlib";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.mjs";
 import { serve } from "./serve.mjs";
+import { presetRows, presetRuns } from "./presets.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, "..");
@@ -30,7 +32,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page")).split(","));
+const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page,presets")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -434,6 +436,10 @@ function buildRows(R) {
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
+  if (R.presets) {
+    rows.push({ section: "presets: seconds from page load to the result each one announces (bench/presets.mjs)" });
+    presetRows(R.presets, row, f);
+  }
   return rows;
 }
 
@@ -482,7 +488,7 @@ async function main() {
     }
   }
 
-  if (ONLY.has("browser") || ONLY.has("page")) {
+  if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("presets")) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -511,6 +517,10 @@ async function main() {
         R.page = await pageRun(browser, plain.url);
         R.page.summary = summarizeHealth(R.page);
         log(`  → ${R.page.available ? `headline ${R.page.headline_s ?? "n/a"} s` : R.page.reason}`);
+      }
+      if (ONLY.has("presets") && haveWasm) {
+        log("presets: the time to the result each preset announces…");
+        R.presets = await presetRuns(browser, plain.url, { log });
       }
     } finally {
       if (browser) await browser.close();

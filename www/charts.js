@@ -54,6 +54,10 @@ function referenceLines(refs, pgd) {
   if (refs.gd_steps > 1) {
     lines.push({ label: `GD++ (${refs.gd_steps} steps, η = ${fmt(refs.gdpp_eta)}, γ = ${fmt(refs.gdpp_gamma)})`, short: "GD++", value: refs.gdpp_loss, color: COLORS.gdpp, width: 2 });
   }
+  // A deep model (separate layers) is compared with GD++ that has its own (η_k, γ_k) per step.
+  if (refs.gd_steps > 1 && refs.gdpp_per_step && isNum(refs.gdpp_steps_loss)) {
+    lines.push({ label: `GD++ with its own (η, γ) per step (${refs.gd_steps} steps)`, short: "per-step GD++", value: refs.gdpp_steps_loss, color: COLORS.gdpp, width: 2, dash: [2, 3] });
+  }
   lines.push({ label: "OLS (least squares)", short: "OLS", value: refs.ols_loss, color: COLORS.ols, width: 1.5, dash: [2, 3] });
   if (isNum(refs.ridge_lambda) && refs.ridge_lambda > 0) {
     lines.push({ label: `ridge (λ = σ² = ${fmt(refs.ridge_lambda)})`, short: "ridge", value: refs.ridge_loss, color: COLORS.ridge, width: 1.5, dash: [2, 3] });
