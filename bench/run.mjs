@@ -6,7 +6,7 @@
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
 //
-// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page,presets
+// --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,presets
 // (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
@@ -18,6 +18,7 @@ import { gzipSync, constants as zc } from "node:zlib";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.mjs";
 import { serve } from "./serve.mjs";
 import { presetRows, presetRuns } from "./presets.mjs";
+import { costRuns, costTable } from "./cost.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, "..");
@@ -32,7 +33,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page,presets")).split(","));
+const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,presets")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -436,6 +437,14 @@ function buildRows(R) {
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
+  if (R.cost) {
+    rows.push({ section: "cost of a step against d and N (bench/cost.mjs; the grid is printed below the table)" });
+    for (const k of [1, 3]) {
+      const c = R.cost[`k${k}`];
+      if (c) row(`K = ${k}: ms/step ∝ d^a · N^b`, `a = ${f(c.a)}, b = ${f(c.b)}`, "—", null,
+        `d = 32, N = 100: ${f(c.points.find((p) => p.d === 32 && p.n === 100)?.ms)} ms/step`);
+    }
+  }
   if (R.presets) {
     rows.push({ section: "presets: seconds from page load to the result each one announces (bench/presets.mjs)" });
     presetRows(R.presets, row, f);
@@ -486,6 +495,11 @@ async function main() {
     } catch (e) {
       R.node = { available: false, reason: String(e.message || e) };
     }
+  }
+
+  if (ONLY.has("cost") && haveWasm) {
+    log("cost: ms per step against d and N (wasm in Node)…");
+    R.cost = await costRuns({ quick: QUICK, log });
   }
 
   if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("presets")) {
@@ -541,6 +555,7 @@ async function main() {
   copyFileSync(latest, join(OUT, `${stamp}${QUICK ? "-quick" : ""}.json`));
   console.log(`\nicl-lab speed bench — ${R.meta.cpu} (${R.meta.cores} cores), ${R.meta.chromium ? `Chromium ${R.meta.chromium}, ` : ""}Node ${process.version}${QUICK ? ", QUICK (fewer steps)" : ""}\n`);
   console.log(table);
+  if (R.cost) console.log(`\n${costTable(R.cost)}`);
   // The bench itself keeps about one core busy; a load well above that means other work ran too.
   const busy = R.meta.loadavg_start[0];
   if (busy > R.meta.cores) {
