@@ -6,8 +6,8 @@
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
 //
-// --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,presets
-// (default all).
+// --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,workers,
+// presets (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -19,6 +19,7 @@ import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.m
 import { serve } from "./serve.mjs";
 import { presetRows, presetRuns } from "./presets.mjs";
 import { costRuns, costTable } from "./cost.mjs";
+import { workerRows, workerRuns } from "./workers.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, "..");
@@ -33,7 +34,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,presets")).split(","));
+const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,workers,presets")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -445,6 +446,10 @@ function buildRows(R) {
         `d = 32, N = 100: ${f(c.points.find((p) => p.d === 32 && p.n === 100)?.ms)} ms/step`);
     }
   }
+  if (R.workers) {
+    rows.push({ section: "all cores: the lab page with one worker and with the pool (bench/workers.mjs)" });
+    workerRows(R.workers, row, f);
+  }
   if (R.presets) {
     rows.push({ section: "presets: seconds from page load to the result each one announces (bench/presets.mjs)" });
     presetRows(R.presets, row, f);
@@ -502,7 +507,7 @@ async function main() {
     R.cost = await costRuns({ quick: QUICK, log });
   }
 
-  if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("presets")) {
+  if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("workers") || ONLY.has("presets")) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -531,6 +536,10 @@ async function main() {
         R.page = await pageRun(browser, plain.url);
         R.page.summary = summarizeHealth(R.page);
         log(`  → ${R.page.available ? `headline ${R.page.headline_s ?? "n/a"} s` : R.page.reason}`);
+      }
+      if (ONLY.has("workers") && haveWasm) {
+        log("workers: steps/s with one worker and with the pool…");
+        R.workers = await workerRuns(browser, plain.url, { log });
       }
       if (ONLY.has("presets") && haveWasm) {
         log("presets: the time to the result each preset announces…");

@@ -43,6 +43,8 @@ pub mod layerwise;
 pub mod interpolate;
 
 // A run
+/// A training batch in fixed shards, each with its own stream: any number of workers, same bits.
+pub mod shard;
 /// What it is compared with: evaluation tasks, baselines, read-outs.
 pub mod compare;
 /// What a run is: model, optimiser, streams, training history.

@@ -1,12 +1,16 @@
 //! A link = the run's settings ([`Config`]) + what the page shows: `prompt`, an edited prompt's
-//! URL code (see prompt.rs), and `present`, presenter mode. The settings keys are Config's; the view keys are read
-//! here, so `Config::from_query` keeps reporting every other key as unknown.
+//! URL code (see prompt.rs), `present`, presenter mode, and `workers`, how many workers share the
+//! training (never the numbers: see shard.rs). The settings keys are Config's; the view keys are
+//! read here, so `Config::from_query` keeps reporting every other key as unknown.
 
 use crate::config::{percent_decode, Config, Notice};
 use crate::prompt;
 
 /// The keys of a link that describe what the page shows rather than the run.
-pub const VIEW_KEYS: &[&str] = &["prompt", "present"];
+pub const VIEW_KEYS: &[&str] = &["prompt", "present", "workers"];
+
+/// The most workers a link may ask for.
+pub const MAX_WORKERS: u32 = 16;
 
 /// What the page shows, beyond the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -16,6 +20,9 @@ pub struct View {
     pub prompt: Option<String>,
     /// Presenter mode: larger type and the charts sized for a projector (`present=true`).
     pub present: bool,
+    /// How many workers share each training step (`workers=N`); `None`: one per core. The
+    /// numbers are the same bits for any count (shard.rs).
+    pub workers: Option<u32>,
 }
 
 /// Reads a link's query string: the settings first (unknown keys are reported by Config), then
@@ -26,6 +33,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
     let mut settings = Vec::new();
     let mut code: Option<String> = None;
     let mut present: Option<String> = None;
+    let mut workers: Option<String> = None;
     let mut notices = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -39,6 +47,8 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             code = Some(percent_decode(v));
         } else if percent_decode(k) == "present" {
             present = Some(percent_decode(v));
+        } else if percent_decode(k) == "workers" {
+            workers = Some(percent_decode(v));
         } else {
             settings.push(part);
         }
@@ -55,6 +65,20 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
                 key: "present".into(),
                 message: format!(
                     "present must be true or false, not '{}'; the page is shown as usual.",
+                    v.chars().take(40).collect::<String>()
+                ),
+            }),
+        }
+    }
+    if let Some(v) = workers {
+        let t = v.trim();
+        match t.parse::<u32>() {
+            _ if t.eq_ignore_ascii_case("auto") => {}
+            Ok(n) if (1..=MAX_WORKERS).contains(&n) => view.workers = Some(n),
+            _ => notices.push(Notice {
+                key: "workers".into(),
+                message: format!(
+                    "workers must be 'auto' or a whole number from 1 to {MAX_WORKERS}, not '{}'; one worker per core is used.",
                     v.chars().take(40).collect::<String>()
                 ),
             }),
@@ -82,6 +106,9 @@ pub fn to_query(cfg: &Config, view: &View) -> String {
     }
     if view.present {
         parts.push("present=true".into());
+    }
+    if let Some(n) = view.workers {
+        parts.push(format!("workers={n}"));
     }
     parts.retain(|p| !p.is_empty());
     parts.join("&")

@@ -1,5 +1,5 @@
 //! What a training run is: its settings, the model (and its untrained copy), Adam, the seeded
-//! training stream and the history of what happened. It takes one optimisation step at a time,
+//! training shards and the history of what happened. It takes one optimisation step at a time,
 //! on a fresh batch of tasks, on the ½-MSE of the query predictions. What the model is compared
 //! with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
 
@@ -7,8 +7,8 @@ use crate::compare::Evaluation;
 use crate::config::Config;
 use crate::model::{Arch, Model, Workspace};
 use crate::optim::Adam;
-use crate::rng::{self, Rng, Stream};
-use crate::task::{TaskDist, Tasks};
+use crate::rng::{self, Stream};
+use crate::shard::{self, ShardGrad, Sharder};
 use serde::Serialize;
 
 /// Where a run stands.
@@ -77,21 +77,25 @@ pub struct Run {
     pub step: usize,
     pub status: Status,
     adam: Adam,
-    train_rng: Rng,
-    batch: Tasks,
+    sharder: Sharder,
+    shards: Vec<ShardGrad>,
     grad: Vec<f32>,
     ws: Workspace,
 }
 
 impl Run {
-    /// The model initialised from the `Init` stream and the first batch from the `Train` stream.
+    /// The model initialised from the `Init` stream; training batches come in shards (shard.rs).
     pub fn new(cfg: Config) -> Run {
         let arch = Arch::from_config(&cfg);
-        let dist = TaskDist::from_config(&cfg);
         let model = initial_model(&cfg);
-        let mut train_rng = rng::stream(cfg.seed, Stream::Train);
-        let batch = Tasks::sample(dist, cfg.batch, &mut train_rng);
         let n = model.params.len();
+        let sharder = Sharder::new(&cfg, &model);
+        let shards = (0..shard::count(cfg.batch))
+            .map(|_| ShardGrad {
+                loss: 0.0,
+                grad: vec![0.0; n],
+            })
+            .collect();
         Run {
             adam: Adam::new(n, cfg.lr, cfg.clip_norm()),
             untrained: model.clone(),
@@ -102,21 +106,35 @@ impl Run {
             history: History::default(),
             step: 0,
             status: Status::Training,
-            train_rng,
-            batch,
+            sharder,
+            shards,
             grad: vec![0.0; n],
         }
     }
 
-    /// One Adam step on a fresh batch, recording its training loss. Returns false (and marks the
-    /// run diverged) when the loss is non-finite or above `DIVERGENCE_FACTOR` × `zero_loss`, or
-    /// the step made a parameter non-finite; marks it done when the budget is spent.
+    /// One Adam step on a fresh batch, its shards computed here one after the other.
     pub fn train_step(&mut self, zero_loss: f64) -> bool {
-        self.batch.resample(&mut self.train_rng);
-        self.grad.fill(0.0);
-        let loss = self
-            .model
-            .loss_and_grad(&self.batch, &mut self.grad, &mut self.ws);
+        let mut shards = std::mem::take(&mut self.shards);
+        for (i, out) in shards.iter_mut().enumerate() {
+            self.sharder.compute(&self.model, self.step, i, out);
+        }
+        let ok = self.apply_shards(&shards, zero_loss);
+        self.shards = shards;
+        ok
+    }
+
+    /// The batch's shards for the step about to be taken, computed by anyone (the page's worker
+    /// pool): how many there are, and how to compute one.
+    pub fn shard_count(&self) -> usize {
+        shard::count(self.cfg.batch)
+    }
+
+    /// One Adam step with the batch's shards (in shard order), recording its training loss.
+    /// Returns false (and marks the run diverged) when the loss is non-finite or above
+    /// `DIVERGENCE_FACTOR` × `zero_loss`, or the step made a parameter non-finite; marks it done
+    /// when the budget is spent.
+    pub fn apply_shards(&mut self, shards: &[ShardGrad], zero_loss: f64) -> bool {
+        let loss = shard::combine(self.cfg.batch, shards, &mut self.grad);
         self.history.train_loss.push(loss as f32);
         if !loss.is_finite() || loss > DIVERGENCE_FACTOR * zero_loss.max(1e-12) {
             self.status = Status::Diverged;

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::interpolate::{self, Interpolation};
 use crate::layerwise::{self, LayerReadout};
 use crate::run::{Run, Status};
+use crate::shard::ShardGrad;
 
 pub struct Trainer {
     pub run: Run,
@@ -44,6 +45,23 @@ impl Trainer {
             }
         }
         done
+    }
+
+    /// One step with the batch's shards computed elsewhere (the page's worker pool; see
+    /// shard.rs), evaluating when due, exactly as `advance(1)` would. Returns whether a step was
+    /// taken.
+    pub fn advance_with(&mut self, shards: &[ShardGrad]) -> bool {
+        if self.run.status != Status::Training
+            || !self
+                .run
+                .apply_shards(shards, self.compare.baselines.zero_loss)
+        {
+            return false;
+        }
+        if self.run.eval_due() {
+            self.evaluate_now();
+        }
+        true
     }
 
     /// Evaluate the current model on the evaluation tasks and record it (unless this step was

@@ -9,6 +9,8 @@ use crate::model::{Arch, Model};
 use crate::presets::PRESETS;
 use crate::prompt::{Frozen, Learners, Request};
 use crate::report;
+use crate::run;
+use crate::shard::{self, ShardGrad, Sharder};
 use crate::train::Trainer;
 use wasm_bindgen::prelude::*;
 
@@ -104,6 +106,27 @@ impl Lab {
 
     pub fn step(&self) -> u32 {
         self.trainer.run.step as u32
+    }
+
+    /// How many workers the link asks to share the training (`workers=N`); 0: one per core.
+    pub fn workers(&self) -> u32 {
+        self.view.workers.unwrap_or(0)
+    }
+
+    /// How many shards a training step's batch has (shard.rs): the work the pool shares.
+    pub fn shard_count(&self) -> u32 {
+        self.trainer.run.shard_count() as u32
+    }
+
+    /// One training step with its shards computed by the pool's `ShardWorker`s (all of them, in
+    /// shard order, `[loss, grad…]` each); the same step `advance(1)` would take. Returns whether
+    /// a step was taken.
+    pub fn advance_with(&mut self, shards: &[f64]) -> Result<bool, JsError> {
+        let n = self.trainer.run.model.params.len();
+        let shards = shard::unflatten(shards, n)
+            .filter(|s| s.len() == self.trainer.run.shard_count())
+            .ok_or_else(|| JsError::new("the worker pool sent shards that do not fit this run"))?;
+        Ok(self.trainer.advance_with(&shards))
     }
 
     /// "training", "done" or "diverged".
@@ -277,5 +300,56 @@ impl PromptView {
     /// The JSON prompt of a URL code (validated for this run's d and N).
     pub fn from_code(&self, code: &str) -> Result<String, JsError> {
         crate::prompt::json_from_url(code, &self.cfg).map_err(|e| JsError::new(&e.0))
+    }
+}
+
+/// A pool worker's engine (www/shardworker.js): computes shards of the training steps of the run
+/// of `query` for the page's worker pool. It holds no optimiser and no history: the `Lab` sends
+/// the weights of every step and adds the shards up in shard order.
+#[wasm_bindgen]
+pub struct ShardWorker {
+    model: Model,
+    sharder: Sharder,
+    out: ShardGrad,
+}
+
+#[wasm_bindgen]
+impl ShardWorker {
+    /// `query` is the Lab's canonical query (`Lab::query`), so it needs no correction.
+    #[wasm_bindgen(constructor)]
+    pub fn new(query: &str) -> ShardWorker {
+        let (cfg, _) = Config::from_query(query);
+        let model = run::initial_model(&cfg);
+        ShardWorker {
+            sharder: Sharder::new(&cfg, &model),
+            out: ShardGrad {
+                loss: 0.0,
+                grad: vec![0.0; model.params.len()],
+            },
+            model,
+        }
+    }
+
+    /// Shards `from..to` of training step `step` at weights `params`, flat (`[loss, grad…]` each).
+    pub fn compute(
+        &mut self,
+        params: &[f32],
+        step: u32,
+        from: u32,
+        to: u32,
+    ) -> Result<Vec<f64>, JsError> {
+        if params.len() != self.model.params.len() {
+            return Err(JsError::new(
+                "the weights sent to a pool worker do not fit its run",
+            ));
+        }
+        self.model.params.copy_from_slice(params);
+        let mut flat = Vec::with_capacity((to.saturating_sub(from) as usize) * (params.len() + 1));
+        for i in from..to {
+            self.sharder
+                .compute(&self.model, step as usize, i as usize, &mut self.out);
+            shard::flatten(&self.out, &mut flat);
+        }
+        Ok(flat)
     }
 }

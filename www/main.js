@@ -40,6 +40,7 @@ const state = {
   rate: null,
   resumeOnVisible: false,
   present: false, // presenter mode (link key present=true, validated by the engine)
+  workers: 0, // workers sharing the training (link key workers=N; 0: one per core)
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
   get ood() {
     return readouts.ood.value;
@@ -56,9 +57,15 @@ const engine = createEngine({ status: setPhase, progress: onProgress, paused: on
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-// Presenter mode adds `present=true` (also a view key of link.rs) unless `withPresent` is false.
-const linkFor = (query, code, withPresent = true) =>
-  [query, code ? `prompt=${code}` : "", withPresent && state.present ? "present=true" : ""].filter(Boolean).join("&");
+// Presenter mode adds `present=true`, and a link's worker count `workers=N` is kept (both view
+// keys of link.rs), unless `withView` is false.
+const linkFor = (query, code, withView = true) =>
+  [
+    query,
+    code ? `prompt=${code}` : "",
+    withView && state.present ? "present=true" : "",
+    withView && state.workers > 0 ? `workers=${state.workers}` : "",
+  ].filter(Boolean).join("&");
 const card = createPromptCard($("prompt-card"), {
   evalPrompt: (i) => engine.evalPrompt(i),
   writeLink: (code) => {
@@ -110,6 +117,7 @@ function publish() {
   lab.query = state.query;
   lab.config = state.config;
   lab.running = state.running;
+  lab.workers = state.poolSize || 1;
   lab.history = { train_loss: state.history.trainLoss, evals: state.history.evals };
   lab.ood = state.ood;
   lab.sweep = state.sweep;
@@ -175,6 +183,7 @@ function onReady(m) {
   state.query = m.query;
   state.desired = valuesFrom(m.schema, m.config);
   state.present = Boolean(m.present);
+  state.workers = Number(m.workers) || 0;
   applyPresent(state.present);
   writeQuery(linkFor(m.query, m.prompt));
   controls.setConfig(m.config);
@@ -195,6 +204,7 @@ function onProgress(m) {
   if (engine.starting) return; // from a run that is being replaced
   const snap = addSnapshot(state.history, m.snapshot).snapshot;
   state.rate = m.stepsPerSec;
+  state.poolSize = m.workers || 1;
   if (snap.status !== "training") state.running = false;
   if (m.frozen) card.setModel(m.frozen, snap.step, state.running);
   const phase = phaseOf(snap);

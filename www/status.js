@@ -58,8 +58,9 @@ export function progressSentence(snap, done) {
 
 export function createStatus(els) {
   return {
-    /** phase: one of DETAIL's keys; snap: the latest snapshot or null; rate: steps/s or null. */
-    show(phase, snap, rate) {
+    /** phase: one of DETAIL's keys; snap: the latest snapshot or null; rate: steps/s or null;
+     * workers: how many workers share the training (worker.js, pool.js). */
+    show(phase, snap, rate, workers = 1) {
       setText(els.pill, LABEL[phase] || phase);
       if (els.pill.getAttribute("data-status") !== phase) els.pill.setAttribute("data-status", phase);
       let detail = DETAIL[phase] || "";
@@ -76,7 +77,8 @@ export function createStatus(els) {
       const value = isNum(step) ? step : 0;
       if (els.progress.max !== max) els.progress.max = max;
       if (els.progress.value !== value) els.progress.value = value;
-      setText(els.rate, phase === "training" && isNum(rate) ? `${rate >= 100 ? int(rate) : fmt(rate, 2)} steps/s` : "— steps/s");
+      const on = workers > 1 ? ` on ${workers} workers` : "";
+      setText(els.rate, phase === "training" && isNum(rate) ? `${rate >= 100 ? int(rate) : fmt(rate, 2)} steps/s${on}` : "— steps/s");
     },
     /**
      * The headline: the transformer against the reference GD, in numbers (and against one

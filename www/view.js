@@ -122,12 +122,12 @@ export function createView(state, actions = {}) {
   return {
     /** The status line (phase pill, counters) at once. */
     showPhase() {
-      status.show(state.phase, state.history.snapshot, state.rate);
+      status.show(state.phase, state.history.snapshot, state.rate, state.poolSize);
     },
     /** The loss curve, status line and headline. */
     fast() {
       const { snapshot: snap, trainX, trainLoss, evals } = state.history;
-      status.show(state.phase, snap, state.rate);
+      status.show(state.phase, snap, state.rate, state.poolSize);
       charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config), ghosts: state.ghosts && state.ghosts.loss });
       status.headline(snap, state.config);
     },

@@ -16,7 +16,8 @@
 //                                             start: {schema, presets, config, query, notices,
 //                                                     prompt (the link's validated prompt code or
 //                                                     null), present (presenter mode, link.rs),
-//                                                     untrained (Float32Array), learners}
+//                                                     workers (the link's worker count, 0: one per
+//                                                     core), untrained (Float32Array), learners}
 //                                             eval_prompt: {index, count, examples, query, target, w}
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
@@ -25,15 +26,20 @@
 //        {type:"reply", id, error}          the request failed (training stops)
 //   and, between the replies, events:
 //        {type:"status",   phase}           "loading" (engine) or "preparing" (sampling, baselines)
-//        {type:"progress", snapshot, stepsPerSec, frozen?}   new history since the previous
-//                                           progress; with the weights (at most twice a second, and
-//                                           when a run stops or a setting changes) `frozen` =
-//                                           {params (Float32Array), learners}: the trained model for
-//                                           the page's own PromptView (promptcard.js)
+//        {type:"progress", snapshot, stepsPerSec, workers, frozen?}
+//                                           new history since the previous progress; workers: how
+//                                           many share the training; with the weights (at most
+//                                           twice a second, and when a run stops or a setting
+//                                           changes) `frozen` = {params (Float32Array), learners}:
+//                                           the trained model for the page's own PromptView
 //        {type:"paused"}                    training stopped (paused, step budget used, or done)
 //        {type:"error",    message}         training failed between requests
+//
+// With more than one core, the steps' batches are shared by a pool of workers (pool.js): the
+// same numbers, bit for bit. Training starts here at once and moves to the pool when it is ready.
 
 import init, { Lab, schema, presets } from "./pkg/icl_lab.js";
+import { createPool } from "./pool.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
 const POST_MS = 100; // at most ~10 progress messages a second
@@ -51,6 +57,10 @@ let lastPost = 0;
 let lastFull = 0;
 let rate = { t: 0, step: 0, perSec: null };
 let scheduled = false;
+let pooled = null; // {size, ready: promise of the pool}: its workers, kept from run to run
+let pool = null; // the pool once set up for the current run (null: train in this worker)
+let runId = 0; // increases with every new run: a pooled step of an older run is dropped
+let busy = false; // a pooled chunk is in flight
 
 const tick = new MessageChannel();
 tick.port1.onmessage = () => {
@@ -86,9 +96,44 @@ async function load() {
   return engine;
 }
 
+/** The pool's size for this run: the link's `workers`, else one per core (at most 8), never
+ * more than the batch has shards; below 2 there is no pool. */
+function poolSize(l) {
+  const cores = Math.min(8, Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1));
+  return Math.min(l.workers() || cores, l.shard_count());
+}
+
+/** Sets the pool up for the current run in the background; training moves to it once ready.
+ * The pool's workers are kept from run to run while its size stays the same. */
+function preparePool() {
+  pool = null;
+  const size = poolSize(lab);
+  if (pooled && (size < 2 || pooled.size !== size)) {
+    pooled.ready.then((p) => p.close(), () => {});
+    pooled = null;
+  }
+  if (size < 2) return;
+  const id = runId;
+  const query = lab.query();
+  const ready = pooled ? pooled.ready.then((p) => p.setup(query).then(() => p)) : createPool(size, query);
+  const mine = { size, ready };
+  pooled = mine;
+  ready.then(
+    (p) => {
+      if (id === runId) pool = p;
+    },
+    () => {
+      // No pool here (workers unavailable): training stays in this worker, same numbers.
+      if (pooled === mine) pooled = null;
+    },
+  );
+}
+
 function newRun(query) {
   running = false;
   post({ type: "status", phase: "preparing" });
+  runId++;
+  busy = false;
   if (lab) lab.free();
   lab = null;
   lab = new Lab(String(query ?? ""));
@@ -96,6 +141,7 @@ function newRun(query) {
   evalLen = 0;
   chunk = 1;
   rate = { t: performance.now(), step: 0, perSec: null };
+  preparePool();
   return {
     schema: engine.schema,
     presets: engine.presets,
@@ -104,6 +150,7 @@ function newRun(query) {
     notices: JSON.parse(lab.notices()),
     prompt: lab.prompt_code() ?? null,
     present: lab.present(),
+    workers: lab.workers(),
     untrained: lab.untrained_params(),
     learners: lab.learners(),
   };
@@ -116,13 +163,14 @@ function sendProgress(force = false) {
   const full = force || now - lastFull >= FULL_EVERY_MS || lab.step() === 0 || lab.status() !== "training";
   if (full) lastFull = now;
   const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen, full));
+  const workers = pool ? pool.size : 1;
   trainLen = snapshot.train_from + snapshot.train_loss.length;
   evalLen = snapshot.evals.from + snapshot.evals.step.length;
   lastPost = performance.now();
   if (full) {
     const params = lab.params();
-    self.postMessage({ type: "progress", snapshot, stepsPerSec: rate.perSec, frozen: { params, learners: lab.learners() } }, [params.buffer]);
-  } else post({ type: "progress", snapshot, stepsPerSec: rate.perSec });
+    self.postMessage({ type: "progress", snapshot, stepsPerSec: rate.perSec, workers, frozen: { params, learners: lab.learners() } }, [params.buffer]);
+  } else post({ type: "progress", snapshot, stepsPerSec: rate.perSec, workers });
 }
 
 function measureRate() {
@@ -136,12 +184,47 @@ function measureRate() {
 
 // One chunk of training, then yield so queued messages (pause) are handled first.
 function train() {
-  if (!running || !lab) return;
+  if (!running || !lab || busy) return;
+  if (pool) {
+    trainPooled();
+    return;
+  }
   try {
     const want = Math.max(1, Math.min(chunk, budget));
     const t0 = performance.now();
     const taken = lab.advance(want);
-    const ms = performance.now() - t0;
+    afterChunk(taken, performance.now() - t0);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+// The same chunk with every step's shards computed by the pool; messages are handled while the
+// pool works (a pause stops the chunk after the current step).
+async function trainPooled() {
+  busy = true;
+  const id = runId;
+  try {
+    const want = Math.max(1, Math.min(chunk, budget));
+    const t0 = performance.now();
+    let taken = 0;
+    while (taken < want && running && lab.status() === "training") {
+      const shards = await pool.step(lab.params(), lab.step(), lab.shard_count());
+      if (id !== runId) return; // this run was replaced while the pool worked
+      if (!lab.advance_with(shards)) break;
+      taken++;
+    }
+    busy = false;
+    if (running) afterChunk(taken, performance.now() - t0);
+  } catch (err) {
+    if (id !== runId) return;
+    busy = false;
+    fail(err);
+  }
+}
+
+function afterChunk(taken, ms) {
+  try {
     if (taken > 0) {
       const perStep = ms / taken;
       chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));

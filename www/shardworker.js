@@ -1,0 +1,31 @@
+// A pool worker (see pool.js): its own wasm instance, one `ShardWorker` of the engine for the
+// current run, and nothing else. Requests, one at a time:
+//   {type:"setup", query}                       → {value: null}
+//   {type:"compute", params, step, from, to}    → {value: Float64Array, [loss, grad…] per shard}
+// and {error} when a request fails.
+
+import init, { ShardWorker } from "./pkg/icl_lab.js";
+
+let engine = null;
+let worker = null;
+
+self.onmessage = async (e) => {
+  const msg = e.data || {};
+  try {
+    if (msg.type === "setup") {
+      engine ??= init();
+      await engine;
+      if (worker) worker.free();
+      worker = new ShardWorker(String(msg.query));
+      self.postMessage({ value: null });
+    } else if (msg.type === "compute") {
+      if (!worker) throw new Error("a pool worker was asked to compute before its set-up");
+      const flat = worker.compute(msg.params, msg.step, msg.from, msg.to);
+      self.postMessage({ value: flat }, [flat.buffer]);
+    } else {
+      throw new Error(`unknown pool message '${String(msg.type)}'`);
+    }
+  } catch (err) {
+    self.postMessage({ error: String(err && err.message ? err.message : err) });
+  }
+};
