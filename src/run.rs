@@ -1,10 +1,11 @@
 //! What a training run is: its settings, the model (and its untrained copy), Adam, the seeded
 //! training stream and the history of what happened. It takes one optimisation step at a time,
-//! on a fresh batch of tasks, on the ½-MSE of the query predictions. What the model is compared
-//! with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
+//! on a fresh batch of tasks, on the ½-MSE of the query predictions (with `labels = shuffled`
+//! the batch's context labels belong to other tasks: the label-blind control). What the model
+//! is compared with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
 
 use crate::compare::Evaluation;
-use crate::config::Config;
+use crate::config::{Config, Labels};
 use crate::model::{Arch, Model, Workspace};
 use crate::optim::Adam;
 use crate::rng::{self, Rng, Stream};
@@ -113,6 +114,9 @@ impl Run {
     /// the step made a parameter non-finite; marks it done when the budget is spent.
     pub fn train_step(&mut self, zero_loss: f64) -> bool {
         self.batch.resample(&mut self.train_rng);
+        if self.cfg.labels == Labels::Shuffled {
+            self.batch.shuffle_context_labels();
+        }
         self.grad.fill(0.0);
         let loss = self
             .model
