@@ -140,6 +140,27 @@ describe("pinned runs in the link", () => {
     await b.context().close();
   });
 
+  test("a run pinned before its end is kept with its budget cut there, and its link trains the same numbers", { timeout: 180000 }, async () => {
+    const a = await recordingPage(env.browser);
+    await a.goto(`${env.server.url}?d=5&n=8&lr=0.003&steps=100000`);
+    await until(a, () => window.__lab.step >= 200, null, 90000);
+    await a.getByTestId("pin").click();
+    const byHand = await a.evaluate(() => window.__lab.pins[0]);
+    const at = byHand.final.step;
+    assert.ok(at >= 200 && at % 20 === 0, `pinned at the evaluation of step ${at}`);
+    assert.equal(byHand.query, `d=5&n=8&lr=0.003&steps=${at}`);
+    assert.equal(byHand.curves.step.at(-1), at);
+    assert.match(byHand.label, new RegExp(`\\(step ${at.toLocaleString("en-US")}\\)$`));
+    const link = await copyLink(a);
+    await a.context().close();
+    const b = await recordingPage(env.browser);
+    await b.goto(link);
+    await until(b, () => window.__lab.ready && window.__lab.pins && window.__lab.pins.length === 1, null, 90000);
+    assert.deepEqual(await b.evaluate(() => window.__lab.pins[0]), byHand);
+    assert.deepEqual(b.errors, []);
+    await b.context().close();
+  });
+
   test("hostile pins in a link are named in a notice and dropped; a good one beside them is kept", { timeout: 120000 }, async () => {
     const page = await recordingPage(env.browser);
     const hostile = encodeURIComponent('<img src=x onerror="window.__pwned=1">');
