@@ -292,9 +292,10 @@ describe("lecturer: pinned runs and presenter mode", () => {
     await page.getByTestId("unpin-1").click();
     assert.equal(await page.evaluate(() => window.__lab.pins.length), 1);
     assert.match(await page.getByTestId("pins").innerText(), /attn = softmax/);
-    // A hostile store is ignored, never a broken page.
+    // A hostile store is ignored, never a broken page (opened from a link without pins, which
+    // would otherwise train its pinned runs again).
     await page.evaluate(() => localStorage.setItem("icl-lab-pins", '[{"label":"<img src=x onerror=alert(1)>","query":"x","curves":{"step":"oops"}}, 5, null]'));
-    await page.reload();
+    await page.goto(`${env.server.url}?d=5&n=8&steps=400&lr=0.003&layers=2`);
     await until(page, () => window.__lab.ready && Array.isArray(window.__lab.pins), null, 60000);
     assert.equal(await page.evaluate(() => window.__lab.pins.length), 0);
     assert.deepEqual(page.errors, []);
@@ -309,14 +310,26 @@ describe("lecturer: pinned runs and presenter mode", () => {
     assert.equal(await page.evaluate(() => document.getElementById("settings").open), false);
     await until(page, () => window.__lab.step >= 1000, null, 90000);
     await settled(page);
-    for (const id of ["chart-loss", "chart-align", "chart-weights"]) {
-      const box = await page.getByTestId(id).locator("canvas").first().boundingBox();
-      assert.ok(box.y >= 0 && box.y + box.height <= 720, `${id} canvas in view: ${JSON.stringify(box)}`);
-    }
+    const chartsInView = async () => {
+      for (const id of ["chart-loss", "chart-align", "chart-weights"]) {
+        const box = await page.getByTestId(id).locator("canvas").first().boundingBox();
+        assert.ok(box.y >= 0 && box.y + box.height <= 720, `${id} canvas in view: ${JSON.stringify(box)}`);
+      }
+    };
+    await chartsInView();
     const font = await page.evaluate(() => parseFloat(getComputedStyle(document.getElementById("headline")).fontSize));
     assert.ok(font >= 18, `headline type ${font}px`);
     assert.ok(!/NaN/.test(await page.evaluate(() => document.body.innerText)));
     await screenshot(page, "presenter-1280x720.png");
+    // A pinned comparison (this run pinned, the label-blind control training): the pin takes one
+    // line and the status two at most, so the three charts stay in view.
+    await page.getByTestId("pin").click();
+    await page.goto(`${env.server.url}?present=true&steps=1500&labels=shuffled`);
+    await until(page, () => window.__lab.ready && window.__lab.step >= 600, null, 90000);
+    await settled(page);
+    assert.match(await page.getByTestId("status-detail").innerText(), /zero predictor/);
+    await chartsInView();
+    await screenshot(page, "presenter-pinned-1280x720.png");
     // Off again with the button: out of the link.
     await page.getByTestId("present").click();
     assert.doesNotMatch(await page.evaluate(() => location.search), /present/);

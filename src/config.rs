@@ -77,6 +77,20 @@ pub enum Init {
 
 const INIT_CHOICES: &[&str] = &["random", "construction"];
 
+/// What the context labels of a training prompt are (evaluation prompts are always paired).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Labels {
+    /// Each context label belongs to its own example: y_i = W·x_i (+ noise).
+    Paired,
+    /// The context labels are those of another task of the batch (see
+    /// `Tasks::shuffle_context_labels`): the prompt says nothing about the query's teacher, so
+    /// in-context learning is impossible. A label-blind control for the alignment metrics.
+    Shuffled,
+}
+
+const LABELS_CHOICES: &[&str] = &["paired", "shuffled"];
+
 /// Writes the parameter schema once. Each row names a setting (its key is also its [`Config`]
 /// field), the field's type, and how the setting is shown and validated; from the rows this
 /// generates the [`Config`] struct, its `Default`, the [`SCHEMA`] table and the two by-key
@@ -179,6 +193,9 @@ settings! {
     /// Ratio κ of the largest to the smallest input scale (1 = isotropic inputs).
     aniso: f64 { label: "input anisotropy κ", default: "1", min: 1.0, max: 10.0, scale: Log, cheap: false,
         help: "Ratio κ of the largest to the smallest input scale; with κ > 1 one attention layer's best answer is preconditioned GD, not plain GD." },
+    /// Training prompts with their own labels, or label-blind ones (evaluation stays paired).
+    labels: Labels { label: "training labels", default: "paired", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Paired: a training prompt's labels belong to its own examples. Shuffled: they come from another task of the batch, so the prompt says nothing about the query (a label-blind control; evaluation prompts stay paired)." },
     eval_tasks: usize { label: "evaluation tasks", default: "2048", min: 256.0, max: 20000.0, scale: Log, cheap: false,
         help: "Number of held-out tasks on which the transformer is compared with gradient descent." },
     eval_every: usize { label: "evaluate every", default: "20", min: 1.0, max: 1000.0, scale: Log, cheap: false,
@@ -309,6 +326,23 @@ impl Field for Init {
     }
     fn text(&self) -> String {
         INIT_CHOICES[(*self == Init::Construction) as usize].to_string()
+    }
+}
+
+impl Field for Labels {
+    const KIND: Kind = Kind::Choice(LABELS_CHOICES);
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Choice(i) => Some(if i == 1 {
+                Labels::Shuffled
+            } else {
+                Labels::Paired
+            }),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        LABELS_CHOICES[(*self == Labels::Shuffled) as usize].to_string()
     }
 }
 

@@ -57,7 +57,7 @@ pub mod train;
 // Views of a run
 /// One prompt answered by the frozen model and every baseline.
 pub mod prompt;
-/// A link: the run's settings plus what the page shows (an edited prompt, presenter mode).
+/// A link: the run's settings plus what the page shows (edited prompt, presenter mode, pins).
 pub mod link;
 /// The page's snapshots and the CLI's report, as serialisable data.
 pub mod report;

@@ -1,14 +1,19 @@
 //! A link = the run's settings ([`Config`]) + what the page shows: `prompt`, an edited prompt's
-//! URL code (see prompt.rs), `present`, presenter mode, and `workers`, how many workers share the
-//! training (never the numbers: see shard.rs). The settings keys are Config's; the view keys are
-//! read here, so `Config::from_query` keeps reporting every other key as unknown.
+//! URL code (see prompt.rs), `present`, presenter mode, `pin` (repeatable), the settings of a
+//! pinned run the page trains again and draws beside this one, and `workers`, how many workers
+//! share the training (never the numbers: see shard.rs). The settings keys are Config's; the
+//! view keys are read here, so `Config::from_query` keeps reporting every other key as unknown.
 
 use crate::config::{percent_decode, Config, Notice};
 use crate::prompt;
 
 /// The keys of a link that describe what the page shows rather than the run.
-pub const VIEW_KEYS: &[&str] = &["prompt", "present", "workers"];
+pub const VIEW_KEYS: &[&str] = &["prompt", "present", "pin", "workers"];
 
+/// At most this many pinned runs (the page keeps as many).
+pub const MAX_PINS: usize = 3;
+/// A pin's settings longer than this are not read (every setting written out fits in ~400).
+const MAX_PIN_BYTES: usize = 2000;
 /// The most workers a link may ask for.
 pub const MAX_WORKERS: u32 = 16;
 
@@ -20,6 +25,9 @@ pub struct View {
     pub prompt: Option<String>,
     /// Presenter mode: larger type and the charts sized for a projector (`present=true`).
     pub present: bool,
+    /// Pinned runs, each as its settings' canonical query (`Config::to_query`; `""` = the
+    /// defaults). Same settings, same seed: the page trains each again to the same numbers.
+    pub pins: Vec<String>,
     /// How many workers share each training step (`workers=N`); `None`: one per core. The
     /// numbers are the same bits for any count (shard.rs).
     pub workers: Option<u32>,
@@ -33,6 +41,8 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
     let mut settings = Vec::new();
     let mut code: Option<String> = None;
     let mut present: Option<String> = None;
+    let mut pins: Vec<String> = Vec::new();
+    let mut extra_pins = 0;
     let mut workers: Option<String> = None;
     let mut notices = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
@@ -47,6 +57,12 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             code = Some(percent_decode(v));
         } else if percent_decode(k) == "present" {
             present = Some(percent_decode(v));
+        } else if percent_decode(k) == "pin" {
+            if pins.len() < MAX_PINS {
+                pins.push(percent_decode(v));
+            } else {
+                extra_pins += 1;
+            }
         } else if percent_decode(k) == "workers" {
             workers = Some(percent_decode(v));
         } else {
@@ -95,10 +111,70 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             }),
         }
     }
+    if extra_pins > 0 {
+        notices.push(Notice {
+            key: "pin".into(),
+            message: format!(
+                "The link pins {} runs; only the first {MAX_PINS} are shown.",
+                MAX_PINS + extra_pins
+            ),
+        });
+    }
+    for (i, pin) in pins.iter().enumerate() {
+        match pin_settings(pin) {
+            Ok(pinned) => view.pins.push(pinned.to_query()),
+            Err(why) => notices.push(Notice {
+                key: "pin".into(),
+                message: format!(
+                    "Pinned run {} in the link was not used: {why}. The page works on without it.",
+                    i + 1
+                ),
+            }),
+        }
+    }
     (cfg, view, notices)
 }
 
-/// The canonical link query: the non-default settings (Config::to_query), then the view keys.
+/// A pinned run's settings, read strictly: a pin stands for a run that was trained, so a value
+/// that would need a correction means the link does not describe that run.
+fn pin_settings(text: &str) -> Result<Config, String> {
+    if text.len() > MAX_PIN_BYTES {
+        return Err(format!(
+            "its settings are {} bytes long, at most {MAX_PIN_BYTES} are read",
+            text.len()
+        ));
+    }
+    let (cfg, notices) = Config::from_query(text);
+    match notices.first() {
+        None => Ok(cfg),
+        Some(n) => {
+            // The sentence says what the correction would be; here nothing is corrected.
+            let what = n.message.split(';').next().unwrap_or_default();
+            Err(format!(
+                "its settings are not valid as written ({})",
+                what.trim_end_matches('.')
+            ))
+        }
+    }
+}
+
+/// Percent-encodes `text` for a query value: everything but `A–Z a–z 0–9 - . _ ~` (the bytes
+/// JavaScript's encodeURIComponent leaves alone, less `! ' ( ) *`, which canonical settings
+/// never contain).
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The canonical link query: the non-default settings (Config::to_query), then the view keys
+/// (`pin` values percent-encoded).
 pub fn to_query(cfg: &Config, view: &View) -> String {
     let mut parts = vec![cfg.to_query()];
     if let Some(code) = &view.prompt {
@@ -106,6 +182,10 @@ pub fn to_query(cfg: &Config, view: &View) -> String {
     }
     if view.present {
         parts.push("present=true".into());
+    }
+    for pin in &view.pins {
+        // An empty value is a pin of the default settings; keep the key.
+        parts.push(format!("pin={}", percent_encode(pin)));
     }
     if let Some(n) = view.workers {
         parts.push(format!("workers={n}"));

@@ -120,6 +120,18 @@ pub const PRESETS: &[Preset] = &[
         look: "Read the sentence under the alignment chart: preds diff against preconditioned GD beside preds diff against plain GD.",
     },
     Preset {
+        name: "label-blind",
+        title: "Control: label-blind training (shuffled labels)",
+        description: "The same model trained the same way, except that every training prompt's labels \
+                      belong to another task of the batch: a prompt says nothing about its query, so \
+                      nothing can be learned in context. Evaluation prompts are normal. Its model cos, \
+                      preds diff and model diff against GD are what the set-up alone scores: pin a \
+                      default run first, then compare its numbers with this run's.",
+        query: "labels=shuffled",
+        watch: "chart-align",
+        look: "Compare the purple model-cos and orange preds-diff curves with the dashed curves labelled pinned, of a default run pinned first: they show how close to GD a model gets when its training prompts carry no usable labels.",
+    },
+    Preset {
         name: "paper-text",
         title: "x ~ U(−1, 1) as the paper's text says",
         description: "The paper's text draws inputs from U(−1, 1), but its figures were made with \

@@ -1,7 +1,8 @@
 //! What a training run is: its settings, the model (and its untrained copy), Adam, the seeded
 //! training shards and the history of what happened. It takes one optimisation step at a time,
-//! on a fresh batch of tasks, on the ½-MSE of the query predictions. What the model is compared
-//! with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
+//! on a fresh batch of tasks, on the ½-MSE of the query predictions (with `labels = shuffled`
+//! the batch's context labels belong to other tasks: the label-blind control, see shard.rs).
+//! What the model is compared with (evaluation tasks, baselines, read-outs) lives in `compare.rs`.
 
 use crate::compare::Evaluation;
 use crate::config::Config;

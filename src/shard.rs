@@ -8,23 +8,38 @@
 //! the settings only, never on how many workers computed the shards (the page's worker pool,
 //! www/pool.js), and the CLI, which computes them one after the other, gives the same numbers.
 
-use crate::config::Config;
+use crate::config::{Config, Labels};
 use crate::model::{Model, Workspace};
 use crate::rng::{self, Rng};
 use crate::task::{TaskDist, Tasks};
 
-/// Tasks per shard: 8 lane blocks of 16. Small enough that a batch of 2048 has 16 shards to share
+/// Tasks per shard (but the last): 8 lane blocks of 16. Small enough that a batch of 2048 has 16 shards to share
 /// among workers, large enough that a shard's fixed costs stay small.
 pub const SHARD_TASKS: usize = 128;
 
-/// How many shards a batch of `batch` tasks is cut into.
+/// The fewest tasks a shard holds: one lane block, and at least two tasks for the label-blind
+/// control's rotation (`Tasks::shuffle_context_labels`) within the shard.
+pub const MIN_SHARD_TASKS: usize = 16;
+
+/// How many shards a batch of `batch` tasks is cut into: shards of `SHARD_TASKS`, the last one
+/// holding the rest; a rest below `MIN_SHARD_TASKS` joins the shard before it.
 pub fn count(batch: usize) -> usize {
-    batch.div_ceil(SHARD_TASKS)
+    let (full, rest) = (batch / SHARD_TASKS, batch % SHARD_TASKS);
+    if full == 0 || rest >= MIN_SHARD_TASKS {
+        full + 1
+    } else {
+        full
+    }
 }
 
-/// The number of tasks in shard `i` of a batch of `batch` (the last one may be smaller).
+/// The number of tasks in shard `i` of a batch of `batch` (only the last one may differ).
 pub fn size(batch: usize, i: usize) -> usize {
-    SHARD_TASKS.min(batch - i * SHARD_TASKS)
+    let last = count(batch) - 1;
+    if i == last {
+        batch - last * SHARD_TASKS
+    } else {
+        SHARD_TASKS
+    }
 }
 
 /// The random stream of shard `i` of training step `step`.
@@ -43,6 +58,8 @@ pub struct ShardGrad {
 pub struct Sharder {
     seed: u64,
     batch: usize,
+    /// The label-blind control (`labels = shuffled`): context labels rotated within each shard.
+    shuffled: bool,
     full: Tasks,
     last: Option<Tasks>,
     ws: Workspace,
@@ -52,13 +69,14 @@ impl Sharder {
     pub fn new(cfg: &Config, model: &Model) -> Sharder {
         let dist = TaskDist::from_config(cfg);
         let mut scratch = rng::stream(cfg.seed, rng::Stream::Train);
-        let rest = cfg.batch % SHARD_TASKS;
+        let n = count(cfg.batch);
+        let (first, last) = (size(cfg.batch, 0), size(cfg.batch, n - 1));
         Sharder {
             seed: cfg.seed,
             batch: cfg.batch,
-            full: Tasks::sample(dist, SHARD_TASKS.min(cfg.batch), &mut scratch),
-            last: (rest != 0 && cfg.batch > SHARD_TASKS)
-                .then(|| Tasks::sample(dist, rest, &mut scratch)),
+            shuffled: cfg.labels == Labels::Shuffled,
+            full: Tasks::sample(dist, first, &mut scratch),
+            last: (last != first).then(|| Tasks::sample(dist, last, &mut scratch)),
             ws: Workspace::new(&model.arch),
         }
     }
@@ -73,6 +91,9 @@ impl Sharder {
         };
         debug_assert_eq!(tasks.count, n);
         tasks.resample(&mut stream(self.seed, step, i));
+        if self.shuffled {
+            tasks.shuffle_context_labels();
+        }
         out.grad.clear();
         out.grad.resize(model.params.len(), 0.0);
         out.loss = model.loss_and_grad(tasks, &mut out.grad, &mut self.ws);

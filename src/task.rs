@@ -2,6 +2,8 @@
 //! W ~ N(0, I_d), N context examples x_i ~ U(−r, r)^d, labels y_i = W·x_i + σ·ε, and a query x_q
 //! whose label the model must predict. Tasks are stored as the token matrices the transformer
 //! reads: context tokens e_i = (x_i, y_i) and the query token e_q = (x_q, 0), query last.
+//! For the label-blind control a training batch's context labels can be moved to another task
+//! ([`Tasks::shuffle_context_labels`]).
 
 use crate::config::Config;
 use crate::rng::Rng;
@@ -117,6 +119,31 @@ impl Tasks {
         self.fill_labels_and_tokens();
     }
 
+    /// Makes the prompts label-blind (`labels = shuffled`): task k's context labels become those
+    /// of task k + 1 (the last task takes the first's), in `y` and in the tokens. A rotation by
+    /// one is a fixed derangement, so no prompt keeps its own labels, and needs no random draw:
+    /// the same seed gives the same batches. The inputs, the teacher W and the query's target
+    /// stay the task's own, so a prompt's labels are independent of its query's answer and
+    /// in-context learning is impossible. Needs at least two tasks (the batch has 16 or more).
+    pub fn shuffle_context_labels(&mut self) {
+        let (d, t, count) = (self.dist.d, self.dist.n + 1, self.count);
+        if count < 2 {
+            return;
+        }
+        let n = t - 1;
+        let first = self.y[..n].to_vec();
+        for task in 0..count - 1 {
+            self.y
+                .copy_within((task + 1) * t..(task + 1) * t + n, task * t);
+        }
+        self.y[(count - 1) * t..(count - 1) * t + n].copy_from_slice(&first);
+        for task in 0..count {
+            for row in task * t..task * t + n {
+                self.tokens[row * (d + 1) + d] = self.y[row];
+            }
+        }
+    }
+
     /// The same tasks (same W, same ε) with every input scaled by α: x ~ U(−α·r, α·r).
     pub fn scaled(&self, alpha: f64) -> Tasks {
         let mut s = self.clone();
@@ -169,5 +196,51 @@ impl Tasks {
     pub fn labels(&self, k: usize) -> &[f32] {
         let t = self.dist.n + 1;
         &self.y[k * t..k * t + t - 1]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{stream, Stream};
+
+    #[test]
+    fn shuffled_context_labels_are_the_next_tasks_and_the_queries_stay() {
+        let dist = TaskDist {
+            d: 3,
+            n: 4,
+            x_range: 0.5,
+            noise: 0.1,
+            aniso: 1.0,
+        };
+        let paired = Tasks::sample(dist, 5, &mut stream(9, Stream::Train));
+        let mut blind = paired.clone();
+        blind.shuffle_context_labels();
+        let (d, t) = (3, 5);
+        for k in 0..5 {
+            let next = (k + 1) % 5;
+            assert_eq!(blind.labels(k), paired.labels(next), "task {k}");
+            assert_ne!(
+                blind.labels(k),
+                paired.labels(k),
+                "task {k} kept its labels"
+            );
+            assert_eq!(blind.target(k), paired.target(k));
+            assert_eq!(blind.inputs(k), paired.inputs(k));
+            for i in 0..t {
+                let tok = &blind.task_tokens(k)[i * (d + 1)..(i + 1) * (d + 1)];
+                let want = if i + 1 < t {
+                    paired.labels(next)[i]
+                } else {
+                    0.0
+                };
+                assert_eq!(tok[d], want, "task {k}, token {i}");
+                assert_eq!(
+                    &tok[..d],
+                    &paired.task_tokens(k)[i * (d + 1)..i * (d + 1) + d]
+                );
+            }
+        }
+        assert_eq!(blind.w, paired.w);
     }
 }

@@ -36,6 +36,15 @@ pub fn presets() -> Result<String, JsError> {
     json(&PRESETS)
 }
 
+/// What a link asks for beyond its run (link.rs): `{pins, present, notices}`, the pinned runs'
+/// canonical settings, presenter mode and every correction. The page reads it before it trains
+/// the pinned runs again.
+#[wasm_bindgen]
+pub fn read_link(query: &str) -> Result<String, JsError> {
+    let (_, view, notices) = link::parse(query);
+    json(&serde_json::json!({ "pins": view.pins, "present": view.present, "notices": notices }))
+}
+
 /// One training run, set up from a URL query string.
 #[wasm_bindgen]
 pub struct Lab {
@@ -67,6 +76,11 @@ impl Lab {
     /// Whether the link asked for presenter mode (`present=true`, validated by link.rs).
     pub fn present(&self) -> bool {
         self.view.present
+    }
+
+    /// The link's pinned runs (link.rs), each as its settings' canonical query, as JSON.
+    pub fn pins(&self) -> Result<String, JsError> {
+        json(&self.view.pins)
     }
 
     /// The trained model's flat parameters now (for a `PromptView` on the page's main thread).

@@ -189,6 +189,7 @@ fn round_trips_through_the_query() {
         x_range: 0.05,
         noise: 2.0,
         aniso: 10.0,
+        labels: icl_lab::config::Labels::Shuffled,
         eval_tasks: 20000,
         eval_every: 1000,
         gd_eta: Some(1e-3),
@@ -651,7 +652,7 @@ fn schema_json_describes_every_knob() {
         );
         assert_eq!(
             k.get("choices").is_some(),
-            key == "attn" || key == "init",
+            key == "attn" || key == "init" || key == "labels",
             "{key}"
         );
     }
@@ -661,6 +662,10 @@ fn schema_json_describes_every_knob() {
     assert_eq!(
         knobs[index_of("init")]["choices"],
         serde_json::json!(["random", "construction"])
+    );
+    assert_eq!(
+        knobs[index_of("labels")]["choices"],
+        serde_json::json!(["paired", "shuffled"])
     );
     assert_eq!(
         knobs[index_of("seed")]["max"],

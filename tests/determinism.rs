@@ -27,6 +27,7 @@ fn same_seed_same_history_different_seed_different_history() {
         "d=5&n=8&batch=256&eval_every=5",
         "layers=2&heads=2&attn=softmax&batch=128&eval_every=5&d=4&n=6",
         "layers=2&recurrent=false&batch=128&d=3&n=5",
+        "d=5&n=8&batch=256&eval_every=5&labels=shuffled",
     ] {
         let a = run(&format!("{q}&seed=42"), 40);
         let b = run(&format!("{q}&seed=42"), 40);
@@ -35,6 +36,23 @@ fn same_seed_same_history_different_seed_different_history() {
         let c = run(&format!("{q}&seed=43"), 40);
         assert_ne!(bits(&a.run.history).0, bits(&c.run.history).0, "{q}");
     }
+}
+
+#[test]
+fn shuffled_labels_change_the_training_batches_only() {
+    let paired = run("d=5&n=8&batch=64", 10);
+    let blind = run("d=5&n=8&batch=64&labels=shuffled", 10);
+    // Same evaluation tasks, baselines and start; other training prompts, so another history.
+    assert_eq!(
+        paired.compare.eval_tasks.tokens,
+        blind.compare.eval_tasks.tokens
+    );
+    assert_eq!(paired.run.untrained.params, blind.run.untrained.params);
+    assert_eq!(
+        paired.compare.baselines.gd_loss.to_bits(),
+        blind.compare.baselines.gd_loss.to_bits()
+    );
+    assert_ne!(bits(&paired.run.history).0, bits(&blind.run.history).0);
 }
 
 #[test]

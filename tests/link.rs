@@ -1,5 +1,6 @@
 //! A link = settings + view: the `prompt` key is validated by the engine against the run's d and
-//! N; other unknown keys are still reported; bad prompts are dropped with a notice.
+//! N, each `pin` as a run's settings; other unknown keys are still reported; bad prompts and
+//! pins are dropped with a notice.
 
 use icl_lab::link::{parse, to_query, View};
 
@@ -96,4 +97,82 @@ fn present_is_a_validated_view_key() {
         assert_eq!(notices.len(), 1, "{bad}: {notices:?}");
         assert_eq!(notices[0].key, "present");
     }
+}
+
+#[test]
+fn pins_are_validated_settings_re_emitted_canonically() {
+    // The default run, a run with a few settings (written loosely), and the label-blind control.
+    let (cfg, view, notices) =
+        parse("labels=shuffled&pin=&pin=n%3D8%26d%3D5.0%26steps%3D400&pin=labels%3Dshuffled");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(cfg.labels, icl_lab::config::Labels::Shuffled);
+    assert_eq!(view.pins, ["", "d=5&n=8&steps=400", "labels=shuffled"]);
+    let q = to_query(&cfg, &view);
+    assert_eq!(
+        q,
+        "labels=shuffled&pin=&pin=d%3D5%26n%3D8%26steps%3D400&pin=labels%3Dshuffled"
+    );
+    let (cfg2, view2, notices2) = parse(&q);
+    assert!(notices2.is_empty(), "{notices2:?}");
+    assert_eq!(to_query(&cfg2, &view2), q);
+    assert_eq!(view2.pins, view.pins);
+    // Each pin's settings read alone give the pinned run's settings.
+    let (pinned, _) = icl_lab::config::Config::from_query(&view.pins[1]);
+    assert_eq!((pinned.d, pinned.n, pinned.steps), (5, 8, 400));
+    // A bare `pin` key is the default run; the view keys order: prompt, present, pins.
+    let (cfg, view, notices) = parse("pin&present=true&d=1&prompt=1,1|1");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(view.pins, [""]);
+    assert_eq!(to_query(&cfg, &view), "d=1&prompt=1,1|1&present=true&pin=");
+}
+
+#[test]
+fn hostile_pins_are_dropped_with_a_notice_and_the_run_still_applies() {
+    let long = "d%3D5%26".repeat(600);
+    for bad in [
+        "%3Cscript%3Ealert(1)%3C%2Fscript%3E", // <script>…: an unknown key
+        "d%3D99",                              // out of range: needs a correction
+        "d%3Dfive",                            // not a number
+        "colour%3Dred",                        // unknown key
+        "d%3D5%26d%3D6",                       // a repeated key
+        "prompt%3D1%2C1%7C1",                  // a view key is not a run's setting
+        "pin%3Dd%253D5",                       // nor is a nested pin
+        "d%3DNaN",
+        "%E2%80%AEd%3D5", // an invisible direction change
+        long.as_str(),    // far too long
+    ] {
+        let (cfg, view, notices) = parse(&format!("d=3&steps=50&pin={bad}&pin=d%3D4"));
+        assert_eq!(
+            (cfg.d, cfg.steps),
+            (3, 50),
+            "{bad}: the settings still apply"
+        );
+        assert_eq!(view.pins, ["d=4"], "{bad}: the good pin stays");
+        assert_eq!(notices.len(), 1, "{bad}: {notices:?}");
+        let m = &notices[0].message;
+        assert_eq!(notices[0].key, "pin");
+        assert!(
+            m.starts_with("Pinned run 1 in the link was not used"),
+            "{m}"
+        );
+        assert!(m.ends_with("The page works on without it."), "{m}");
+        assert!(!m.contains('<') || bad.starts_with("%3C"), "{m}");
+        assert!(!m.contains('\u{202E}'), "{m}");
+        assert!(m.chars().count() < 300, "{m}");
+        if bad == long {
+            assert!(m.contains("2400 bytes long"), "{m}");
+        }
+    }
+    // More than three pins: the first three are kept, and the page says so.
+    let (_, view, notices) = parse("pin=d%3D2&pin=d%3D3&pin=d%3D4&pin=d%3D5&pin=d%3D6");
+    assert_eq!(view.pins, ["d=2", "d=3", "d=4"]);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].message.contains("only the first 3"),
+        "{notices:?}"
+    );
+    // Ten thousand pins cost no more than three.
+    let many = "pin=d%3D2&".repeat(10_000);
+    let (_, view, notices) = parse(&many);
+    assert_eq!((view.pins.len(), notices.len()), (3, 1));
 }

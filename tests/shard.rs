@@ -80,12 +80,12 @@ fn any_number_of_workers_gives_the_same_bits() {
 
 #[test]
 fn shards_cover_the_batch() {
-    for batch in [16, 100, 128, 129, 2048, 8192] {
+    for batch in [16, 100, 128, 129, 143, 144, 500, 2048, 8192] {
         let total: usize = (0..shard::count(batch))
             .map(|i| shard::size(batch, i))
             .sum();
         assert_eq!(total, batch);
-        assert!((0..shard::count(batch)).all(|i| shard::size(batch, i) > 0));
+        assert!((0..shard::count(batch)).all(|i| shard::size(batch, i) >= shard::MIN_SHARD_TASKS));
     }
 }
 

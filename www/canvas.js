@@ -5,6 +5,17 @@
 import { el } from "./dom.js";
 import { drawSoon } from "./frames.js";
 
+const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+
+/** True in presenter mode (lecture.js): the charts' text is drawn larger, for the back of a room. */
+export const presenting = () => typeof document !== "undefined" && document.body.classList.contains("present");
+
+/** The canvas font of the charts' text: labels and titles, or `small` for ticks and legends. */
+export function chartFont(small = false) {
+  const px = presenting() ? (small ? 14 : 15) : small ? 11 : 12;
+  return `${px}px ${FAMILY}`;
+}
+
 /**
  * A canvas panel. `draw(ctx, width, height)` paints on a white background, in css pixels, and
  * runs only when the canvas has a size. Returns {element, canvas, pointer, width, height,

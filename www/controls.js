@@ -9,7 +9,7 @@ import { isNum } from "./format.js";
 const GROUPS = [
   ["Task", ["d", "n", "x_range", "noise", "aniso"]],
   ["Transformer", ["layers", "recurrent", "heads", "attn", "query_in_keys"]],
-  ["Training", ["lr", "batch", "steps", "seed", "clip"]],
+  ["Training", ["lr", "batch", "steps", "seed", "clip", "labels"]],
   ["Evaluation", ["eval_tasks", "eval_every", "gd_eta"]],
 ];
 // Mantissas of the values a log slider stops at, per decade.

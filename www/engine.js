@@ -69,6 +69,8 @@ export function createEngine(on) {
       p.then(clear, clear);
       return p;
     },
+    /** What link `query` asks for beyond its run: {pins, present, notices, presets} (link.rs). */
+    link: (query) => request("link", { query }),
     /** True while a start request is pending: progress until its reply is from an old run. */
     get starting() {
       return starting !== null;

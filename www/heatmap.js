@@ -2,12 +2,10 @@
 // construction (appendix A.1), with a diverging colour map, one colour bar per row (shared by
 // learned and constructed, so they compare), a layer/head picker, and the value under the cursor.
 
-import { createCanvasPanel } from "./canvas.js";
+import { chartFont, createCanvasPanel, presenting } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 
-const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const TEXT = "#1f2328";
 const MUTED = "#5c6370";
 // Diverging map (blue = negative, white = 0, red = positive), in the style of ColorBrewer RdBu.
@@ -20,6 +18,9 @@ const STOPS = [
 ];
 
 const MISSING = [200, 204, 210];
+// A title sits this far above its matrix, clear of the colour bar's top label (centred on the
+// matrix's top edge), which a title wider than its matrix may reach over.
+const TITLE_LIFT = 9;
 
 /** The colour [r, g, b] of `v` on a symmetric scale [−vmax, vmax]. */
 export function divergingRgb(v, vmax) {
@@ -41,14 +42,14 @@ let scratch = null;
 
 /**
  * One n×n matrix at (x0, y0) with cells of `cell` css px, coloured on [−vmax, vmax], with its
- * title above; returns its hit box for the hover readout.
+ * title above (TITLE_LIFT px above the matrix); returns its hit box for the hover readout.
  */
 function drawMatrix(ctx, values, n, x0, y0, cell, vmax, title) {
-  ctx.font = FONT;
+  ctx.font = chartFont();
   ctx.fillStyle = TEXT;
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
-  ctx.fillText(title, x0 + (n * cell) / 2, y0 - 4);
+  ctx.fillText(title, x0 + (n * cell) / 2, y0 - TITLE_LIFT);
   // One pixel per entry, scaled up without smoothing: one drawImage instead of n² fills.
   const img = new ImageData(n, n);
   for (let k = 0; k < n * n; k++) {
@@ -88,7 +89,7 @@ function drawColorBar(ctx, x0, y0, h, vmax) {
   ctx.fillRect(x0, y0, w, h);
   ctx.strokeStyle = MUTED;
   ctx.strokeRect(x0 + 0.5, y0 + 0.5, w, h);
-  ctx.font = SMALL;
+  ctx.font = chartFont(true);
   ctx.fillStyle = MUTED;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
@@ -185,29 +186,45 @@ export function createWeights(host, { height = 380 } = {}) {
     const [built, builtTitle] = construction();
     const n = weights ? weights.width : 0;
     if (!n || !learned || !built) {
-      ctx.font = FONT;
+      ctx.font = chartFont();
       ctx.fillStyle = MUTED;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText("no data yet", cssW / 2, cssH / 2);
       return;
     }
-    const titleH = 20;
-    const gapX = 28;
+    // Presenter mode's larger type needs more room for the titles and the colour bar's labels.
+    const titleH = (presenting() ? 19 : 16) + TITLE_LIFT;
     const gapY = 30;
-    const barW = 56;
     const bottomRoom = 10; // for the colour bar's lowest label
-    const cell = Math.max(2, Math.min((cssW - gapX - barW - 8) / (2 * n), (cssH - 2 * titleH - gapY - bottomRoom) / (2 * n)));
-    const size = cell * n;
-    const total = 2 * size + gapX + barW;
-    const x0 = Math.max(4, (cssW - total) / 2);
     const rows = [
       ["w_kq", "W_KQ / β", "W_KQ"],
       ["w_pv", "W_PV · β", "W_PV"],
     ];
+    const vmaxes = rows.map(([field]) => absMax(learned[field], built[field]));
+    // The colour bar (12 px, 10 px from the matrix) and its widest label, 4 px from it.
+    ctx.font = chartFont(true);
+    const barW = 30 + Math.max(...vmaxes.map((v) => ctx.measureText(tick(-v)).width));
+    // Each title is centred over its matrix and may be wider than it (presenter mode's type):
+    // the widest titles set the least gap between the matrices and the room on either side, so
+    // no title overlaps another or leaves the canvas.
+    ctx.font = chartFont();
+    const widths = rows.map(([, learnedName, builtName]) => [ctx.measureText(`learned ${learnedName}`).width, ctx.measureText(`${builtTitle} ${builtName}`).width]);
+    const halfL = Math.max(...widths.map((w) => w[0])) / 2;
+    const halfR = Math.max(...widths.map((w) => w[1])) / 2;
+    const fit = (gap) => Math.max(2, Math.min((cssW - gap - barW - 8) / (2 * n), (cssH - 2 * titleH - gapY - bottomRoom) / (2 * n)));
+    let gapX = 28;
+    let cell = fit(gapX);
+    for (let k = 0; k < 3 && cell * n + gapX < halfL + halfR + 10; k++) {
+      gapX = halfL + halfR + 10 - cell * n;
+      cell = fit(gapX);
+    }
+    const size = cell * n;
+    const total = Math.max(2 * size + gapX + barW, 1.5 * size + gapX + halfR);
+    const x0 = Math.max(4, halfL - size / 2 + 2, (cssW - total) / 2);
     rows.forEach(([field, learnedName, builtName], r) => {
       const y0 = titleH + r * (size + titleH + gapY);
-      const vmax = absMax(learned[field], built[field]);
+      const vmax = vmaxes[r];
       cells.push(drawMatrix(ctx, learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`));
       cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
       drawColorBar(ctx, x0 + 2 * size + gapX + 10, y0, size, vmax);

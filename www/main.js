@@ -13,8 +13,9 @@ import { presetCaption, presetForQuery, presetNamed } from "./presets.js";
 import { createPromptCard } from "./promptcard.js";
 import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
+import { int } from "./format.js";
 import { createView } from "./view.js";
-import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, renderPins, savePins, settingsLabel } from "./pins.js";
+import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, pinLabel, pinName, pinParams, renderPins, savePins } from "./pins.js";
 import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
 
 const $ = (id) => document.getElementById(id);
@@ -42,6 +43,8 @@ const state = {
   present: false, // presenter mode (link key present=true, validated by the engine)
   workers: 0, // workers sharing the training (link key workers=N; 0: one per core)
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
+  reproducing: null, // while the link's pinned runs are trained again: {collect, done, fail}
+  afterReproducing: null, // a run asked for while they were
   get ood() {
     return readouts.ood.value;
   },
@@ -53,19 +56,24 @@ let controls = null;
 
 const view = createView(state, { interpolate: () => engine.readout("interpolation") });
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
-const engine = createEngine({ status: setPhase, progress: onProgress, paused: onStopped, error: onError, unavailable });
+const engine = createEngine({ status: onStatus, progress: onProgress, paused: onStopped, error: onError, unavailable });
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-// Presenter mode adds `present=true`, and a link's worker count `workers=N` is kept (both view
-// keys of link.rs), unless `withView` is false.
+// Presenter mode adds `present=true`, each pinned run a `pin`, and a link's worker count
+// `workers=N` is kept (view keys of link.rs, in that order) unless `withView` is false.
 const linkFor = (query, code, withView = true) =>
   [
     query,
     code ? `prompt=${code}` : "",
     withView && state.present ? "present=true" : "",
+    ...(withView ? pinParams(state.pins) : []),
     withView && state.workers > 0 ? `workers=${state.workers}` : "",
   ].filter(Boolean).join("&");
+/** Keeps the address bar at the link of what is on show (once a run is). */
+const syncLink = () => {
+  if (lab.ready && !engine.starting) writeQuery(linkFor(state.query, card.code));
+};
 const card = createPromptCard($("prompt-card"), {
   evalPrompt: (i) => engine.evalPrompt(i),
   writeLink: (code) => {
@@ -136,6 +144,11 @@ function phaseOf(snap) {
   return snap.status;
 }
 
+/** The worker's phase; while pinned runs are trained again the page says that instead. */
+function onStatus(phase) {
+  if (!state.reproducing) setPhase(phase);
+}
+
 function setPhase(phase) {
   state.phase = phase;
   card.setTraining(state.running);
@@ -151,6 +164,10 @@ function begin(query) {
 
 /** Starts a run from `query`; `keepPrompt`: with the edited prompt on show (same settings). */
 function startRun(query, keepPrompt = false) {
+  if (state.reproducing) {
+    state.afterReproducing = query; // started once the pinned runs are trained again
+    return;
+  }
   query = linkFor(query, keepPrompt ? card.code : "");
   if (engine.starting) {
     state.pendingQuery = query;
@@ -201,6 +218,7 @@ function onReady(m) {
 }
 
 function onProgress(m) {
+  if (state.reproducing) return state.reproducing.collect(m);
   if (engine.starting) return; // from a run that is being replaced
   const snap = addSnapshot(state.history, m.snapshot).snapshot;
   state.rate = m.stepsPerSec;
@@ -215,6 +233,7 @@ function onProgress(m) {
 }
 
 function onStopped() {
+  if (state.reproducing) return state.reproducing.done();
   state.running = false;
   state.pausing = false;
   setPhase(phaseOf(state.history.snapshot));
@@ -243,6 +262,7 @@ function onReadout() {
 }
 
 function onError(err) {
+  if (state.reproducing) return state.reproducing.fail(err);
   state.running = false;
   state.pausing = false;
   notices.showError(err instanceof Error ? err.message : err);
@@ -354,7 +374,7 @@ $("reset-run").addEventListener("click", () => startRun(state.query, true));
 $("present").addEventListener("click", () => {
   state.present = !state.present;
   applyPresent(state.present);
-  if (state.query !== null && !engine.starting) writeQuery(linkFor(state.query, card.code));
+  syncLink();
   tiers.invalidate();
 });
 
@@ -369,17 +389,22 @@ function showPins() {
       $("pin").focus();
     },
   });
-  $("pin").disabled = false;
+  $("pin").disabled = Boolean(state.reproducing);
   $("pin").title = state.pins.length >= MAX_PINS ? `Pin this run (replaces the oldest of ${MAX_PINS} pins)` : "Keep this run's curves and numbers on the charts while the next run trains";
-  lab.pins = state.pins.map((p) => ({ label: p.label, query: p.query, final: p.final }));
+  lab.pins = state.pins.map((p) => ({ label: p.label, query: p.query, final: p.final, curves: p.curves }));
+  syncLink();
   if (state.history.snapshot) tiers.invalidate();
 }
 $("pin").addEventListener("click", () => {
   const snap = state.history.snapshot;
-  if (!snap || !state.history.evals.step.length) return;
-  const preset = presetForQuery(state.presets, state.query);
-  const label = `${preset ? preset.title : settingsLabel(state.query)} (step ${snap.step})`;
-  state.pins.push(pinFrom({ label, query: state.query, evals: state.history.evals, snapshot: snap }));
+  if (!snap || !state.history.evals.step.length || state.reproducing) return;
+  // Pinned before its end, the run is kept as the run whose budget ends at its latest
+  // evaluation: the same seed trains exactly these numbers again (the pin's link).
+  const at = snap.latest && snap.latest.step;
+  const cut = snap.status === "training" && Number.isInteger(at) && at > 0 && state.schema && state.config && at < state.config.steps;
+  const query = cut ? buildQuery(state.schema, valuesFrom(state.schema, state.config, { steps: String(at) })) : state.query;
+  const label = pinLabel(presetForQuery(state.presets, query), query, cut ? at : snap.latest ? snap.latest.step : snap.step);
+  state.pins.push(pinFrom({ label, query, evals: state.history.evals, snapshot: snap }));
   while (state.pins.length > MAX_PINS) state.pins.shift();
   savePins(state.pins);
   showPins();
@@ -387,6 +412,7 @@ $("pin").addEventListener("click", () => {
 showPins();
 $("reset-defaults").addEventListener("click", () => startRun(""));
 $("copy-link").addEventListener("click", async () => {
+  syncLink(); // the settings, the prompt on show, presenter mode and every pin
   const out = $("copied");
   try {
     await navigator.clipboard.writeText(window.location.href);
@@ -409,9 +435,99 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
+// ---- pinned runs from the link ------------------------------------------------------------
+// A link's `pin` keys are the settings of pinned runs (validated by the engine, link.rs). Before
+// the link's own run starts, each is trained again to its end in the worker, without drawing:
+// the same seed gives the same numbers, so the ghost equals the run that was pinned. A pin kept
+// in this browser with the same settings is used as it is.
+
+/** Trains the run of `query` to its end; resolves to its history (history.js). */
+function trainAgain(query, shown) {
+  return new Promise((resolve, reject) => {
+    const h = createHistory();
+    state.reproducing = {
+      collect(m) {
+        addSnapshot(h, m.snapshot);
+        shown(h.snapshot);
+      },
+      done() {
+        state.reproducing = null;
+        resolve(h);
+      },
+      fail(err) {
+        state.reproducing = null;
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    };
+    engine
+      .start(query)
+      .then(() => engine.run())
+      .catch((err) => state.reproducing && state.reproducing.fail(err));
+  });
+}
+
+/** The sentence under the run bar while pinned runs are trained again ("" hides it). */
+function reproducingSentence(text) {
+  const out = $("pin-progress");
+  setText(out, text);
+  out.hidden = !text;
+}
+
+/** Pins the runs of `link.pins` (canonical settings), training again those not kept here. */
+async function reproducePins(link) {
+  const kept = state.pins;
+  const pins = [];
+  setPhase("reproducing");
+  $("pin").disabled = true;
+  setText($("headline"), `This link compares its run with ${link.pins.length === 1 ? "a pinned run" : `${link.pins.length} pinned runs`}: ${link.pins.length === 1 ? "it is" : "they are"} trained again first.`);
+  for (const [i, query] of link.pins.entries()) {
+    const same = kept.find((p) => p.reproducible && p.query === query);
+    if (same) {
+      pins.push(same);
+      continue;
+    }
+    const name = pinName(presetForQuery(link.presets, query), query);
+    const head = `Reproducing pinned run ${i + 1} of ${link.pins.length} (${name})`;
+    reproducingSentence(`${head}: preparing its baselines…`);
+    try {
+      const h = await trainAgain(query, (snap) => reproducingSentence(`${head}: step ${int(snap.step)} of ${int(snap.steps)}, trained without drawing; this link’s own run starts after.`));
+      const snap = h.snapshot;
+      const step = snap.latest ? snap.latest.step : snap.step;
+      pins.push(pinFrom({ label: pinLabel(presetForQuery(link.presets, query), query, step), query, evals: h.evals, snapshot: snap }));
+    } catch (err) {
+      notices.showError(`Pinned run ${i + 1} could not be trained again: ${err.message}`);
+    }
+  }
+  reproducingSentence("");
+  state.pins = pins.slice(-MAX_PINS);
+  savePins(state.pins);
+  showPins();
+}
+
+async function boot(query) {
+  let link = null;
+  try {
+    link = await engine.link(query);
+  } catch {
+    // the run's own start reports what is wrong
+  }
+  if (link) {
+    if (link.present) applyPresent((state.present = true));
+    if (link.pins.length) {
+      // The corrections are shown while the pins train; the run's own start shows them again.
+      notices.showNotices(link.notices);
+      await reproducePins(link);
+    }
+  }
+  const next = state.afterReproducing;
+  state.afterReproducing = null;
+  if (next !== null) startRun(next);
+  else begin(query);
+}
+
 // ---- boot -------------------------------------------------------------------------------
 // On a narrow screen the settings start folded, so the charts come first.
 if (window.matchMedia("(max-width: 980px)").matches) $("settings").open = false;
 wireSkipLinks();
 setPhase("loading");
-begin(queryFromLocation());
+boot(queryFromLocation());

@@ -2,9 +2,11 @@
 // its alignment with the reference GD, straight from the latest snapshot. From two layers on each
 // transformer cell gets a second line comparing it with GD++; with stretched inputs (κ > 1) and one
 // layer the table adds one step of preconditioned GD, and the second line compares with that.
+// Each pinned run gets a row below the transformer's, with its final numbers against its own GD.
 
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 import { COLORS } from "./charts.js";
+import { colorOf } from "./pins.js";
 import { el, setText } from "./dom.js";
 
 const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
@@ -13,7 +15,7 @@ const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
  * The table's rows: {id, name, color, cells: [[main, second line]; COLUMNS]}. The second line
  * (empty when unused) compares the transformer with GD++ (K ≥ 2) or preconditioned GD.
  */
-function rows(snap, config) {
+function rows(snap, config, pins) {
   const r = snap.baselines || {};
   const latest = snap.latest || {};
   const u = snap.untrained || {};
@@ -36,9 +38,19 @@ function rows(snap, config) {
     ];
   };
   const vsGd = (loss) => pct(loss, r.gd_loss);
+  const blind = config && config.labels === "shuffled" ? ", label-blind" : "";
   const list = [
-    { id: "row-trained", name: `transformer, trained (step ${int(snap.step)})`, color: COLORS.model, cells: model(latest) },
+    { id: "row-trained", name: `transformer, trained${blind} (step ${int(snap.step)})`, color: COLORS.model, cells: model(latest) },
     { id: "row-untrained", name: "transformer, untrained (initial weights)", color: COLORS.model, cells: model(u) },
+    ...(pins || []).map((p, i) => {
+      const f = p.final;
+      return {
+        id: `row-pin-${i + 1}`,
+        name: `pinned ${i + 1}: ${p.label}`,
+        color: colorOf(i),
+        cells: [[fmtLoss(f.loss), ""], [pct(f.loss, f.gd_loss), "its own GD"], [fmt(f.preds_diff, 3), ""], [fixed(f.model_cos, 4), ""], [fmt(f.model_diff, 3), ""]],
+      };
+    }),
     { id: "row-gd1", name: `1-step GD (η* = ${fmt(r.eta_star_1)})`, color: COLORS.gd1, cells: plain(r.gd1_loss, vsGd(r.gd1_loss)) },
   ];
   if (pgd) {
@@ -57,9 +69,9 @@ function rows(snap, config) {
 let shape = ""; // the row ids on show: rows are rebuilt only when they change
 
 /** Shows `snap` in the table body `tbody`: rows are built once, then only changed texts move. */
-export function updateNumbers(tbody, snap, config) {
+export function updateNumbers(tbody, snap, config, pins) {
   if (!snap) return;
-  const table = rows(snap, config);
+  const table = rows(snap, config, pins);
   const ids = table.map((row) => row.id).join(",");
   if (ids !== shape || tbody.rows.length !== table.length) {
     shape = ids;

@@ -1,7 +1,9 @@
 // Pinned runs: a run's evaluation curves and final numbers kept as a labelled "ghost" on the
 // loss and alignment charts while the next run trains, to compare runs side by side (linear vs
-// softmax, one vs two heads, depth). Up to MAX pins, kept in localStorage; each has its own link
-// and a remove button. Only numbers the engine computed are kept; nothing is recomputed here.
+// softmax, one vs two heads, depth, the label-blind control). Up to MAX pins, kept in
+// localStorage and in the page's link (key `pin`, one per pinned run: its settings, which the
+// page trains again on load, link.rs); each has its own link and a remove button. Only numbers
+// the engine computed are kept; nothing is recomputed here.
 
 import { el } from "./dom.js";
 import { fmt, fmtLoss, int, isNum, pct } from "./format.js";
@@ -12,6 +14,7 @@ const POINTS = 200; // each pinned curve is thinned to about this many points
 // Colours of the pins, distinct from the learners' (charts.js COLORS).
 const PIN_COLORS = ["#212529", "#9c6644", "#e64980"];
 const CURVES = ["step", "loss", "preds_diff", "model_cos", "model_diff"];
+const FINAL = ["step", "loss", "gd_loss", "gd_steps", "preds_diff", "model_cos", "model_diff"];
 
 const numOrNull = (v) => (isNum(v) ? v : null);
 
@@ -21,7 +24,22 @@ export function settingsLabel(query) {
   return pairs.length ? pairs.join(", ") : "default settings";
 }
 
-/** A pin of the current run: its label, link, thinned curves and final numbers. */
+/** What a pinned run is: its preset's title, or its settings in words. */
+export function pinName(preset, query) {
+  return preset ? preset.title : settingsLabel(query);
+}
+
+/** A pin's label: its name and the step it shows. */
+export function pinLabel(preset, query, step) {
+  return `${pinName(preset, query)} (step ${int(step)})`;
+}
+
+/**
+ * A pin of the current run: its label, link, thinned curves and final numbers (those of the
+ * latest evaluation). `query` must reproduce exactly that: the settings of a finished run, or,
+ * for a run pinned before its end, the same settings with the step budget cut to that
+ * evaluation (main.js), so that the pin's link trains the same numbers again.
+ */
 export function pinFrom({ label, query, evals, snapshot }) {
   const n = evals.step.length;
   const every = Math.max(1, Math.ceil(n / POINTS));
@@ -39,7 +57,8 @@ export function pinFrom({ label, query, evals, snapshot }) {
     label: String(label).slice(0, 120),
     query: String(query),
     curves,
-    final: { step: numOrNull(snapshot.step), loss: numOrNull(l.loss), gd_loss: numOrNull(r.gd_loss), gd_steps: numOrNull(r.gd_steps), preds_diff: numOrNull(l.preds_diff), model_cos: numOrNull(l.model_cos) },
+    final: { step: numOrNull(isNum(l.step) ? l.step : snapshot.step), loss: numOrNull(l.loss), gd_loss: numOrNull(r.gd_loss), gd_steps: numOrNull(r.gd_steps), preds_diff: numOrNull(l.preds_diff), model_cos: numOrNull(l.model_cos), model_diff: numOrNull(l.model_diff) },
+    reproducible: true,
   };
 }
 
@@ -54,8 +73,10 @@ function valid(p) {
     if (!Array.isArray(c) || c.length !== len || !c.every((v) => v === null || isNum(v))) return null;
   }
   const f = {};
-  for (const k of ["step", "loss", "gd_loss", "gd_steps", "preds_diff", "model_cos"]) f[k] = numOrNull(p.final[k]);
-  return { label: p.label.slice(0, 120), query: p.query.slice(0, 2000), curves: p.curves, final: f };
+  for (const k of FINAL) f[k] = numOrNull(p.final[k]);
+  // `reproducible`: its query trains exactly these numbers again (pins made before it was kept
+  // may have been pinned before the end of their run).
+  return { label: p.label.slice(0, 120), query: p.query.slice(0, 2000), curves: p.curves, final: f, reproducible: p.reproducible === true };
 }
 
 /** The pins kept in localStorage (bad entries are dropped). */
@@ -76,7 +97,13 @@ export function savePins(pins, storage = globalThis.localStorage) {
   }
 }
 
-const colorOf = (i) => PIN_COLORS[i % PIN_COLORS.length];
+/** The colour of pin `i` (its ghosts, its swatch, its row in the Numbers table). */
+export const colorOf = (i) => PIN_COLORS[i % PIN_COLORS.length];
+
+/** The link value of each pin: its settings, percent-encoded (the engine reads them, link.rs). */
+export function pinParams(pins) {
+  return pins.map((p) => `pin=${encodeURIComponent(p.query)}`);
+}
 
 /** Ghost series of the pins for the loss chart. */
 export function lossGhosts(pins) {

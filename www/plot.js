@@ -3,16 +3,13 @@
 // readout of the values under the cursor. It only draws: the numbers come from the engine, and
 // null/NaN points are skipped, never drawn.
 
-import { createCanvasPanel } from "./canvas.js";
+import { chartFont, createCanvasPanel, presenting } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { atLeast3, extent, logTicks, makeScale, nearestIndex, niceTicks } from "./scales.js";
 
-const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-// Presenter mode (lecture.js) draws the charts' text larger, for the back of a room.
-const big = () => typeof document !== "undefined" && document.body.classList.contains("present");
-const FONT_ = () => `${big() ? 15 : 12}px ${FAMILY}`;
-const SMALL_ = () => `${big() ? 14 : 11}px ${FAMILY}`;
+const FONT_ = () => chartFont();
+const SMALL_ = () => chartFont(true);
 const AXIS = "#5c6370";
 const GRID = "#e6e8eb";
 const TEXT = "#1f2328";
@@ -282,7 +279,7 @@ function drawTags(ctx, L, series) {
     tags.push({ s, py, y: py - 2, text: `${s.short || s.label} ${s.fmt ? s.fmt(s.value) : fmt(s.value, 3)}` });
   }
   tags.sort((p, q) => p.py - q.py);
-  const H = big() ? 17 : 13;
+  const H = presenting() ? 17 : 13;
   for (let i = 1; i < tags.length; i++) tags[i].y = Math.max(tags[i].y, tags[i - 1].y + H);
   ctx.save();
   ctx.font = SMALL_();
@@ -319,7 +316,7 @@ function drawMarkers(ctx, L, markers) {
     const right = px + 4 + w < L.right;
     ctx.textAlign = right ? "left" : "right";
     ctx.fillStyle = "rgba(255,255,255,0.85)";
-    const rowH = big() ? 18 : 14;
+    const rowH = presenting() ? 18 : 14;
     ctx.fillRect(right ? px + 2 : px - 4 - w - 2, L.top + 1 + (m.row || 0) * rowH, w + 4, rowH - 1);
     ctx.fillStyle = m.color || TEXT;
     ctx.fillText(m.label, right ? px + 4 : px - 4, L.top + 2 + (m.row || 0) * rowH);

@@ -7,6 +7,7 @@ import { fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js"
 const DETAIL = {
   loading: "Loading the engine (WebAssembly)…",
   preparing: "Preparing baselines: sampling the evaluation tasks and tuning GD, GD++, OLS and ridge…",
+  reproducing: "Training the link’s pinned runs again before its own run: same settings and seed, so the same numbers.",
   training: "Training: every step is one Adam update on a batch of fresh regression tasks.",
   paused: "Paused. Press Play to continue, or Step +10 to go one small step at a time.",
   done: "Done: the whole training budget is used. Change a setting or pick another experiment.",
@@ -17,6 +18,7 @@ const DETAIL = {
 const LABEL = {
   loading: "loading wasm",
   preparing: "preparing baselines…",
+  reproducing: "reproducing pins…",
   training: "training",
   paused: "paused",
   done: "done",
@@ -37,7 +39,7 @@ function targetName(snap) {
  * reached its target learner, on a plateau near the zero predictor, settled short of the target,
  * or still learning. `done` words it for a finished run. Empty when there is nothing to say yet.
  */
-export function progressSentence(snap, done) {
+export function progressSentence(snap, done, config) {
   const p = snap && snap.progress;
   const l = snap && snap.latest;
   if (!p || !l || !isNum(l.loss)) return "";
@@ -48,6 +50,11 @@ export function progressSentence(snap, done) {
     case "reached":
       return `${done ? "Done: the" : "The"} transformer reached ${name}’s loss at step ${int(p.reached_at)}; now ${now}.`;
     case "plateau":
+      if (config && config.labels === "shuffled") {
+        // The label-blind control: its training prompts say nothing about their queries, so
+        // predicting 0 is the best any learner can do on them; this plateau is its point.
+        return `${done ? "Done, flat" : "Flat"} at the zero predictor’s loss ${fmtLoss(r.zero_loss)} since step ${int(p.flat_since)} (now ${fmtLoss(l.loss)}): with shuffled labels a training prompt says nothing about its query, so 0 is the best answer to it.`;
+      }
       return `${done ? "Done, on a plateau" : "On a plateau"}: since step ${int(p.flat_since)} the loss has stayed near the zero predictor’s ${fmtLoss(r.zero_loss)} (now ${fmtLoss(l.loss)}). Such plateaus depend on the seed and can outlast the run: try another seed.`;
     case "settled":
       return `${done ? "Done, short of" : "Flat, short of"} ${name}: the loss has hardly moved since step ${int(p.flat_since)} (now ${now}). Try another seed or a smaller learning rate.`;
@@ -58,14 +65,17 @@ export function progressSentence(snap, done) {
 
 export function createStatus(els) {
   return {
-    /** phase: one of DETAIL's keys; snap: the latest snapshot or null; rate: steps/s or null;
-     * workers: how many workers share the training (worker.js, pool.js). */
-    show(phase, snap, rate, workers = 1) {
+    /**
+     * phase: one of DETAIL's keys; snap: the latest snapshot or null; rate: steps/s or null;
+     * config: the run's settings (or null); workers: how many workers share the training
+     * (worker.js, pool.js).
+     */
+    show(phase, snap, rate, config, workers = 1) {
       setText(els.pill, LABEL[phase] || phase);
       if (els.pill.getAttribute("data-status") !== phase) els.pill.setAttribute("data-status", phase);
       let detail = DETAIL[phase] || "";
       if (phase === "done" || phase === "training" || phase === "paused") {
-        const said = progressSentence(snap, phase === "done");
+        const said = progressSentence(snap, phase === "done", config);
         // While training, only a plateau or a stall is worth interrupting the default sentence.
         if (said && (phase === "done" || ["plateau", "settled"].includes(snap.progress.verdict))) detail = said;
       }

@@ -4,8 +4,8 @@
 import { setText } from "./dom.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
 
-/** The live values, by name, for the current config and snapshot. */
-function liveValues(config, snap, ood) {
+/** The live values, by name, for the current config and snapshot (and the pinned runs). */
+function liveValues(config, snap, ood, pins) {
   const c = config || {};
   const s = snap || {};
   const refs = s.baselines || {};
@@ -45,6 +45,7 @@ function liveValues(config, snap, ood) {
     heads: isNum(c.heads) ? String(c.heads) : DASH,
     ood_note: oodNote(ood),
     optimal_note: optimalNote(c, refs, latest),
+    label_blind_note: labelBlindNote(c, s, pins),
   };
   Object.assign(v, anisoValues(c, s));
   v.gdpp_loss = fmtLoss(refs.gdpp_loss);
@@ -79,6 +80,27 @@ function layersStory(c, L) {
   if (c.attn !== "softmax") {
     const steps = rows.map((r) => `layer ${r.layer}: η/N ${fixed(r.eta_over_n, 2)} vs ${fixed(r.step_eta_over_n, 2)}, γ ${fixed(r.gamma, 2)} vs ${fixed(r.step_gamma, 2)}`).join("; ");
     out += ` Learned steps against the compared ones: ${steps}.`;
+  }
+  return out;
+}
+
+/**
+ * The label-blind control's numbers (labels = shuffled), beside those of each pinned run whose
+ * labels were paired: measured values only, no verdict.
+ */
+function labelBlindNote(c, s, pins) {
+  if (!c || c.labels !== "shuffled") return "";
+  const refs = s.baselines || {};
+  const l = s.latest || {};
+  let out =
+    `at step ${int(l.step)} its loss is ${fmtLoss(l.loss)}, against the zero predictor’s ${fmtLoss(refs.zero_loss)} and GD’s ${fmtLoss(refs.gd_loss)}; ` +
+    `against GD it scores model cos ${fixed(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)} and model diff ${fmt(l.model_diff, 3)}.`;
+  const paired = (pins || []).map((p, i) => [p, i]).filter(([p]) => !/(^|&)labels=shuffled(&|$)/.test(p.query));
+  if (!paired.length) return `${out} Pin a run with paired labels (the first experiment) to keep its numbers beside these.`;
+  for (const [p, i] of paired) {
+    const f = p.final;
+    const times = isNum(f.preds_diff) && f.preds_diff > 0 && isNum(l.preds_diff) ? ` (this run’s preds diff is ${fmt(l.preds_diff / f.preds_diff, 3)} times that)` : "";
+    out += ` Pinned run ${i + 1} — ${p.label} — trained on paired labels: loss ${fmtLoss(f.loss)}, model cos ${fixed(f.model_cos, 3)}, preds diff ${fmt(f.preds_diff, 3)}${times}, model diff ${fmt(f.model_diff, 3)}.`;
   }
   return out;
 }
@@ -136,11 +158,12 @@ function conditions(c) {
   else on.add("linear");
   if (c && isNum(c.layers) && c.layers > 1) on.add("multilayer");
   if (c && isNum(c.layers)) on.add(c.layers === 1 ? "onelayer" : c.recurrent ? "recurrent" : "deep");
+  on.add(c && c.labels === "shuffled" ? "labelblind" : "paired");
   return on;
 }
 
-export function updateStory(root, config, snap, ood) {
-  const values = liveValues(config, snap, ood);
+export function updateStory(root, config, snap, ood, pins) {
+  const values = liveValues(config, snap, ood, pins);
   nodes ??= [...root.querySelectorAll("[data-live]")];
   for (const node of nodes) {
     const key = node.getAttribute("data-live");

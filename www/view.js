@@ -122,12 +122,12 @@ export function createView(state, actions = {}) {
   return {
     /** The status line (phase pill, counters) at once. */
     showPhase() {
-      status.show(state.phase, state.history.snapshot, state.rate, state.poolSize);
+      status.show(state.phase, state.history.snapshot, state.rate, state.config, state.poolSize);
     },
     /** The loss curve, status line and headline. */
     fast() {
       const { snapshot: snap, trainX, trainLoss, evals } = state.history;
-      status.show(state.phase, snap, state.rate, state.poolSize);
+      status.show(state.phase, snap, state.rate, state.config, state.poolSize);
       charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config), ghosts: state.ghosts && state.ghosts.loss });
       status.headline(snap, state.config);
     },
@@ -144,8 +144,8 @@ export function createView(state, actions = {}) {
     /** The table, the story's live numbers and the sentences under the charts. */
     text() {
       const snap = state.history.snapshot;
-      updateNumbers($("numbers-body"), snap, state.config);
-      updateStory(document.body, state.config, snap, state.ood);
+      updateNumbers($("numbers-body"), snap, state.config, state.pins);
+      updateStory(document.body, state.config, snap, state.ood, state.pins);
       etaSentence(weights.current, weights.construction, snap, state.config);
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);

@@ -2,7 +2,8 @@
 // main thread never waits on the engine. It speaks a small explicit protocol (engine.js is its
 // client). Every request carries an `id` and gets exactly one reply with that id, once handled:
 //
-//   in   {id, type:"start", query}          load the engine if needed, then a new run from `query`
+//   in   {id, type:"link",  query}          load the engine if needed, then read a link's view keys
+//        {id, type:"start", query}          load the engine if needed, then a new run from `query`
 //        {id, type:"run"}                   train until done, diverged or paused
 //        {id, type:"pause"}                 stop after the current chunk
 //        {id, type:"step",  n}              train n more steps, then pause
@@ -13,11 +14,14 @@
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
+//                                             link:  {pins (canonical settings of each pinned
+//                                                     run), present, notices, presets} (link.rs)
 //                                             start: {schema, presets, config, query, notices,
 //                                                     prompt (the link's validated prompt code or
 //                                                     null), present (presenter mode, link.rs),
-//                                                     workers (the link's worker count, 0: one per
-//                                                     core), untrained (Float32Array), learners}
+//                                                     pins (as for link), workers (the link's
+//                                                     worker count, 0: one per core),
+//                                                     untrained (Float32Array), learners}
 //                                             eval_prompt: {index, count, examples, query, target, w}
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
@@ -38,7 +42,7 @@
 // With more than one core, the steps' batches are shared by a pool of workers (pool.js): the
 // same numbers, bit for bit. Training starts here at once and moves to the pool when it is ready.
 
-import init, { Lab, schema, presets } from "./pkg/icl_lab.js";
+import init, { Lab, presets, read_link, schema } from "./pkg/icl_lab.js";
 import { createPool } from "./pool.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
@@ -150,6 +154,7 @@ function newRun(query) {
     notices: JSON.parse(lab.notices()),
     prompt: lab.prompt_code() ?? null,
     present: lab.present(),
+    pins: JSON.parse(lab.pins()),
     workers: lab.workers(),
     untrained: lab.untrained_params(),
     learners: lab.learners(),
@@ -254,6 +259,11 @@ function timed(fn) {
 /** Handles one request; returns its reply's value. A progress message may follow the reply. */
 async function handle(msg) {
   switch (msg.type) {
+    case "link": {
+      await load();
+      const link = JSON.parse(read_link(String(msg.query ?? "")));
+      return { ...link, presets: engine.presets };
+    }
     case "start":
       await load();
       return newRun(msg.query);
