@@ -216,6 +216,9 @@ async function trainPooled() {
     while (taken < want && running && lab.status() === "training") {
       const shards = await pool.step(lab.params(), lab.step(), lab.shard_count());
       if (id !== runId) return; // this run was replaced while the pool worked
+      // Paused while the pool worked: the pause has been reported at this step, so the step is
+      // not taken now; the same shards are computed again on resume (same numbers).
+      if (!running) break;
       if (!lab.advance_with(shards)) break;
       taken++;
     }
