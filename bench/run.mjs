@@ -6,7 +6,8 @@
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
 //
-// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page (default all).
+// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page,softmax
+// (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -30,7 +31,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page")).split(","));
+const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page,softmax")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -56,7 +57,17 @@ const LOSS_TOL = 0.1; // equal work: the peer's loss within 10% of ours at the s
 const TARGETS = {
   native_k1_ms: 3, native_k3_ms: 10, chromium_over_native: 1.5, peer_over_ours: 3,
   headline_s: 5, longtask_ms: 50, wasm_gzip_kb: 300,
+  softmax_speedup: 4,
 };
+
+// The softmax links of issue 10, with the lab page's steps/s measured before softmax ran on the
+// lane engine (reference path, one task at a time): the target is softmax_speedup × that.
+const SOFTMAX_LINKS = [
+  { link: "?attn=softmax", before: 118 },
+  { link: "?attn=softmax&heads=2", before: 66 },
+];
+// Steps/s of a softmax link = steps from FROM to TO (as the page reports them) over the time.
+const SOFTMAX_STEPS = QUICK ? { from: 100, to: 600 } : { from: 100, to: 1600 };
 
 const log = (...a) => console.error("[bench]", ...a);
 const round = (x, d = 2) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
@@ -340,6 +351,38 @@ async function pageRun(browser, base) {
   return res;
 }
 
+// The lab page itself on a softmax link, as a learner sees it (worker, evaluation every 20
+// steps): steps/s between two step counts.
+async function softmaxRuns(browser, base) {
+  const out = {};
+  for (const { link, before } of SOFTMAX_LINKS) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const res = { link, before_steps_per_s: before, page_errors: errors };
+    const at = async (step) => (await page.waitForFunction((s) => {
+      const l = window.__lab;
+      return l && l.step >= s ? { t: performance.now(), step: l.step } : false;
+    }, step, { timeout: 120000, polling: 20 })).jsonValue();
+    try {
+      await page.goto(`${base}/${link}`, { waitUntil: "load", timeout: 60000 });
+      const a = await at(SOFTMAX_STEPS.from);
+      const b = await at(SOFTMAX_STEPS.to);
+      res.steps = b.step - a.step;
+      res.seconds = (b.t - a.t) / 1000;
+      res.steps_per_s = res.steps / res.seconds;
+      log(`softmax page ${link}: ${round(res.steps_per_s, 0)} steps/s over steps ${a.step}–${b.step}`);
+    } catch (e) {
+      res.error = String(e.message || e);
+    } finally {
+      await ctx.close();
+    }
+    out[link] = res;
+  }
+  return out;
+}
+
 function summarizeHealth(p) {
   const h = p.health;
   if (!h) return null;
@@ -431,6 +474,15 @@ function buildRows(R) {
     P.available ? `${H.longtasks_while_training} long tasks; whole load: longest ${f(H.longest_task_ms_whole_load, 0)} ms; max timer gap ${f(H.max_timer_gap_ms, 0)} ms` : "");
   row("time to first drawn chart", P.available && H.first_chart_with_training_ms != null ? `${f(H.first_chart_with_training_ms / 1000)} s` : "n/a", "—", null,
     P.available && H.first_draw_ms != null ? `first drawing of any kind ${f(H.first_draw_ms / 1000)} s` : "");
+  if (R.softmax) {
+    rows.push({ section: "softmax on the lab page (steps/s, evaluation included)" });
+    for (const { link, before } of SOFTMAX_LINKS) {
+      const r = R.softmax[link] || {};
+      const want = TARGETS.softmax_speedup * before;
+      row(link, r.steps_per_s != null ? `${f(r.steps_per_s, 0)} steps/s (${f(r.steps_per_s / before)}× ${before})` : "n/a",
+        `≥ ${f(want, 0)} steps/s`, r.steps_per_s != null ? r.steps_per_s >= want : null, r.error ? r.error.split("\n")[0] : "");
+    }
+  }
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
@@ -482,7 +534,7 @@ async function main() {
     }
   }
 
-  if (ONLY.has("browser") || ONLY.has("page")) {
+  if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("softmax")) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -512,6 +564,7 @@ async function main() {
         R.page.summary = summarizeHealth(R.page);
         log(`  → ${R.page.available ? `headline ${R.page.headline_s ?? "n/a"} s` : R.page.reason}`);
       }
+      if (ONLY.has("softmax")) R.softmax = await softmaxRuns(browser, plain.url);
     } finally {
       if (browser) await browser.close();
       await isolated.close();
