@@ -5,7 +5,8 @@
 //!
 //!   cargo bench --bench train               a table
 //!   cargo bench --bench train -- --json     one JSON object (read by scripts/bench.sh)
-//!   cargo bench --bench train -- --softmax  the softmax rows only
+//!   cargo bench --bench train -- --softmax  the softmax rows only (`--portable`: and without
+//!                                           AVX2)
 
 use icl_lab::config::Config;
 use icl_lab::model::{Arch, Model, Workspace};
@@ -58,8 +59,8 @@ fn measure(query: &str, steps: usize, reps: usize) -> Measured {
     }
 }
 
-/// Softmax attention, one and two heads, at K = 1 and K = 3: (JSON key, query, ms/step).
-fn softmax_rows(n1: usize, n3: usize, reps: usize) -> Vec<(&'static str, &'static str, f64)> {
+/// Softmax attention, one and two heads, at K = 1 and K = 3: (JSON key, query, timings).
+fn softmax_rows(n1: usize, n3: usize, reps: usize) -> Vec<(&'static str, &'static str, Measured)> {
     [
         ("softmax_k1", "attn=softmax&layers=1", n1),
         ("softmax_h2_k1", "attn=softmax&heads=2&layers=1", n1),
@@ -67,15 +68,21 @@ fn softmax_rows(n1: usize, n3: usize, reps: usize) -> Vec<(&'static str, &'stati
         ("softmax_h2_k3", "attn=softmax&heads=2&layers=3", n3),
     ]
     .into_iter()
-    .map(|(key, query, steps)| (key, query, measure(query, steps, reps).ms_per_step))
+    .map(|(key, query, steps)| (key, query, measure(query, steps, reps)))
     .collect()
 }
 
-fn print_softmax(rows: &[(&str, &str, f64)]) {
-    for (key, query, ms) in rows {
+fn print_softmax(rows: &[(&str, &str, Measured)]) {
+    println!(
+        "{:<14} {:<30} {:>10} {:>10} {:>12}",
+        "", "", "ms/step", "steps/s", "model ms"
+    );
+    for (key, query, m) in rows {
         println!(
-            "{key:<14} {query:<30} {ms:>8.3} ms/step {:>8.1} steps/s",
-            1e3 / ms
+            "{key:<14} {query:<30} {:>10.3} {:>10.1} {:>12.3}",
+            m.ms_per_step,
+            1e3 / m.ms_per_step,
+            m.model_ms
         );
     }
 }
@@ -87,6 +94,11 @@ fn main() {
     if std::env::args().any(|a| a == "--softmax") {
         println!("native softmax training step, B = 2048, d = N = 10 (median of {reps})");
         print_softmax(&softmax_rows(n1, n3, reps));
+        if std::env::args().any(|a| a == "--portable") {
+            icl_lab::batched::ALLOW_AVX2.store(false, std::sync::atomic::Ordering::Relaxed);
+            println!("portable 128-bit SIMD build (no AVX2, as wasm):");
+            print_softmax(&softmax_rows(n1, n3, reps));
+        }
         return;
     }
     let k1 = measure("layers=1", n1, reps);
@@ -99,7 +111,7 @@ fn main() {
     if json {
         let soft_json: String = soft
             .iter()
-            .map(|(key, _, ms)| format!(", \"{key}_ms_per_step\": {ms:.4}"))
+            .map(|(key, _, m)| format!(", \"{key}_ms_per_step\": {:.4}", m.ms_per_step))
             .collect();
         println!(
             "{{\"k1_ms_per_step\": {:.4}, \"k1_steps_per_s\": {:.1}, \"k1_sample_ms\": {:.4}, \"k1_model_ms\": {:.4}, \
