@@ -7,7 +7,7 @@
 //                      [--chromium PATH] [--out DIR]
 //
 // --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,
-// throttled, workers, presets (default all).
+// throttled, softmax, workers, presets (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -34,7 +34,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,workers,presets")).split(","));
+const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,softmax,workers,presets")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -61,7 +61,17 @@ const LOSS_TOL = 0.1; // equal work: the peer's loss within 10% of ours at the s
 const TARGETS = {
   native_k1_ms: 3, native_k3_ms: 10, chromium_over_native: 1.5, peer_over_ours: 3,
   headline_s: 5, longtask_ms: 50, wasm_gzip_kb: 300,
+  softmax_speedup: 4,
 };
+
+// The softmax links of issue 10, with the lab page's steps/s measured before softmax ran on the
+// lane engine (reference path, one task at a time): the target is softmax_speedup × that.
+const SOFTMAX_LINKS = [
+  { link: "?attn=softmax", before: 118 },
+  { link: "?attn=softmax&heads=2", before: 66 },
+];
+// Steps/s of a softmax link = steps from FROM to TO (as the page reports them) over the time.
+const SOFTMAX_STEPS = QUICK ? { from: 100, to: 600 } : { from: 100, to: 1600 };
 
 const log = (...a) => console.error("[bench]", ...a);
 const round = (x, d = 2) => (x == null || !Number.isFinite(x) ? null : Number(x.toFixed(d)));
@@ -350,6 +360,38 @@ async function pageRun(browser, base, { throttle = 1 } = {}) {
   return res;
 }
 
+// The lab page itself on a softmax link, as a learner sees it (worker, evaluation every 20
+// steps): steps/s between two step counts.
+async function softmaxRuns(browser, base) {
+  const out = {};
+  for (const { link, before } of SOFTMAX_LINKS) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    const res = { link, before_steps_per_s: before, page_errors: errors };
+    const at = async (step) => (await page.waitForFunction((s) => {
+      const l = window.__lab;
+      return l && l.step >= s ? { t: performance.now(), step: l.step } : false;
+    }, step, { timeout: 120000, polling: 20 })).jsonValue();
+    try {
+      await page.goto(`${base}/${link}`, { waitUntil: "load", timeout: 60000 });
+      const a = await at(SOFTMAX_STEPS.from);
+      const b = await at(SOFTMAX_STEPS.to);
+      res.steps = b.step - a.step;
+      res.seconds = (b.t - a.t) / 1000;
+      res.steps_per_s = res.steps / res.seconds;
+      log(`softmax page ${link}: ${round(res.steps_per_s, 0)} steps/s over steps ${a.step}–${b.step}`);
+    } catch (e) {
+      res.error = String(e.message || e);
+    } finally {
+      await ctx.close();
+    }
+    out[link] = res;
+  }
+  return out;
+}
+
 function summarizeHealth(p) {
   const h = p.health;
   if (!h) return null;
@@ -453,6 +495,15 @@ function buildRows(R) {
       `< ${TARGETS.longtask_ms} ms`, tlt == null ? null : tlt < TARGETS.longtask_ms,
       T.available ? `${TH.longtasks_whole_load} long tasks; while training: longest ${f(TH.longest_task_ms_while_training, 0)} ms` : "");
   }
+  if (R.softmax) {
+    rows.push({ section: "softmax on the lab page (steps/s, evaluation included)" });
+    for (const { link, before } of SOFTMAX_LINKS) {
+      const r = R.softmax[link] || {};
+      const want = TARGETS.softmax_speedup * before;
+      row(link, r.steps_per_s != null ? `${f(r.steps_per_s, 0)} steps/s (${f(r.steps_per_s / before)}× ${before})` : "n/a",
+        `≥ ${f(want, 0)} steps/s`, r.steps_per_s != null ? r.steps_per_s >= want : null, r.error ? r.error.split("\n")[0] : "");
+    }
+  }
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
@@ -525,7 +576,7 @@ async function main() {
     R.cost = await costRuns({ quick: QUICK, log });
   }
 
-  if (["browser", "page", "throttled", "workers", "presets"].some((p) => ONLY.has(p))) {
+  if (["browser", "page", "throttled", "softmax", "workers", "presets"].some((p) => ONLY.has(p))) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -561,6 +612,7 @@ async function main() {
         R.page_throttled.summary = summarizeHealth(R.page_throttled);
         log(`  → ${R.page_throttled.available ? `headline ${R.page_throttled.headline_s ?? "n/a"} s` : R.page_throttled.reason}`);
       }
+      if (ONLY.has("softmax")) R.softmax = await softmaxRuns(browser, plain.url);
       if (ONLY.has("workers") && haveWasm) {
         log("workers: steps/s with one worker and with the pool…");
         R.workers = await workerRuns(browser, plain.url, { log });

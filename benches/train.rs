@@ -1,9 +1,12 @@
 //! Training speed of the native engine (a benchmark, not a timed test): ms per training step
 //! for the paper's figure-2 configuration (B = 2048, d = N = 10, K = 1) and for K = 3, and where
-//! the time goes (task sampling vs the model's forward + backward).
+//! the time goes (task sampling vs the model's forward + backward); then softmax attention with
+//! one and two heads at K = 1 and K = 3.
 //!
-//!   cargo bench --bench train            a table
-//!   cargo bench --bench train -- --json  one JSON object (read by scripts/bench.sh)
+//!   cargo bench --bench train               a table
+//!   cargo bench --bench train -- --json     one JSON object (read by scripts/bench.sh)
+//!   cargo bench --bench train -- --softmax  the softmax rows only (`--portable`: and without
+//!                                           AVX2)
 
 use icl_lab::config::Config;
 use icl_lab::model::{Arch, Model, Workspace};
@@ -56,21 +59,64 @@ fn measure(query: &str, steps: usize, reps: usize) -> Measured {
     }
 }
 
+/// Softmax attention, one and two heads, at K = 1 and K = 3: (JSON key, query, timings).
+fn softmax_rows(n1: usize, n3: usize, reps: usize) -> Vec<(&'static str, &'static str, Measured)> {
+    [
+        ("softmax_k1", "attn=softmax&layers=1", n1),
+        ("softmax_h2_k1", "attn=softmax&heads=2&layers=1", n1),
+        ("softmax_k3", "attn=softmax&layers=3", n3),
+        ("softmax_h2_k3", "attn=softmax&heads=2&layers=3", n3),
+    ]
+    .into_iter()
+    .map(|(key, query, steps)| (key, query, measure(query, steps, reps)))
+    .collect()
+}
+
+fn print_softmax(rows: &[(&str, &str, Measured)]) {
+    println!(
+        "{:<14} {:<30} {:>10} {:>10} {:>12}",
+        "", "", "ms/step", "steps/s", "model ms"
+    );
+    for (key, query, m) in rows {
+        println!(
+            "{key:<14} {query:<30} {:>10.3} {:>10.1} {:>12.3}",
+            m.ms_per_step,
+            1e3 / m.ms_per_step,
+            m.model_ms
+        );
+    }
+}
+
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
     let quick = std::env::args().any(|a| a == "--quick");
     let (n1, n3, reps) = if quick { (50, 10, 3) } else { (200, 40, 5) };
+    if std::env::args().any(|a| a == "--softmax") {
+        println!("native softmax training step, B = 2048, d = N = 10 (median of {reps})");
+        print_softmax(&softmax_rows(n1, n3, reps));
+        if std::env::args().any(|a| a == "--portable") {
+            icl_lab::batched::ALLOW_AVX2.store(false, std::sync::atomic::Ordering::Relaxed);
+            println!("portable 128-bit SIMD build (no AVX2, as wasm):");
+            print_softmax(&softmax_rows(n1, n3, reps));
+        }
+        return;
+    }
     let k1 = measure("layers=1", n1, reps);
     let k3 = measure("layers=3", n3, reps);
+    let soft = softmax_rows(n1, n3, reps);
     // The same with the portable 128-bit SIMD build (what wasm's simd128 gets), for the profile.
     icl_lab::batched::ALLOW_AVX2.store(false, std::sync::atomic::Ordering::Relaxed);
     let k1p = measure("layers=1", n1, reps);
     let k3p = measure("layers=3", n3, reps);
     if json {
+        let soft_json: String = soft
+            .iter()
+            .map(|(key, _, m)| format!(", \"{key}_ms_per_step\": {:.4}", m.ms_per_step))
+            .collect();
         println!(
             "{{\"k1_ms_per_step\": {:.4}, \"k1_steps_per_s\": {:.1}, \"k1_sample_ms\": {:.4}, \"k1_model_ms\": {:.4}, \
              \"k3_ms_per_step\": {:.4}, \"k3_steps_per_s\": {:.1}, \"k3_sample_ms\": {:.4}, \"k3_model_ms\": {:.4}, \
-             \"k1_portable_ms_per_step\": {:.4}, \"k3_portable_ms_per_step\": {:.4}}}",
+             \"k1_portable_ms_per_step\": {:.4}, \"k3_portable_ms_per_step\": {:.4}{soft_json}}}",
             k1.ms_per_step, 1e3 / k1.ms_per_step, k1.sample_ms, k1.model_ms,
             k3.ms_per_step, 1e3 / k3.ms_per_step, k3.sample_ms, k3.model_ms,
             k1p.ms_per_step, k3p.ms_per_step
@@ -93,5 +139,7 @@ fn main() {
             );
         }
         println!("portable 128-bit SIMD build (no AVX2, as wasm): K = 1 {:.3} ms/step, K = 3 {:.3} ms/step", k1p.ms_per_step, k3p.ms_per_step);
+        println!("softmax attention:");
+        print_softmax(&soft);
     }
 }

@@ -14,7 +14,15 @@ const cli = path.join(root, "target", "release", "icl-lab");
 test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync(cli) && "build the CLI first (cargo build --release)" }, async () => {
   const { initSync, Lab } = await import(path.join(root, "www", "pkg", "icl_lab.js"));
   initSync({ module: fs.readFileSync(path.join(root, "www", "pkg", "icl_lab_bg.wasm")) });
-  for (const query of ["d=5&n=8&steps=150&seed=7&eval_every=10", "layers=2&steps=60&batch=256&eval_tasks=512&seed=3"]) {
+  // Softmax runs too: the softmax engine's exponential is the engine's own (kernels::exp), not the
+  // platform's expf, which differs between the two builds. The last query has full softmax layers,
+  // deep weights, the query among the keys and token clipping (K > 3).
+  for (const query of [
+    "d=5&n=8&steps=150&seed=7&eval_every=10",
+    "layers=2&steps=60&batch=256&eval_tasks=512&seed=3",
+    "attn=softmax&heads=2&steps=100&batch=512&eval_tasks=512&eval_every=10&seed=5",
+    "attn=softmax&layers=4&recurrent=false&query_in_keys=true&steps=30&batch=128&eval_tasks=256&eval_every=5&seed=2",
+  ]) {
     const lab = new Lab(query);
     while (lab.advance(1000) > 0);
     const snap = JSON.parse(lab.snapshot(0, 0, false));

@@ -1,21 +1,26 @@
-//! The lane engine for linear attention: 16 tasks at a time in SIMD lanes (the independent lanes
-//! also hide the latency of each add), every layer in "C-form". A linear layer maps every token
-//! by the same matrix,
+//! The lane engine: 16 tasks at a time in SIMD lanes (the independent lanes also hide the
+//! latency of each add). Linear layers are in "C-form": a linear layer maps every token by the
+//! same matrix,
 //!
 //!   e_j ← (I + A) e_j,   A = Σ_h W_PV,h C W_KQ,h,   C = Σ_{i∈keys} e_i e_iᵀ,
 //!
 //! with the products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V formed once per batch (`arch.rs`). The
 //! last layer (the read-out) only computes the query's label entry,
 //! e_q[d] + Σ_h Σ_i (z_h·e_i)(u_h·e_i) with z_h = W_KQ,h e_q and u_h the label row of W_PV,h.
-//! Gradients are gathered per lane for the products and mapped back to W_Q, W_K, W_V, P once per
-//! batch. `lsa.rs` (the attention view, one task at a time) is the reference this is tested
-//! against in tests/fast_path.rs.
+//! Softmax layers weight each query's keys differently, so they have no C-form: they attend
+//! token by token through the same products (`batched/softmax.rs`). Gradients are gathered per
+//! lane for the products and mapped back to W_Q, W_K, W_V, P once per batch. `lsa.rs` (the
+//! attention view, one task at a time) is the reference this is tested against in
+//! tests/fast_path.rs.
 //!
 //! Names: `layer` is a layer index (`layers` = K), `lane` a SIMD lane (one task of the block),
 //! `h` a head, `w` the token width D, `t` the tokens T, `keys` the key tokens S.
 
+mod softmax;
+
 use crate::arch::{add_head_product_grads, head_products, Arch, TOKEN_CLIP};
 use crate::task::Tasks;
+use softmax::SoftCache;
 
 /// Whether x86_64 may use its AVX2 build of the engine when the CPU has it (the benchmark turns
 /// it off to measure the portable 128-bit build that wasm's SIMD corresponds to).
@@ -101,11 +106,11 @@ pub struct Batched {
     prod: Products,
     /// Layer inputs: e[layer] for layer = 0..K (T×D lanes each).
     e: Vec<Vec<V>>,
-    /// Full layers (all but the last): C, A, and per head C·W_KQ.
+    /// Linear full layers (all but the last): C, A, and per head C·W_KQ.
     c: Vec<Vec<V>>,
     a: Vec<Vec<V>>,
     cw: Vec<Vec<V>>,
-    /// Read-out: z_h (D lanes), a_hi, b_hi (S lanes each).
+    /// Linear read-out: z_h (D lanes), a_hi, b_hi (S lanes each).
     z: Vec<V>,
     ra: Vec<V>,
     rb: Vec<V>,
@@ -116,6 +121,8 @@ pub struct Batched {
     t1: Vec<V>,
     g_c: Vec<V>,
     sa: Vec<V>,
+    /// Softmax layers' caches and scratch.
+    soft: SoftCache,
     /// Gradient accumulators of W_KQ and W_PV per (set, head), per lane.
     acc_kq: Vec<V>,
     acc_pv: Vec<V>,
@@ -125,7 +132,6 @@ pub struct Batched {
 
 impl Batched {
     pub fn new(arch: &Arch) -> Self {
-        assert!(!arch.softmax, "the lane engine is for linear attention");
         let (w, t, h, layers) = (arch.d + 1, arch.n + 1, arch.heads, arch.layers);
         let keys = if arch.query_in_keys { t } else { t - 1 };
         let dd = w * w;
@@ -153,6 +159,7 @@ impl Batched {
             t1: vec![Z; dd],
             g_c: vec![Z; dd],
             sa: vec![Z; w],
+            soft: SoftCache::new(arch),
             acc_kq: vec![Z; sh * dd],
             acc_pv: vec![Z; sh * dd],
             y: Z,
@@ -208,10 +215,25 @@ impl Batched {
         self.forward_readout()
     }
 
-    /// A full layer (all but the last): e[layer + 1] = (I + A) e[layer], clipped in deep stacks.
-    /// (Dense maths, one step after the other: C, then A head by head, then the map.)
+    /// A full layer (all but the last): e[layer + 1] from e[layer], clipped in deep stacks.
     #[inline(always)]
     fn forward_full(&mut self, layer: usize) {
+        if self.arch.softmax {
+            self.forward_full_softmax(layer);
+        } else {
+            self.forward_full_linear(layer);
+        }
+        if self.arch.clip_tokens {
+            for v in self.e[layer + 1].iter_mut() {
+                clip(v);
+            }
+        }
+    }
+
+    /// A full linear layer: e[layer + 1] = (I + A) e[layer]. (Dense maths, one step after the
+    /// other: C, then A head by head, then the map.)
+    #[inline(always)]
+    fn forward_full_linear(&mut self, layer: usize) {
         let (w, t, keys) = (self.w, self.t, self.keys);
         let (done, rest) = self.e.split_at_mut(layer + 1);
         let (e, out) = (&done[layer], &mut rest[0]);
@@ -265,17 +287,35 @@ impl Batched {
                 out[j * w + a] = acc;
             }
         }
-        if self.arch.clip_tokens {
-            for v in out.iter_mut() {
-                clip(v);
-            }
-        }
     }
 
-    /// The read-out layer: ŷ = −(e_q[d] + Σ_h Σ_i a_hi b_hi) per lane, with a_hi = u_h·e_i and
-    /// b_hi = z_h·e_i; keeps z, a, b for the backward pass.
+    /// The read-out layer: ŷ = −(query's label entry after the last layer), clipped in deep
+    /// stacks, per lane.
     #[inline(always)]
     fn forward_readout(&mut self) -> V {
+        let out = if self.arch.softmax {
+            self.readout_softmax()
+        } else {
+            self.readout_linear()
+        };
+        let mut yhat = Z;
+        for lane in 0..LANES {
+            let clipped = self.arch.clip_tokens && out[lane].abs() >= TOKEN_CLIP;
+            self.clipped_out[lane] = if clipped { 0.0 } else { 1.0 };
+            let o = if self.arch.clip_tokens {
+                out[lane].clamp(-TOKEN_CLIP, TOKEN_CLIP)
+            } else {
+                out[lane]
+            };
+            yhat[lane] = -o;
+        }
+        yhat
+    }
+
+    /// The linear read-out: the query's label entry e_q[d] + Σ_h Σ_i a_hi b_hi per lane, with
+    /// a_hi = u_h·e_i and b_hi = z_h·e_i (unclipped); keeps z, a, b for the backward pass.
+    #[inline(always)]
+    fn readout_linear(&mut self) -> V {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
         let e = &self.e[last];
         let n = self.t - 1;
@@ -303,18 +343,7 @@ impl Batched {
                 out = madd(out, ai, bi);
             }
         }
-        let mut yhat = Z;
-        for lane in 0..LANES {
-            let clipped = self.arch.clip_tokens && out[lane].abs() >= TOKEN_CLIP;
-            self.clipped_out[lane] = if clipped { 0.0 } else { 1.0 };
-            let o = if self.arch.clip_tokens {
-                out[lane].clamp(-TOKEN_CLIP, TOKEN_CLIP)
-            } else {
-                out[lane]
-            };
-            yhat[lane] = -o;
-        }
-        yhat
+        out
     }
 
     /// Backward of one block from g = ∂L/∂ŷ per lane. Accumulates the product gradients when
@@ -336,6 +365,16 @@ impl Batched {
     /// gradients when `weights`; with `need_in`, writes ∂L/∂(read-out input) to `self.g`.
     #[inline(always)]
     fn backward_readout(&mut self, g: V, weights: bool, need_in: bool) {
+        if self.arch.softmax {
+            self.backward_readout_softmax(g, weights, need_in);
+        } else {
+            self.backward_readout_linear(g, weights, need_in);
+        }
+    }
+
+    /// `backward_readout` for linear attention.
+    #[inline(always)]
+    fn backward_readout_linear(&mut self, g: V, weights: bool, need_in: bool) {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
         let n = self.t - 1;
         let dd = w * w;
@@ -404,13 +443,26 @@ impl Batched {
     /// `weights`.
     #[inline(always)]
     fn backward_full(&mut self, layer: usize, weights: bool, need_in: bool) {
-        let (w, t, keys) = (self.w, self.t, self.keys);
-        let e = &self.e[layer];
         if self.arch.clip_tokens {
             for (gv, ov) in self.g.iter_mut().zip(&self.e[layer + 1]) {
                 zero_where_clipped(gv, ov);
             }
         }
+        if self.arch.softmax {
+            self.backward_full_softmax(layer, weights, need_in);
+        } else {
+            self.backward_full_linear(layer, weights, need_in);
+        }
+        std::mem::swap(&mut self.g, &mut self.g2);
+    }
+
+    /// Backward of full linear layer `layer` from ∂L/∂e[layer + 1] in `self.g` (clip mask
+    /// applied): writes ∂L/∂e[layer] to `self.g2` (complete only with `need_in`) and accumulates
+    /// the product gradients when `weights`.
+    #[inline(always)]
+    fn backward_full_linear(&mut self, layer: usize, weights: bool, need_in: bool) {
+        let (w, t, keys) = (self.w, self.t, self.keys);
+        let e = &self.e[layer];
         let am = &self.a[layer];
         // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
         let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
@@ -456,7 +508,6 @@ impl Batched {
                 }
             }
         }
-        std::mem::swap(&mut self.g, &mut self.g2);
     }
 
     /// Head `h` of full layer `layer`, from G_A in `self.g_a`: adds W_PVᵀ G_A W_KQᵀ to

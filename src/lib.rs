@@ -19,11 +19,11 @@ pub mod task;
 // The transformer
 /// The architecture: sizes, switches, parameter layout, the W_KQ / W_PV products.
 pub mod arch;
-/// Tiny dense kernels for the reference path.
+/// Tiny dense kernels for the reference path; the one exponential of softmax attention.
 pub mod kernels;
 /// One attention layer, forward and hand-written backward: the reference path (the oracle).
 pub mod lsa;
-/// The lane engine for linear attention: 16 tasks per SIMD block.
+/// The lane engine for linear and softmax attention: 16 tasks per SIMD block.
 pub mod batched;
 /// K layers, heads, read-out, initialisation; the engine chosen openly.
 pub mod model;

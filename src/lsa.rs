@@ -8,10 +8,11 @@
 //! linear layer's weights are the raw scores a_ji = q_j·k_i. Keys and values come from the first
 //! S rows: the N context tokens, or all N+1 when the query is put in the keys (a critique toggle).
 //! Queries are computed from row `row0` on: 0 normally, N in the last layer, whose only output
-//! that matters is the query's read-out (this saves most of the last layer's work).
+//! that matters is the query's read-out (this saves most of the last layer's work). Softmax's
+//! exponential is `kernels::exp`, which gives the same bits natively and in wasm.
 
 use crate::arch::{LayerShape, TOKEN_CLIP};
-use crate::kernels::{dot, nn_acc, nt_acc, tn_acc};
+use crate::kernels::{dot, exp, nn_acc, nt_acc, tn_acc};
 
 /// What the forward pass keeps for the backward pass.
 #[derive(Clone, Debug)]
@@ -91,7 +92,7 @@ pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
                 let max = row.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z * scale));
                 let mut sum = 0.0;
                 for z in row.iter_mut() {
-                    *z = (*z * scale - max).exp();
+                    *z = exp(*z * scale - max);
                     sum += *z;
                 }
                 for z in row.iter_mut() {

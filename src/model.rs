@@ -2,7 +2,8 @@
 //! K sets), H heads, linear or softmax attention, and the read-out ŷ = −(label entry of the
 //! query token after the last layer). Parameters live in one flat vector (layout in `arch.rs`)
 //! so the optimiser, the gradient check and the page see them the same way. Whole batches run on
-//! one of two engines, chosen in `Engine::for_arch`.
+//! the lane engine (`batched.rs`, linear and softmax attention); one task at a time, and the
+//! tests' oracle, run on the reference path (`lsa.rs`).
 
 pub use crate::arch::Arch;
 use crate::batched::Batched;
@@ -17,38 +18,17 @@ pub struct Model {
     pub params: Vec<f32>,
 }
 
-/// The engine that runs whole batches (`loss_and_grad`, `predict`, `predict_with_sensitivity`).
-#[derive(Clone, Debug)]
-enum Engine {
-    /// One task at a time through the attention view of `lsa.rs` (the buffers in `Workspace`).
-    Reference,
-    /// 16 tasks at a time in SIMD lanes, layers in C-form (`batched.rs`).
-    Lanes(Box<Batched>),
-}
-
-impl Engine {
-    /// Lanes for linear attention, the reference path otherwise: the lane engine rests on a
-    /// layer being the same linear map (I + A) of every token, which holds for linear attention
-    /// only (softmax weights each query's keys differently).
-    fn for_arch(arch: &Arch) -> Engine {
-        if arch.softmax {
-            Engine::Reference
-        } else {
-            Engine::Lanes(Box::new(Batched::new(arch)))
-        }
-    }
-}
-
 /// Buffers for forward and backward passes, reused across tasks and steps: those of the
-/// reference path (always there: `Model::forward` / `backward` run on any architecture, and
-/// tests compare the engines) and the batch engine's.
+/// reference path (always there: `Model::forward` / `backward` run one task at a time, and tests
+/// compare the engines) and the lane engine's, made at the first whole batch (a workspace that
+/// only answers single prompts never needs them; softmax's caches grow with K·H·N²).
 #[derive(Clone, Debug)]
 pub struct Workspace {
     caches: Vec<LayerCache>,
     scratch: Scratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
-    engine: Engine,
+    lanes: Option<Box<Batched>>,
 }
 
 impl Workspace {
@@ -59,12 +39,22 @@ impl Workspace {
             scratch: Scratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
-            engine: Engine::for_arch(arch),
+            lanes: None,
         }
+    }
+    /// The lane engine for `arch` (made on first use).
+    fn lanes(&mut self, arch: &Arch) -> &mut Batched {
+        self.lanes
+            .get_or_insert_with(|| Box::new(Batched::new(arch)))
     }
     /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)`.
     pub fn input_grad(&self) -> &[f32] {
         &self.g
+    }
+    /// The token matrices after each layer of the last `forward` (the last layer's rows before
+    /// the query are copies of its input).
+    pub fn layer_outputs(&self) -> impl Iterator<Item = &[f32]> {
+        self.caches.iter().map(|c| c.e_out.as_slice())
     }
 }
 
@@ -143,13 +133,11 @@ impl Model {
         }
     }
 
-    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the
-    /// workspace's engine.
+    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the lane
+    /// engine.
     pub fn loss_and_grad(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
-        match &mut ws.engine {
-            Engine::Lanes(lanes) => lanes.loss_and_grad(&self.params, tasks, grad),
-            Engine::Reference => self.loss_and_grad_reference(tasks, grad, ws),
-        }
+        ws.lanes(&self.arch)
+            .loss_and_grad(&self.params, tasks, grad)
     }
 
     /// The same loss and gradient through the reference path only (for tests and benches).
@@ -169,29 +157,23 @@ impl Model {
         loss / tasks.count as f64
     }
 
-    /// Predictions ŷ for every task.
+    /// Predictions ŷ for every task, on the lane engine.
     pub fn predict(&self, tasks: &Tasks, ws: &mut Workspace) -> Vec<f32> {
-        match &mut ws.engine {
-            Engine::Lanes(lanes) => lanes.predict(&self.params, tasks, false).0,
-            Engine::Reference => (0..tasks.count)
-                .map(|task| self.forward(tasks.task_tokens(task), ws))
-                .collect(),
-        }
+        ws.lanes(&self.arch).predict(&self.params, tasks, false).0
     }
 
-    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task.
+    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the lane
+    /// engine.
     pub fn predict_with_sensitivity(
         &self,
         tasks: &Tasks,
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
-        match &mut ws.engine {
-            Engine::Lanes(lanes) => lanes.predict(&self.params, tasks, true),
-            Engine::Reference => self.predict_with_sensitivity_reference(tasks, ws),
-        }
+        ws.lanes(&self.arch).predict(&self.params, tasks, true)
     }
 
-    fn predict_with_sensitivity_reference(
+    /// The same predictions and sensitivities through the reference path only (for tests).
+    pub fn predict_with_sensitivity_reference(
         &self,
         tasks: &Tasks,
         ws: &mut Workspace,

@@ -130,7 +130,9 @@ fn query_in_keys_gradients() {
 
 #[test]
 fn token_clipping_gradients() {
-    let mut a = arch(4, true, 1, false, false);
-    a.clip_tokens = true;
-    check(a);
+    for softmax in [false, true] {
+        let mut a = arch(4, true, 1, softmax, false);
+        a.clip_tokens = true;
+        check(a);
+    }
 }

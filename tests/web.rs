@@ -1,6 +1,6 @@
 //! The wasm facade (`Lab`) as the page's worker uses it, run by wasm-bindgen-test in Node and
 //! in headless Chromium: bad queries are corrected with notices, training advances, snapshots
-//! are valid JSON without NaN, and the same query gives the same numbers.
+//! are valid JSON without NaN, and the same query gives the same numbers (linear and softmax).
 #![cfg(target_arch = "wasm32")]
 
 use icl_lab::wasm::{presets, schema, Lab};
@@ -57,4 +57,17 @@ fn same_query_same_numbers_and_cheap_knobs_do_not_retrain() {
     assert!(a.set_cheap("d", "3").is_err());
     let ood = json(&a.ood().unwrap());
     assert!(ood.as_array().unwrap().len() >= 11);
+}
+
+#[wasm_bindgen_test]
+fn softmax_runs_train_and_repeat_bit_for_bit() {
+    let q = "d=4&n=6&attn=softmax&heads=2&layers=2&batch=128&eval_tasks=256&eval_every=5&seed=9";
+    let mut a = Lab::new(q);
+    let mut b = Lab::new(q);
+    assert_eq!(a.advance(20), 20);
+    b.advance(20);
+    let snap = a.snapshot(0, 0, true).unwrap();
+    assert!(!snap.contains("NaN"));
+    assert_eq!(json(&snap)["step"], 20);
+    assert_eq!(snap, b.snapshot(0, 0, true).unwrap());
 }
