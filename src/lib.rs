@@ -55,7 +55,8 @@ pub mod train;
 // Views of a run
 /// One prompt answered by the frozen model and every baseline.
 pub mod prompt;
-/// A link: the run's settings plus what the page shows (an edited prompt, presenter mode).
+/// A link: the run's settings plus what the page shows (an edited prompt, presenter mode, and the
+/// classroom keys lock, hide, view and autoplay).
 pub mod link;
 /// The page's snapshots and the CLI's report, as serialisable data.
 pub mod report;

@@ -34,6 +34,20 @@ pub fn presets() -> Result<String, JsError> {
     json(&PRESETS)
 }
 
+/// The names a link's classroom keys accept: {panels, cards, lock} (link.rs).
+#[wasm_bindgen]
+pub fn view_parts() -> String {
+    link::parts_json()
+}
+
+/// A link's canonical query (link.rs: validated settings, then the view keys), its notices
+/// dropped: what the page's own link builder (www/link.js) must agree with.
+#[wasm_bindgen]
+pub fn canonical_link(query: &str) -> String {
+    let (cfg, view, _) = link::parse(query);
+    link::to_query(&cfg, &view)
+}
+
 /// One training run, set up from a URL query string.
 #[wasm_bindgen]
 pub struct Lab {
@@ -65,6 +79,12 @@ impl Lab {
     /// Whether the link asked for presenter mode (`present=true`, validated by link.rs).
     pub fn present(&self) -> bool {
         self.view.present
+    }
+
+    /// What the link asked the page to show (link::View: prompt, present, lock, hide, view,
+    /// autoplay), validated, as JSON.
+    pub fn view(&self) -> Result<String, JsError> {
+        json(&self.view)
     }
 
     /// The trained model's flat parameters now (for a `PromptView` on the page's main thread).

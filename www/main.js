@@ -16,6 +16,9 @@ import { setText } from "./dom.js";
 import { createView } from "./view.js";
 import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, renderPins, savePins, settingsLabel } from "./pins.js";
 import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
+import { applyLock, applyView } from "./classroom.js";
+import { fullLabQuery, linkHref, linkQuery } from "./link.js";
+import { createShareDialog } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -40,6 +43,8 @@ const state = {
   rate: null,
   resumeOnVisible: false,
   present: false, // presenter mode (link key present=true, validated by the engine)
+  view: {}, // the link's classroom keys (lock, hide, view, autoplay: link.rs View, validated)
+  parts: null, // the names those keys take (the engine's view_parts)
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
   get ood() {
     return readouts.ood.value;
@@ -56,13 +61,24 @@ const engine = createEngine({ status: setPhase, progress: onProgress, paused: on
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-// Presenter mode adds `present=true` (also a view key of link.rs) unless `withPresent` is false.
-const linkFor = (query, code, withPresent = true) =>
-  [query, code ? `prompt=${code}` : "", withPresent && state.present ? "present=true" : ""].filter(Boolean).join("&");
+// Presenter mode adds `present=true` and a classroom link its lock/hide/view/autoplay keys (view
+// keys of link.rs, written by link.js) unless `withView` is false (a preset is matched without).
+const linkFor = (query, code, withView = true) => {
+  const view = withView ? { ...state.view, present: state.present } : {};
+  const parts = state.parts || { lock: [], panels: [], cards: [] };
+  return linkQuery(query, { ...view, prompt: code || null }, parts);
+};
+/** Writes the link to the address bar, and the embed's "open the full lab" link. */
+function writeLink(link) {
+  writeQuery(link);
+  if (state.parts && state.query !== null) {
+    $("full-lab").href = linkHref(window.location.href, fullLabQuery(state.query, { ...state.view, present: state.present, prompt: card.code || null }, state.parts));
+  }
+}
 const card = createPromptCard($("prompt-card"), {
   evalPrompt: (i) => engine.evalPrompt(i),
   writeLink: (code) => {
-    if (!engine.starting && state.query !== null) writeQuery(linkFor(state.query, code));
+    if (!engine.starting && state.query !== null) writeLink(linkFor(state.query, code));
   },
   error: (message) => notices.showError(message),
   dragEnd: () => tiers.invalidate(),
@@ -151,18 +167,24 @@ function startRun(query, keepPrompt = false) {
   state.running = false;
   lab.ready = false;
   lab.starts++;
-  writeQuery(query);
+  writeLink(query);
   begin(query);
   setPhase("preparing");
 }
 
 function onReady(m) {
   state.pausing = false;
+  // The run the link opens waits for Play when the link says autoplay=false; later runs (a
+  // changed setting, a preset) start at once.
+  let waitForPlay = false;
   if (!state.schema) {
     state.schema = m.schema;
     state.presets = m.presets;
+    state.parts = m.parts;
     buildPresets();
     controls = buildControls($("controls"), m.schema, onControl, { alpha: $("alpha-control") });
+    share = createShareDialog({ schema: m.schema, parts: m.parts, current: () => ({ query: state.query, view: { ...state.view, present: state.present, prompt: card.code || null } }) });
+    waitForPlay = m.view.autoplay === false;
   }
   if (state.pendingQuery !== null) {
     // The learner changed something while this run was being prepared: start that one instead.
@@ -176,7 +198,11 @@ function onReady(m) {
   state.desired = valuesFrom(m.schema, m.config);
   state.present = Boolean(m.present);
   applyPresent(state.present);
-  writeQuery(linkFor(m.query, m.prompt));
+  state.view = { lock: m.view.lock, hide: m.view.hide, view: m.view.view, autoplay: m.view.autoplay };
+  applyView(state.view);
+  controls.lock(state.view.lock);
+  applyLock(state.view.lock, m.schema.length);
+  writeLink(linkFor(m.query, m.prompt));
   controls.setConfig(m.config);
   notices.showNotices(m.notices);
   showPreset(presetForQuery(state.presets, linkFor(m.query, m.prompt, false)) || presetForQuery(state.presets, m.query));
@@ -186,6 +212,11 @@ function onReady(m) {
   readouts.sweep.reset();
   state.rate = null;
   lab.ready = true;
+  if (waitForPlay) {
+    state.running = false;
+    setPhase("paused");
+    return;
+  }
   state.running = true;
   engine.run().catch(onError);
   setPhase("training");
@@ -199,7 +230,10 @@ function onProgress(m) {
   if (m.frozen) card.setModel(m.frozen, snap.step, state.running);
   const phase = phaseOf(snap);
   if (phase !== state.phase) setPhase(phase);
-  else publish(); // the counters are redrawn with the loss curve, at most 5 times a second
+  else {
+    updateButtons(); // the first snapshot of a run enables Play and Step
+    publish(); // the counters are redrawn with the loss curve, at most 5 times a second
+  }
   pollReadouts(false);
   tiers.invalidate();
 }
@@ -215,7 +249,7 @@ function onSet(m) {
   if (!m) return; // the worker had no run to change
   state.config = m.config;
   state.query = m.query;
-  writeQuery(linkFor(m.query, card.code));
+  writeLink(linkFor(m.query, card.code));
   if (m.notices.length) notices.showNotices(m.notices);
   controls.setConfig(m.config);
   // A changed η or α is no longer the preset's settings: the menu says "custom settings".
@@ -270,7 +304,7 @@ function onControl(key, text, cheap) {
     return;
   }
   clearTimeout(debounce);
-  writeQuery(buildQuery(state.schema, state.desired));
+  writeLink(linkFor(buildQuery(state.schema, state.desired)));
   debounce = setTimeout(() => startRun(buildQuery(state.schema, state.desired)), DEBOUNCE_MS);
 }
 
@@ -344,7 +378,7 @@ $("reset-run").addEventListener("click", () => startRun(state.query, true));
 $("present").addEventListener("click", () => {
   state.present = !state.present;
   applyPresent(state.present);
-  if (state.query !== null && !engine.starting) writeQuery(linkFor(state.query, card.code));
+  if (state.query !== null && !engine.starting) writeLink(linkFor(state.query, card.code));
   tiers.invalidate();
 });
 
@@ -376,16 +410,12 @@ $("pin").addEventListener("click", () => {
 });
 showPins();
 $("reset-defaults").addEventListener("click", () => startRun(""));
-$("copy-link").addEventListener("click", async () => {
-  const out = $("copied");
-  try {
-    await navigator.clipboard.writeText(window.location.href);
-    out.textContent = "copied";
-  } catch {
-    out.textContent = "copy failed: the link is in the address bar";
-  }
-  setTimeout(() => (out.textContent = ""), 2500);
+// Copy link opens the share dialog (share.js) once the engine has given the names it needs.
+let share = null;
+$("copy-link").addEventListener("click", () => {
+  if (share) share.open();
 });
+lab.share = () => share && share.link;
 
 // Pause while the tab is hidden, carry on when it is back.
 document.addEventListener("visibilitychange", () => {

@@ -16,6 +16,8 @@
 //                                             start: {schema, presets, config, query, notices,
 //                                                     prompt (the link's validated prompt code or
 //                                                     null), present (presenter mode, link.rs),
+//                                                     view (link.rs View: the link's view keys,
+//                                                     validated), parts (the names they take),
 //                                                     untrained (Float32Array), learners}
 //                                             eval_prompt: {index, count, examples, query, target, w}
 //                                             prompt: the answer (prompt.rs Answer)
@@ -33,7 +35,7 @@
 //        {type:"paused"}                    training stopped (paused, step budget used, or done)
 //        {type:"error",    message}         training failed between requests
 
-import init, { Lab, schema, presets } from "./pkg/icl_lab.js";
+import init, { Lab, schema, presets, view_parts } from "./pkg/icl_lab.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
 const POST_MS = 100; // at most ~10 progress messages a second
@@ -82,7 +84,7 @@ async function load() {
   if (engine) return engine;
   post({ type: "status", phase: "loading" });
   await init();
-  engine = { schema: JSON.parse(schema()), presets: JSON.parse(presets()) };
+  engine = { schema: JSON.parse(schema()), presets: JSON.parse(presets()), parts: JSON.parse(view_parts()) };
   return engine;
 }
 
@@ -99,6 +101,8 @@ function newRun(query) {
   return {
     schema: engine.schema,
     presets: engine.presets,
+    parts: engine.parts,
+    view: JSON.parse(lab.view()),
     config: JSON.parse(lab.config()),
     query: lab.query(),
     notices: JSON.parse(lab.notices()),
