@@ -91,7 +91,8 @@ pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
                 let max = row.iter().fold(f32::NEG_INFINITY, |m, &z| m.max(z * scale));
                 let mut sum = 0.0;
                 for z in row.iter_mut() {
-                    *z = (*z * scale - max).exp();
+                    // libm: the same exp on every target, so the page and the CLI agree.
+                    *z = libm::expf(*z * scale - max);
                     sum += *z;
                 }
                 for z in row.iter_mut() {

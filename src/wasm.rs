@@ -161,6 +161,21 @@ impl Lab {
         json(&notice.into_iter().collect::<Vec<_>>())
     }
 
+    /// The run so far as the CLI's report (`icl-lab run --json`, report::Report), computed by the
+    /// engine: `seconds` is the training time the page measured. `icl-lab check` re-runs it.
+    pub fn report(&mut self, seconds: f64) -> Result<String, JsError> {
+        let notices = self.notices.clone();
+        let rep = report::report(&mut self.trainer, notices, seconds);
+        serde_json::to_string_pretty(&rep)
+            .map(|text| text + "\n")
+            .map_err(|e| JsError::new(&format!("could not encode the run's report: {e}")))
+    }
+
+    /// The curves so far as CSV, the columns of `icl-lab run --csv`.
+    pub fn curves_csv(&self) -> String {
+        report::curves_csv(&self.trainer.run.history)
+    }
+
     /// Out-of-distribution losses over the α grid, plus the row at the chosen α.
     pub fn ood(&mut self) -> Result<String, JsError> {
         let mut alphas = OOD_ALPHAS.to_vec();

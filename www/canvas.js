@@ -5,6 +5,13 @@
 import { el } from "./dom.js";
 import { drawSoon } from "./frames.js";
 
+const panels = new WeakMap(); // <canvas> -> its panel, for exporting a card's charts
+
+/** The panel drawn on `canvas` (a {render(scale), width, height}), or undefined. */
+export function panelOf(canvas) {
+  return panels.get(canvas);
+}
+
 /**
  * A canvas panel. `draw(ctx, width, height)` paints on a white background, in css pixels, and
  * runs only when the canvas has a size. Returns {element, canvas, pointer, width, height,
@@ -68,6 +75,29 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     drawSoon(canvas, drawNow);
   }
 
+  /**
+   * The picture on show drawn afresh on a new canvas at `scale` backing pixels per css pixel
+   * (for a PNG), without the hover marks; null while the panel has no size.
+   */
+  function render(scale) {
+    if (!cssW || !cssH) return null;
+    const out = document.createElement("canvas");
+    out.width = Math.round(cssW * scale);
+    out.height = Math.round(cssH * scale);
+    const g = out.getContext("2d");
+    g.setTransform(scale, 0, 0, scale, 0, 0);
+    g.fillStyle = "#ffffff";
+    g.fillRect(0, 0, cssW, cssH);
+    const at = pointer;
+    pointer = null;
+    try {
+      draw(g, cssW, cssH);
+    } finally {
+      pointer = at;
+    }
+    return out;
+  }
+
   function hideTip() {
     if (!tip.hidden) tip.hidden = true;
   }
@@ -103,7 +133,7 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     requestDraw();
   });
 
-  return {
+  const api = {
     element,
     canvas,
     get pointer() {
@@ -120,5 +150,8 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     drawNow,
     showTip,
     hideTip,
+    render,
   };
+  panels.set(canvas, api);
+  return api;
 }

@@ -19,6 +19,7 @@ import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lectur
 import { applyLock, applyView } from "./classroom.js";
 import { fullLabQuery, linkHref, linkQuery } from "./link.js";
 import { createShareDialog } from "./share.js";
+import { cardPicture, download } from "./export.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -416,6 +417,55 @@ $("copy-link").addEventListener("click", () => {
   if (share) share.open();
 });
 lab.share = () => share && share.link;
+
+// ---- keeping what a run produced (export.js) --------------------------------------------
+/** The page's colours now (CSS variables), for pictures drawn outside the page. */
+function pageColours() {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  return { background: v("--card"), text: v("--text"), muted: v("--muted"), line: v("--line") };
+}
+const fileStep = () => (state.history.snapshot ? state.history.snapshot.step : 0);
+/** The run's link for a file (the whole lab: without `view` and `hide`). */
+const runHref = () => linkHref(window.location.href, fullLabQuery(state.query, { ...state.view, present: false, prompt: card.code || null }, state.parts));
+
+/** Runs `make()` with `button` disabled meanwhile; an error becomes a banner. */
+async function busy(button, make) {
+  button.disabled = true;
+  try {
+    await make();
+  } catch (err) {
+    onError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+for (const button of document.querySelectorAll("[data-export]")) {
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      if (!state.history.snapshot) return;
+      const name = button.getAttribute("data-export");
+      const footer = `icl-lab, step ${fileStep()} of this run: ${runHref()}`;
+      const pic = await cardPicture(button.closest("[data-card]"), footer, pageColours());
+      lab.lastExport = { name, width: pic.width, height: pic.height, scale: pic.scale };
+      download(pic.blob, `icl-lab-${name}-step${fileStep()}.png`);
+    }),
+  );
+}
+$("download-run").addEventListener("click", (e) =>
+  busy(e.currentTarget, async () => {
+    if (!state.history.snapshot || engine.starting) return;
+    const text = await engine.report();
+    download(new Blob([text], { type: "application/json" }), `icl-lab-run-step${fileStep()}.json`);
+  }),
+);
+$("download-csv").addEventListener("click", (e) =>
+  busy(e.currentTarget, async () => {
+    if (!state.history.snapshot || engine.starting) return;
+    const text = await engine.curvesCsv();
+    download(new Blob([text], { type: "text/csv" }), `icl-lab-curves-step${fileStep()}.csv`);
+  }),
+);
 
 // Pause while the tab is hidden, carry on when it is back.
 document.addEventListener("visibilitychange", () => {

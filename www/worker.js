@@ -12,6 +12,8 @@
 //        {id, type:"interpolation"}         the loss on the path from the weights to the construction
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
+//        {id, type:"report"}                the run so far as the CLI's report (icl-lab run --json)
+//        {id, type:"curves_csv"}            its curves as CSV (icl-lab run --csv)
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
 //                                             start: {schema, presets, config, query, notices,
 //                                                     prompt (the link's validated prompt code or
@@ -23,6 +25,8 @@
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
 //                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
+//                                             report: the run so far as the CLI's JSON report (text)
+//                                             curves_csv: its curves as CSV (text)
 //                                             run, pause, step: null
 //        {type:"reply", id, error}          the request failed (training stops)
 //   and, between the replies, events:
@@ -52,6 +56,7 @@ let evalLen = 0;
 let lastPost = 0;
 let lastFull = 0;
 let rate = { t: 0, step: 0, perSec: null };
+let trainMs = 0; // time spent training this run (the report's `seconds`)
 let scheduled = false;
 
 const tick = new MessageChannel();
@@ -97,6 +102,7 @@ function newRun(query) {
   trainLen = 0;
   evalLen = 0;
   chunk = 1;
+  trainMs = 0;
   rate = { t: performance.now(), step: 0, perSec: null };
   return {
     schema: engine.schema,
@@ -146,6 +152,7 @@ function train() {
     const t0 = performance.now();
     const taken = lab.advance(want);
     const ms = performance.now() - t0;
+    trainMs += ms;
     if (taken > 0) {
       const perStep = ms / taken;
       chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));
@@ -219,6 +226,11 @@ async function handle(msg) {
     case "prompt":
       if (!lab) return null;
       return JSON.parse(lab.prompt(String(msg.prompt)));
+    case "report":
+      // The engine's text as it is: the CLI's report schema, number for number.
+      return lab ? lab.report(trainMs / 1000) : null;
+    case "curves_csv":
+      return lab ? lab.curves_csv() : null;
     case "sweep": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.eta_sweep(SWEEP_POINTS)));
