@@ -4,16 +4,22 @@
 
 import { el } from "./dom.js";
 import { drawSoon } from "./frames.js";
+import { palette } from "./theme.js";
 
-const panels = new WeakMap(); // <canvas> -> its panel, for exporting a card's charts
+const panels = new Map(); // <canvas> -> its panel (the page's charts live as long as it does)
 
 /** The panel drawn on `canvas` (a {render(scale), width, height}), or undefined. */
 export function panelOf(canvas) {
   return panels.get(canvas);
 }
 
+/** Redraws every panel (the colour scheme changed). */
+export function redrawAll() {
+  for (const p of panels.values()) p.requestDraw();
+}
+
 /**
- * A canvas panel. `draw(ctx, width, height)` paints on a white background, in css pixels, and
+ * A canvas panel. `draw(ctx, width, height)` paints on the scheme's background (theme.js), in css pixels, and
  * runs only when the canvas has a size. Returns {element, canvas, pointer, width, height,
  * resize(), requestDraw(), drawNow(), showTip(lines, placement), hideTip()}: `element` (the
  * canvas and its tooltip) is for the caller to place; `pointer` is {px, py} in css pixels while
@@ -66,7 +72,7 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
   function drawNow() {
     if (!cssW || !cssH) return;
     fitBackingStore();
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = palette().bg;
     ctx.fillRect(0, 0, cssW, cssH);
     draw(ctx, cssW, cssH);
   }
@@ -86,7 +92,7 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     out.height = Math.round(cssH * scale);
     const g = out.getContext("2d");
     g.setTransform(scale, 0, 0, scale, 0, 0);
-    g.fillStyle = "#ffffff";
+    g.fillStyle = palette().bg;
     g.fillRect(0, 0, cssW, cssH);
     const at = pointer;
     pointer = null;

@@ -8,7 +8,8 @@ export function applyView(view) {
   const hide = new Set(view.hide || []);
   const cards = new Set(view.view || []);
   const embed = cards.size > 0;
-  document.body.classList.toggle("embed", embed);
+  document.documentElement.classList.toggle("embed", embed);
+  document.documentElement.classList.remove("embed-pending");
   for (const node of document.querySelectorAll("[data-panel], [data-card]")) {
     const panel = node.getAttribute("data-panel");
     const card = node.getAttribute("data-card");
@@ -21,7 +22,6 @@ export function applyView(view) {
     const target = document.getElementById(a.getAttribute("href").slice(1));
     a.hidden = Boolean(target && target.closest(".left-out"));
   }
-  document.getElementById("full-lab").hidden = !embed;
 }
 
 /**

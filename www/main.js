@@ -20,6 +20,8 @@ import { applyLock, applyView } from "./classroom.js";
 import { fullLabQuery, linkHref, linkQuery } from "./link.js";
 import { createShareDialog } from "./share.js";
 import { cardPicture, download } from "./export.js";
+import { redrawAll } from "./canvas.js";
+import { onSchemeChange } from "./theme.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -466,6 +468,14 @@ $("download-csv").addEventListener("click", (e) =>
     download(new Blob([text], { type: "text/csv" }), `icl-lab-curves-step${fileStep()}.csv`);
   }),
 );
+
+// The system switched between light and dark: every chart, legend and swatch takes the new palette.
+onSchemeChange(() => {
+  showPins();
+  redrawAll();
+  card.redraw();
+  if (state.history.snapshot) tiers.invalidate();
+});
 
 // Pause while the tab is hidden, carry on when it is back.
 document.addEventListener("visibilitychange", () => {

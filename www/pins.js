@@ -5,12 +5,12 @@
 
 import { el } from "./dom.js";
 import { fmt, fmtLoss, int, isNum, pct } from "./format.js";
+import { palette } from "./theme.js";
 
 export const MAX_PINS = 3;
 const KEY = "icl-lab-pins";
 const POINTS = 200; // each pinned curve is thinned to about this many points
-// Colours of the pins, distinct from the learners' (charts.js COLORS).
-const PIN_COLORS = ["#212529", "#9c6644", "#e64980"];
+// Colours of the pins, distinct from the learners' (theme.js, of the scheme on show).
 const CURVES = ["step", "loss", "preds_diff", "model_cos", "model_diff"];
 
 const numOrNull = (v) => (isNum(v) ? v : null);
@@ -76,7 +76,7 @@ export function savePins(pins, storage = globalThis.localStorage) {
   }
 }
 
-const colorOf = (i) => PIN_COLORS[i % PIN_COLORS.length];
+const colorOf = (i) => palette().pins[i % palette().pins.length];
 
 /** Ghost series of the pins for the loss chart. */
 export function lossGhosts(pins) {
