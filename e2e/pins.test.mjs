@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, pinParams, savePins } from "../www/pins.js";
+import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, savePins } from "../www/pins.js";
+import { linkQuery } from "../www/link.js";
 import { newPage, until, useBrowser } from "./helpers.mjs";
 
 function store() {
@@ -65,7 +66,8 @@ test("ghosts: one loss curve and two alignment curves per pin, labelled with its
 
 test("a pin's link value is its settings, percent-encoded as the engine re-emits them", () => {
   const pins = [pinFrom({ ...run(3), query: "" }), pinFrom({ ...run(3), query: "d=5&n=8&labels=shuffled" })];
-  assert.deepEqual(pinParams(pins), ["pin=", "pin=d%3D5%26n%3D8%26labels%3Dshuffled"]);
+  const parts = { lock: [], panels: [], cards: [] };
+  assert.equal(linkQuery("d=3", { pins: pins.map((p) => p.query) }, parts), "d=3&pin=&pin=d%3D5%26n%3D8%26labels%3Dshuffled");
   assert.equal(pins[1].final.model_diff, null);
   assert.equal(pins[1].reproducible, true);
 });
@@ -87,11 +89,17 @@ async function recordingPage(browser) {
   return page;
 }
 
-/** Clicks Copy link and returns what it copied. */
+/** Opens the Copy link dialog, copies its link and closes it; returns what it copied. */
 async function copyLink(page) {
   await page.getByTestId("copy-link").click();
-  await until(page, () => document.getElementById("copied").textContent === "copied", null, 5000);
-  return page.evaluate(() => navigator.clipboard.readText());
+  await until(page, () => document.getElementById("share-dialog").open, null, 5000);
+  const shown = await page.getByTestId("share-link").inputValue();
+  await page.locator("#share-copy").click();
+  await until(page, () => document.getElementById("share-copied").textContent === "Copied.", null, 5000);
+  await page.locator("#share-close").click();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.equal(copied, shown);
+  return copied;
 }
 
 describe("pinned runs in the link", () => {

@@ -155,8 +155,8 @@ pub fn eta_star_preconditioned(tasks: &Tasks, steps: usize, precond: &[f64]) -> 
         return eta_star_one_step_preconditioned(tasks, precond);
     }
     let sub = subset(tasks);
-    let f = |log_eta: f64| gd_preconditioned(&sub, log_eta.exp(), steps, precond).loss(&sub);
-    minimise_log(f, 1e-3, 100.0).exp()
+    let f = |log_eta: f64| gd_preconditioned(&sub, libm::exp(log_eta), steps, precond).loss(&sub);
+    libm::exp(minimise_log(f, 1e-3, 100.0))
 }
 
 /// GD++ (paper section 3): every step updates the labels' residuals as GD does and also
@@ -295,16 +295,17 @@ pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
         return (eta_star_one_step(tasks), 0.0);
     }
     let sub = subset(tasks);
-    let loss = |v: [f64; 2]| gd_plus_plus_impl(&sub, v[0].exp(), v[1], steps, false).loss(&sub);
+    let loss =
+        |v: [f64; 2]| gd_plus_plus_impl(&sub, libm::exp(v[0]), v[1], steps, false).loss(&sub);
     let eta = eta_star(&sub, steps);
     // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ: that
     // sets the scale of γ. The loss valley in (log η, γ) is curved, which Nelder–Mead follows
     // where coordinate searches crawl; a restart from the best point polishes it.
     let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
     let g0 = 0.1 / lam.max(1e-9);
-    let mut best = nelder_mead(&loss, [eta.ln(), 0.0], [0.3, g0], 70);
+    let mut best = nelder_mead(&loss, [libm::log(eta), 0.0], [0.3, g0], 70);
     best = nelder_mead(&loss, best, [0.05, g0 * 0.1], 40);
-    (best[0].exp(), best[1])
+    (libm::exp(best[0]), best[1])
 }
 
 /// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
@@ -407,7 +408,7 @@ fn subset(tasks: &Tasks) -> Tasks {
 /// Minimise f(log η) for η in [lo, hi]: a log-spaced grid (robust to the divergence wall at large
 /// η), then golden-section refinement around the best grid point. Returns log η.
 fn minimise_log(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
-    let (a, b) = (lo.ln(), hi.ln());
+    let (a, b) = (libm::log(lo), libm::log(hi));
     let n = 48;
     let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
     let vals: Vec<f64> = xs.iter().map(|&x| f(x)).collect();

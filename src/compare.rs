@@ -332,7 +332,7 @@ impl Comparison {
             .map(|i| {
                 // From η*/10 to 4·η*, log-spaced (GD diverges soon above 2η*).
                 let u = i as f64 / (points.max(2) - 1) as f64;
-                let eta = centre * (0.1f64.ln() + u * (40f64).ln()).exp();
+                let eta = centre * libm::exp(libm::log(0.1) + u * libm::log(40.0));
                 let gd = baselines::gd(&self.eval_tasks, eta, k);
                 let a = metrics::alignment(&self.latest.yhat, &self.latest.sens, &gd, self.d);
                 SweepPoint {

@@ -597,7 +597,7 @@ fn unknown(key: &str) -> Notice {
 
 /// Makes user text safe to echo in a plain-text message: at most 40 characters (then "…"),
 /// with control and invisible direction-changing characters replaced by '?'.
-fn sanitize(text: &str) -> String {
+pub(crate) fn sanitize(text: &str) -> String {
     let invisible = |c: char| {
         c.is_control()
             || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')

@@ -57,7 +57,8 @@ pub mod train;
 // Views of a run
 /// One prompt answered by the frozen model and every baseline.
 pub mod prompt;
-/// A link: the run's settings plus what the page shows (edited prompt, presenter mode, pins).
+/// A link: the run's settings plus what the page shows (edited prompt, presenter mode, pins,
+/// workers, and the classroom keys lock, hide, view and autoplay).
 pub mod link;
 /// The page's snapshots and the CLI's report, as serialisable data.
 pub mod report;

@@ -3,12 +3,19 @@
 //! pinned run the page trains again and draws beside this one, and `workers`, how many workers
 //! share the training (never the numbers: see shard.rs). The settings keys are Config's; the
 //! view keys are read here, so `Config::from_query` keeps reporting every other key as unknown.
+//!
+//! Classroom keys (see the `classroom` part below): `lock` (settings shown but fixed), `hide`
+//! (panels left out), `view` (only these cards, for a frame on a slide) and `autoplay`. Their
+//! names come from one place each: [`SCHEMA`]'s keys, [`PANELS`] and [`CARDS`].
 
-use crate::config::{percent_decode, Config, Notice};
+use crate::config::{percent_decode, sanitize, Config, Notice, SCHEMA};
 use crate::prompt;
+use serde::Serialize;
 
 /// The keys of a link that describe what the page shows rather than the run.
-pub const VIEW_KEYS: &[&str] = &["prompt", "present", "pin", "workers"];
+pub const VIEW_KEYS: &[&str] = &[
+    "prompt", "present", "pin", "workers", "lock", "hide", "view", "autoplay",
+];
 
 /// At most this many pinned runs (the page keeps as many).
 pub const MAX_PINS: usize = 3;
@@ -18,7 +25,7 @@ const MAX_PIN_BYTES: usize = 2000;
 pub const MAX_WORKERS: u32 = 16;
 
 /// What the page shows, beyond the run.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct View {
     /// An edited prompt's URL code, validated against the run's d and N and re-encoded
     /// canonically by [`prompt::encode_url`]; `None`: the page shows an evaluation task.
@@ -31,6 +38,112 @@ pub struct View {
     /// How many workers share each training step (`workers=N`); `None`: one per core. The
     /// numbers are the same bits for any count (shard.rs).
     pub workers: Option<u32>,
+    /// Settings the link fixes (`lock=`): schema keys in schema order (`lock=all`: every key).
+    pub lock: Vec<&'static str>,
+    /// Panels left out (`hide=`): names of [`PANELS`], in its order.
+    pub hide: Vec<&'static str>,
+    /// Only these cards, laid out to fill the frame (`view=`): names of [`CARDS`], in its order;
+    /// empty: the whole page.
+    pub view: Vec<&'static str>,
+    /// Whether the run the link opens trains at once (`autoplay=false`: it waits for Play).
+    pub autoplay: bool,
+}
+
+impl Default for View {
+    fn default() -> View {
+        View {
+            prompt: None,
+            present: false,
+            pins: Vec::new(),
+            workers: None,
+            lock: Vec::new(),
+            hide: Vec::new(),
+            view: Vec::new(),
+            autoplay: true,
+        }
+    }
+}
+
+/// A part of the page a link can name: its name in the link and what it is, for the page's
+/// Copy link dialog.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Part {
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
+/// The panels a link can hide (`hide=`).
+pub const PANELS: &[Part] = &[
+    Part {
+        name: "header",
+        label: "title and introduction",
+    },
+    Part {
+        name: "settings",
+        label: "settings",
+    },
+    Part {
+        name: "headline",
+        label: "headline sentence",
+    },
+    Part {
+        name: "prompt",
+        label: "one prompt, up close",
+    },
+    Part {
+        name: "numbers",
+        label: "numbers table",
+    },
+    Part {
+        name: "story",
+        label: "the story",
+    },
+];
+
+/// The cards a link can show alone (`view=`), e.g. in an `<iframe>` on a slide.
+pub const CARDS: &[Part] = &[
+    Part {
+        name: "loss",
+        label: "loss during training",
+    },
+    Part {
+        name: "align",
+        label: "alignment with GD",
+    },
+    Part {
+        name: "layers",
+        label: "layer by layer",
+    },
+    Part {
+        name: "weights",
+        label: "weights",
+    },
+    Part {
+        name: "scatter",
+        label: "predictions",
+    },
+    Part {
+        name: "ood",
+        label: "out of distribution",
+    },
+    Part {
+        name: "sweep",
+        label: "step size sweep",
+    },
+    Part {
+        name: "prompt",
+        label: "one prompt, up close",
+    },
+    Part {
+        name: "numbers",
+        label: "numbers table",
+    },
+];
+
+/// The names a link's classroom keys accept, as JSON for the page: {panels, cards, lock}.
+pub fn parts_json() -> String {
+    let lock: Vec<&str> = SCHEMA.iter().map(|k| k.key).collect();
+    serde_json::json!({ "panels": PANELS, "cards": CARDS, "lock": lock }).to_string()
 }
 
 /// Reads a link's query string: the settings first (unknown keys are reported by Config), then
@@ -44,6 +157,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
     let mut pins: Vec<String> = Vec::new();
     let mut extra_pins = 0;
     let mut workers: Option<String> = None;
+    let mut classroom: Vec<(&'static str, String)> = Vec::new();
     let mut notices = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
@@ -65,6 +179,8 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             }
         } else if percent_decode(k) == "workers" {
             workers = Some(percent_decode(v));
+        } else if let Some(key) = CLASSROOM_KEYS.iter().find(|c| **c == percent_decode(k)) {
+            classroom.push((key, percent_decode(v)));
         } else {
             settings.push(part);
         }
@@ -132,6 +248,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             }),
         }
     }
+    read_classroom(&classroom, &mut view, &mut notices);
     (cfg, view, notices)
 }
 
@@ -190,6 +307,147 @@ pub fn to_query(cfg: &Config, view: &View) -> String {
     if let Some(n) = view.workers {
         parts.push(format!("workers={n}"));
     }
+    parts.extend(classroom_query(view));
     parts.retain(|p| !p.is_empty());
     parts.join("&")
+}
+
+// ---- classroom: lock, hide, view, autoplay ---------------------------------------------------
+
+const CLASSROOM_KEYS: &[&str] = &["lock", "hide", "view", "autoplay"];
+/// A list longer than this is cut (every list name is short, and each list has < 30 names).
+const MAX_LIST_CHARS: usize = 2000;
+
+/// Reads the classroom keys (`pairs`: key, decoded value, in link order) into `view`. A repeated
+/// key keeps its last value; unknown names are dropped; each problem is one notice.
+fn read_classroom(pairs: &[(&'static str, String)], view: &mut View, notices: &mut Vec<Notice>) {
+    for key in CLASSROOM_KEYS {
+        let mine: Vec<&String> = pairs
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .collect();
+        let Some(value) = mine.last() else { continue };
+        if mine.len() > 1 {
+            notices.push(Notice {
+                key: (*key).into(),
+                message: format!("{key} was given more than once; the last value is used."),
+            });
+        }
+        let notice = match *key {
+            "lock" => {
+                let keys: Vec<&'static str> = SCHEMA.iter().map(|k| k.key).collect();
+                read_names(key, value, &keys, Some("all"), &mut view.lock)
+            }
+            "hide" => read_names(key, value, &names(PANELS), None, &mut view.hide),
+            "view" => read_names(key, value, &names(CARDS), None, &mut view.view),
+            _ => match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => None,
+                "false" | "0" | "no" | "off" => {
+                    view.autoplay = false;
+                    None
+                }
+                _ => Some(format!(
+                    "autoplay must be true or false, not '{}'; the run starts at once.",
+                    sanitize(value)
+                )),
+            },
+        };
+        if let Some(message) = notice {
+            notices.push(Notice {
+                key: (*key).into(),
+                message,
+            });
+        }
+    }
+}
+
+fn names(parts: &[Part]) -> Vec<&'static str> {
+    parts.iter().map(|p| p.name).collect()
+}
+
+/// Reads a comma list of `allowed` names (case and spaces ignored; `all`, if given, names every
+/// one) into `out`, in the order of `allowed`. Returns a notice naming what was dropped.
+fn read_names(
+    key: &str,
+    value: &str,
+    allowed: &[&'static str],
+    all: Option<&str>,
+    out: &mut Vec<&'static str>,
+) -> Option<String> {
+    let cut = value.chars().count() > MAX_LIST_CHARS;
+    let text: String = value.chars().take(MAX_LIST_CHARS).collect();
+    let mut unknown: Vec<String> = Vec::new();
+    let mut chosen = vec![false; allowed.len()];
+    for name in text.split(',').map(|n| n.trim().to_ascii_lowercase()) {
+        if name.is_empty() {
+            continue;
+        }
+        if all == Some(name.as_str()) {
+            chosen.iter_mut().for_each(|c| *c = true);
+        } else if let Some(i) = allowed.iter().position(|a| *a == name) {
+            chosen[i] = true;
+        } else if !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    }
+    *out = allowed
+        .iter()
+        .zip(&chosen)
+        .filter(|(_, c)| **c)
+        .map(|(a, _)| *a)
+        .collect();
+    let known = match all {
+        Some(all) => format!("'{all}' or {}", allowed.join(", ")),
+        None => allowed.join(", "),
+    };
+    if !unknown.is_empty() {
+        let shown: Vec<String> = unknown
+            .iter()
+            .take(3)
+            .map(|u| format!("'{}'", sanitize(u)))
+            .collect();
+        let more = if unknown.len() > 3 {
+            format!(" and {} more", unknown.len() - 3)
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{key} does not know {}{more}, so {} ignored; it takes {known}.",
+            shown.join(", "),
+            if unknown.len() == 1 {
+                "it was"
+            } else {
+                "they were"
+            },
+        ))
+    } else if cut {
+        Some(format!("{key} was too long; only its start was read."))
+    } else if out.is_empty() {
+        Some(format!("{key} names nothing; it takes {known}."))
+    } else {
+        None
+    }
+}
+
+/// The classroom keys of a canonical link (`lock=all` when every setting is locked).
+fn classroom_query(view: &View) -> Vec<String> {
+    let mut parts = Vec::new();
+    if !view.lock.is_empty() {
+        if view.lock.len() == SCHEMA.len() {
+            parts.push("lock=all".to_string());
+        } else {
+            parts.push(format!("lock={}", view.lock.join(",")));
+        }
+    }
+    if !view.hide.is_empty() {
+        parts.push(format!("hide={}", view.hide.join(",")));
+    }
+    if !view.view.is_empty() {
+        parts.push(format!("view={}", view.view.join(",")));
+    }
+    if !view.autoplay {
+        parts.push("autoplay=false".into());
+    }
+    parts
 }

@@ -1,5 +1,6 @@
 //! What a run shows, as plain serialisable data: the page's incremental `Snapshot` and the CLI's
-//! full `Report`. Non-finite numbers serialise as `null`, so nothing downstream prints NaN.
+//! full `Report` (also the page's "Download run"), and the curves as CSV. Non-finite numbers
+//! serialise as `null` (and as empty CSV cells), so nothing downstream prints NaN.
 
 use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
@@ -238,5 +239,53 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         interpolation,
         curves: run.history.clone(),
         params: run.model.params.clone(),
+    }
+}
+
+/// The header of [`curves_csv`]: the training step, then the columns of [`History`].
+pub const CSV_HEADER: &str =
+    "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n,\
+preds_diff_gdpp,model_cos_gdpp,model_diff_gdpp";
+
+/// The curves as CSV (`icl-lab run --csv`, the page's curves download): one row per training
+/// step; the evaluation columns are filled on evaluated steps only.
+pub fn curves_csv(h: &History) -> String {
+    let mut out = String::with_capacity(64 * (h.train_loss.len() + 2));
+    out.push_str(CSV_HEADER);
+    out.push('\n');
+    let mut e = 0;
+    for step in 0..=h.train_loss.len() {
+        let train = if step == 0 {
+            String::new()
+        } else {
+            cell(h.train_loss[step - 1] as f64)
+        };
+        if e < h.eval_step.len() && h.eval_step[e] as usize == step {
+            let cols = [
+                h.eval_loss[e],
+                h.preds_diff[e],
+                h.model_cos[e],
+                h.model_diff[e],
+                h.eta_over_n[e],
+                h.preds_diff_gdpp[e],
+                h.model_cos_gdpp[e],
+                h.model_diff_gdpp[e],
+            ];
+            let cols: Vec<String> = cols.into_iter().map(cell).collect();
+            out.push_str(&format!("{step},{train},{}\n", cols.join(",")));
+            e += 1;
+        } else if step > 0 {
+            out.push_str(&format!("{step},{train},,,,,,,,\n"));
+        }
+    }
+    out
+}
+
+/// Non-finite values are left empty rather than printed as NaN.
+fn cell(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
     }
 }

@@ -46,7 +46,7 @@ impl TaskDist {
         if self.d < 2 || self.aniso == 1.0 {
             return 1.0;
         }
-        self.aniso.powf(0.5 - k as f64 / (self.d - 1) as f64)
+        libm::pow(self.aniso, 0.5 - k as f64 / (self.d - 1) as f64)
     }
 }
 

@@ -45,6 +45,20 @@ pub fn read_link(query: &str) -> Result<String, JsError> {
     json(&serde_json::json!({ "pins": view.pins, "present": view.present, "notices": notices }))
 }
 
+/// The names a link's classroom keys accept: {panels, cards, lock} (link.rs).
+#[wasm_bindgen]
+pub fn view_parts() -> String {
+    link::parts_json()
+}
+
+/// A link's canonical query (link.rs: validated settings, then the view keys), its notices
+/// dropped: what the page's own link builder (www/link.js) must agree with.
+#[wasm_bindgen]
+pub fn canonical_link(query: &str) -> String {
+    let (cfg, view, _) = link::parse(query);
+    link::to_query(&cfg, &view)
+}
+
 /// One training run, set up from a URL query string.
 #[wasm_bindgen]
 pub struct Lab {
@@ -81,6 +95,12 @@ impl Lab {
     /// The link's pinned runs (link.rs), each as its settings' canonical query, as JSON.
     pub fn pins(&self) -> Result<String, JsError> {
         json(&self.view.pins)
+    }
+
+    /// What the link asked the page to show (link::View: prompt, present, lock, hide, view,
+    /// autoplay), validated, as JSON.
+    pub fn view(&self) -> Result<String, JsError> {
+        json(&self.view)
     }
 
     /// The trained model's flat parameters now (for a `PromptView` on the page's main thread).
@@ -176,6 +196,21 @@ impl Lab {
             }
         }
         json(&notice.into_iter().collect::<Vec<_>>())
+    }
+
+    /// The run so far as the CLI's report (`icl-lab run --json`, report::Report), computed by the
+    /// engine: `seconds` is the training time the page measured. `icl-lab check` re-runs it.
+    pub fn report(&mut self, seconds: f64) -> Result<String, JsError> {
+        let notices = self.notices.clone();
+        let rep = report::report(&mut self.trainer, notices, seconds);
+        serde_json::to_string_pretty(&rep)
+            .map(|text| text + "\n")
+            .map_err(|e| JsError::new(&format!("could not encode the run's report: {e}")))
+    }
+
+    /// The curves so far as CSV, the columns of `icl-lab run --csv`.
+    pub fn curves_csv(&self) -> String {
+        report::curves_csv(&self.trainer.run.history)
     }
 
     /// Out-of-distribution losses over the α grid, plus the row at the chosen α.

@@ -147,3 +147,84 @@ fn prompt_prints_every_answer_and_weights_round_trip() {
     );
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn check_says_whether_a_saved_run_is_identical() {
+    let run = icl_lab(
+        &[&["run", "--json", "--quiet", "seed=4"][..], &SMALL].concat(),
+        "",
+    );
+    assert!(run.status.success());
+    let dir = std::env::temp_dir();
+    let path = dir.join(format!("icl-lab-check-{}.json", std::process::id()));
+    let p = path.to_str().unwrap();
+    std::fs::write(&path, &run.stdout).unwrap();
+    let out = icl_lab(&["check", p], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.starts_with("identical: all "), "{said}");
+    assert!(
+        said.contains("steps=50") && said.contains("50 steps"),
+        "{said}"
+    );
+
+    // One number changed, one field dropped: exit 1, and the sentence names both.
+    let mut rep: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let loss = rep["curves"]["eval_loss"][1].as_f64().unwrap();
+    rep["curves"]["eval_loss"][1] = serde_json::json!(loss * (1.0 + 1e-12));
+    rep.as_object_mut().unwrap().remove("interpolation");
+    // What a re-run cannot reproduce is not compared.
+    rep["seconds"] = serde_json::json!(123.0);
+    std::fs::write(&path, rep.to_string()).unwrap();
+    let out = icl_lab(&["check", p], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not identical: 2 of "), "{err}");
+    assert!(err.contains("curves.eval_loss[1] is "), "{err}");
+    assert!(
+        err.contains("interpolation is missing from the file"),
+        "{err}"
+    );
+
+    // Files that cannot be checked: exit 2 with a sentence.
+    for (text, says) in [
+        ("not json", "is not a JSON report"),
+        ("{}", "has no \"config\""),
+        (r#"{"config": {"d": 500}}"#, "not valid"),
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let out = icl_lab(&["check", p], "");
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{text}"
+        );
+    }
+    let mut rep: Value = serde_json::from_slice(&run.stdout).unwrap();
+    rep["steps_done"] = serde_json::json!(51);
+    std::fs::write(&path, rep.to_string()).unwrap();
+    assert_eq!(icl_lab(&["check", p], "").status.code(), Some(2));
+    assert_eq!(icl_lab(&["check"], "").status.code(), Some(2));
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn csv_has_the_report_columns_and_a_row_per_step() {
+    let out = icl_lab(&[&["run", "--csv", "--quiet"][..], &SMALL].concat(), "");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], icl_lab::report::CSV_HEADER);
+    assert_eq!(
+        lines.len(),
+        1 + 51,
+        "a row for step 0 and each of the 50 steps"
+    );
+    assert!(lines[1].starts_with("0,,0."), "{}", lines[1]);
+    assert_eq!(lines[2].matches(',').count(), 9);
+}

@@ -176,3 +176,144 @@ fn hostile_pins_are_dropped_with_a_notice_and_the_run_still_applies() {
     let (_, view, notices) = parse(&many);
     assert_eq!((view.pins.len(), notices.len()), (3, 1));
 }
+
+// ---- classroom keys: lock, hide, view, autoplay ------------------------------------------------
+
+use icl_lab::config::SCHEMA;
+use icl_lab::link::{parts_json, CARDS, PANELS};
+
+#[test]
+fn classroom_keys_are_validated_and_canonical() {
+    // Names in any order, case and repetition come out in the lists' order, once each.
+    let (cfg, view, notices) =
+        parse("layers=2&lock=LAYERS,lr,lr&hide=story,%20settings&view=weights,loss&autoplay=false");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(cfg.layers, 2);
+    assert_eq!(view.lock, ["layers", "lr"]);
+    assert_eq!(view.hide, ["settings", "story"]);
+    assert_eq!(view.view, ["loss", "weights"]);
+    assert!(!view.autoplay);
+    let q = to_query(&cfg, &view);
+    assert_eq!(
+        q,
+        "layers=2&lock=layers,lr&hide=settings,story&view=loss,weights&autoplay=false"
+    );
+    let (cfg2, view2, notices2) = parse(&q);
+    assert!(notices2.is_empty(), "{notices2:?}");
+    assert_eq!((to_query(&cfg2, &view2), view2), (q, view));
+
+    // lock=all locks every setting, and a list of every key reads back as lock=all.
+    let (cfg, view, notices) = parse("lock=all");
+    assert!(notices.is_empty());
+    assert_eq!(view.lock.len(), SCHEMA.len());
+    assert_eq!(to_query(&cfg, &view), "lock=all");
+    let every: Vec<&str> = SCHEMA.iter().rev().map(|k| k.key).collect();
+    let (cfg, view, _) = parse(&format!("lock={}", every.join(",")));
+    assert_eq!(to_query(&cfg, &view), "lock=all");
+
+    // The defaults add nothing to a link; autoplay=true is the default.
+    let (cfg, view, notices) = parse("autoplay=true");
+    assert!(notices.is_empty());
+    assert!(view.autoplay);
+    assert_eq!(to_query(&cfg, &view), "");
+    // Beside the older view keys, in a fixed order.
+    let (cfg, view, _) = parse("view=loss&present=true&d=1&n=5&prompt=1,1|1");
+    assert_eq!(
+        to_query(&cfg, &view),
+        "d=1&n=5&prompt=1,1|1&present=true&view=loss"
+    );
+}
+
+#[test]
+fn hostile_classroom_values_get_a_notice_and_the_page_still_works() {
+    let long = "x,".repeat(3000);
+    for key in ["lock", "hide", "view", "autoplay"] {
+        for bad in [
+            "<script>alert(1)</script>",
+            "%E2%80%AE%00evil",
+            "",
+            ",,,",
+            long.as_str(),
+            "loss;drop",
+        ] {
+            let (cfg, view, notices) = parse(&format!("d=3&steps=40&{key}={bad}"));
+            assert_eq!(
+                (cfg.d, cfg.steps),
+                (3, 40),
+                "{key}={bad}: the settings still apply"
+            );
+            assert_eq!(notices.len(), 1, "{key}={bad}: {notices:?}");
+            assert_eq!(notices[0].key, key);
+            let m = &notices[0].message;
+            assert!(m.chars().count() < 400, "{m}");
+            assert!(!m.chars().any(|c| c.is_control() || c == '\u{202E}'), "{m}");
+            assert_eq!(
+                (
+                    view.lock.len(),
+                    view.hide.len(),
+                    view.view.len(),
+                    view.autoplay
+                ),
+                (0, 0, 0, true),
+                "{key}={bad}"
+            );
+        }
+    }
+    // Known names beside unknown ones are kept; the notice names the unknown ones.
+    let (_, view, notices) = parse("lock=lr,colour&hide=story,ads&view=loss,nope");
+    assert_eq!(
+        (view.lock, view.hide, view.view),
+        (vec!["lr"], vec!["story"], vec!["loss"])
+    );
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    assert!(notices[0].message.contains("'colour'"), "{notices:?}");
+    assert!(
+        notices[0].message.contains("lr"),
+        "it lists what lock takes"
+    );
+    // A repeated key keeps the last value and says so.
+    let (_, view, notices) = parse("view=loss&view=ood");
+    assert_eq!(view.view, ["ood"]);
+    assert_eq!(notices.len(), 1);
+}
+
+#[test]
+fn the_names_come_from_one_list_each() {
+    for list in [PANELS, CARDS] {
+        let mut names: Vec<&str> = list.iter().map(|p| p.name).collect();
+        for n in &names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase()), "{n}");
+            assert_ne!(*n, "all");
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), list.len(), "names repeat");
+    }
+    let v: serde_json::Value = serde_json::from_str(&parts_json()).unwrap();
+    let lock: Vec<&str> = v["lock"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(lock, SCHEMA.iter().map(|k| k.key).collect::<Vec<_>>());
+    assert_eq!(v["panels"].as_array().unwrap().len(), PANELS.len());
+    assert_eq!(v["cards"][0]["name"], CARDS[0].name);
+    // Every name has its element on the page (which hides or shows it by that name).
+    let html =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/index.html")).unwrap();
+    for p in PANELS {
+        assert!(
+            html.contains(&format!("data-panel=\"{}\"", p.name)),
+            "no panel {}",
+            p.name
+        );
+    }
+    for c in CARDS {
+        assert!(
+            html.contains(&format!("data-card=\"{}\"", c.name)),
+            "no card {}",
+            c.name
+        );
+    }
+}

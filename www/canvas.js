@@ -4,6 +4,19 @@
 
 import { el } from "./dom.js";
 import { drawSoon } from "./frames.js";
+import { palette } from "./theme.js";
+
+const panels = new Map(); // <canvas> -> its panel (the page's charts live as long as it does)
+
+/** The panel drawn on `canvas` (a {render(scale), width, height}), or undefined. */
+export function panelOf(canvas) {
+  return panels.get(canvas);
+}
+
+/** Redraws every panel (the colour scheme changed). */
+export function redrawAll() {
+  for (const p of panels.values()) p.requestDraw();
+}
 
 const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
@@ -17,7 +30,7 @@ export function chartFont(small = false) {
 }
 
 /**
- * A canvas panel. `draw(ctx, width, height)` paints on a white background, in css pixels, and
+ * A canvas panel. `draw(ctx, width, height)` paints on the scheme's background (theme.js), in css pixels, and
  * runs only when the canvas has a size. Returns {element, canvas, pointer, width, height,
  * resize(), requestDraw(), drawNow(), showTip(lines, placement), hideTip()}: `element` (the
  * canvas and its tooltip) is for the caller to place; `pointer` is {px, py} in css pixels while
@@ -70,13 +83,36 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
   function drawNow() {
     if (!cssW || !cssH) return;
     fitBackingStore();
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = palette().bg;
     ctx.fillRect(0, 0, cssW, cssH);
     draw(ctx, cssW, cssH);
   }
 
   function requestDraw() {
     drawSoon(canvas, drawNow);
+  }
+
+  /**
+   * The picture on show drawn afresh on a new canvas at `scale` backing pixels per css pixel
+   * (for a PNG), without the hover marks; null while the panel has no size.
+   */
+  function render(scale) {
+    if (!cssW || !cssH) return null;
+    const out = document.createElement("canvas");
+    out.width = Math.round(cssW * scale);
+    out.height = Math.round(cssH * scale);
+    const g = out.getContext("2d");
+    g.setTransform(scale, 0, 0, scale, 0, 0);
+    g.fillStyle = palette().bg;
+    g.fillRect(0, 0, cssW, cssH);
+    const at = pointer;
+    pointer = null;
+    try {
+      draw(g, cssW, cssH);
+    } finally {
+      pointer = at;
+    }
+    return out;
   }
 
   function hideTip() {
@@ -114,7 +150,7 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     requestDraw();
   });
 
-  return {
+  const api = {
     element,
     canvas,
     get pointer() {
@@ -131,5 +167,8 @@ export function createCanvasPanel({ height, ariaLabel, draw }) {
     drawNow,
     showTip,
     hideTip,
+    render,
   };
+  panels.set(canvas, api);
+  return api;
 }

@@ -2,24 +2,11 @@
 // the engine's numbers into series for plot.js; nothing here computes a result.
 
 import { createPlot } from "./plot.js";
+import { COLORS, palette } from "./theme.js";
 import { fmt, fmtLoss, isNum } from "./format.js";
 
-/** One colour per learner, the same in every chart, the table and the text. */
-export const COLORS = {
-  model: "#d9480f",
-  modelTrain: "rgba(217,72,15,0.22)",
-  gd1: "#1c7ed6",
-  gdK: "#0b3d91",
-  gdpp: "#2b8a3e",
-  pgd: "#b07d00",
-  ols: "#7048e8",
-  ridge: "#ae3ec9",
-  zero: "#6b7280",
-  cos: "#7048e8",
-  predsDiff: "#d9480f",
-  modelDiff: "#0c8599",
-  gdLoss: "#1c7ed6",
-};
+/** One colour per learner, the same in every chart, the table and the text (theme.js). */
+export { COLORS };
 
 const DASHED = [6, 4];
 
@@ -146,7 +133,7 @@ export function createAlignChart(host) {
       }
       const markers = changes.map((c, i) => ({
         x: c.step,
-        color: "#1f2328",
+        color: palette().text,
         row: i % 2,
         label: c === last ? `η changed to ${fmt(c.to)} here; earlier points are against η = ${fmt(c.from)}` : `η ${fmt(c.from)} → ${fmt(c.to)}`,
       }));
@@ -183,7 +170,7 @@ export function createScatterChart(host) {
       }
       const series = [];
       if (lo < hi) {
-        series.push({ type: "line", label: "y = x (identical predictions)", color: "#9ca3af", width: 1.2, dash: DASHED, x: [lo, hi], y: [lo, hi], hover: false });
+        series.push({ type: "line", label: "y = x (identical predictions)", color: palette().diagonal, width: 1.2, dash: DASHED, x: [lo, hi], y: [lo, hi], hover: false });
       }
       series.push({
         type: "points",
@@ -229,7 +216,7 @@ export function createOodChart(host) {
           { type: "line", label: "GD++", color: COLORS.gdpp, width: 2, x: a, y: col("gdpp"), fmt: fmtLoss },
           { type: "line", label: "GD (reference η)", color: COLORS.gd1, width: 2, dash: [7, 4], x: a, y: col("gd"), fmt: fmtLoss },
         ],
-        markers: isNum(alpha) ? [{ x: alpha, label: `α = ${fmt(alpha)}`, color: "#1f2328" }] : [],
+        markers: isNum(alpha) ? [{ x: alpha, label: `α = ${fmt(alpha)}`, color: palette().text }] : [],
       });
     },
     resize: plot.resize,

@@ -107,13 +107,24 @@ function numberControl(knob, id, emit) {
   return { nodes: [range, box], set, disable, range, box };
 }
 
+/** Shows control `box` as fixed by the link (lock=): every input disabled, and a short note. */
+function showLocked(box, key) {
+  box.classList.add("locked");
+  for (const input of box.querySelectorAll("input, select, button")) input.disabled = true;
+  if (box.querySelector(".locked-note")) return;
+  const note = el("p", { class: "locked-note", "data-testid": `locked-${key}` }, "Fixed by the link.");
+  box.querySelector(".control-head").after(note);
+}
+
 /**
  * Builds the controls into `root`, except those of `elsewhere` (key -> host element), which go
  * to their own host (e.g. α beside its chart). onChange(key, text, cheap) is called for each
- * user change. Returns {setConfig(config), showAuto(key, value)}.
+ * user change. Returns {setConfig(config), showAuto(key, value), lock(keys)}.
  */
 export function buildControls(root, schema, onChange, elsewhere = {}) {
   const controls = new Map();
+  const boxes = new Map(); // key -> the control's element
+  const locked = new Set(); // keys the link fixes (lock=): shown, not changeable
   const byKey = new Map(schema.map((k) => [k.key, k]));
   const placed = new Set();
   const groups = GROUPS.map(([title, keys]) => [title, keys.filter((k) => byKey.has(k))]);
@@ -160,7 +171,7 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
       api = {
         set(t) {
           auto.checked = t === "auto";
-          num.disable(auto.checked);
+          num.disable(auto.checked || locked.has(knob.key));
           if (t !== "auto") num.set(t);
           else if (autoValue !== null) num.set(String(autoValue));
         },
@@ -199,6 +210,8 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
       box.append(head, row, help);
     }
     controls.set(knob.key, api);
+    boxes.set(knob.key, box);
+    if (locked.has(knob.key)) showLocked(box, knob.key);
     return box;
   }
 
@@ -244,6 +257,13 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     setConfig(next) {
       config = next;
       for (const [key, api] of controls) show(key, api);
+    },
+    /** Fixes the settings `keys` (the link's lock=, validated by the engine): shown, disabled. */
+    lock(keys) {
+      for (const key of keys || []) {
+        locked.add(key);
+        if (boxes.has(key)) showLocked(boxes.get(key), key);
+      }
     },
     /** For an autofloat knob set to auto: show the value the engine chose. */
     showAuto(key, value) {

@@ -86,5 +86,9 @@ export function createEngine(on) {
     evalPrompt: (index) => request("eval_prompt", { index }),
     /** Every learner's answer to `prompt` ({examples, query}), computed by the worker's Lab. */
     prompt: (prompt) => request("prompt", { prompt: JSON.stringify(prompt) }),
+    /** The run so far as the CLI's JSON report (text, as the engine wrote it). */
+    report: () => request("report"),
+    /** The run's curves as CSV text (the columns of `icl-lab run --csv`). */
+    curvesCsv: () => request("curves_csv"),
   };
 }

@@ -5,9 +5,8 @@
 import { chartFont, createCanvasPanel, presenting } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
+import { palette } from "./theme.js";
 
-const TEXT = "#1f2328";
-const MUTED = "#5c6370";
 // Diverging map (blue = negative, white = 0, red = positive), in the style of ColorBrewer RdBu.
 const STOPS = [
   [33, 102, 172],
@@ -46,7 +45,7 @@ let scratch = null;
  */
 function drawMatrix(ctx, values, n, x0, y0, cell, vmax, title) {
   ctx.font = chartFont();
-  ctx.fillStyle = TEXT;
+  ctx.fillStyle = palette().text;
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
   ctx.fillText(title, x0 + (n * cell) / 2, y0 - TITLE_LIFT);
@@ -65,7 +64,7 @@ function drawMatrix(ctx, values, n, x0, y0, cell, vmax, title) {
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(scratch, x0, y0, n * cell, n * cell);
   // The last row and column belong to the y entry of a token: mark the block boundary.
-  ctx.strokeStyle = "rgba(31,35,40,0.45)";
+  ctx.strokeStyle = palette().cellLine;
   ctx.lineWidth = 1;
   ctx.setLineDash([3, 2]);
   ctx.beginPath();
@@ -75,7 +74,7 @@ function drawMatrix(ctx, values, n, x0, y0, cell, vmax, title) {
   ctx.lineTo(x0 + n * cell, y0 + (n - 1) * cell);
   ctx.stroke();
   ctx.setLineDash([]);
-  ctx.strokeStyle = MUTED;
+  ctx.strokeStyle = palette().axis;
   ctx.strokeRect(x0 + 0.5, y0 + 0.5, n * cell - 1, n * cell - 1);
   return { x0, y0, cell, n, values, name: title };
 }
@@ -87,10 +86,10 @@ function drawColorBar(ctx, x0, y0, h, vmax) {
   STOPS.forEach((c, i) => g.addColorStop(1 - i / (STOPS.length - 1), `rgb(${c[0]},${c[1]},${c[2]})`));
   ctx.fillStyle = g;
   ctx.fillRect(x0, y0, w, h);
-  ctx.strokeStyle = MUTED;
+  ctx.strokeStyle = palette().axis;
   ctx.strokeRect(x0 + 0.5, y0 + 0.5, w, h);
   ctx.font = chartFont(true);
-  ctx.fillStyle = MUTED;
+  ctx.fillStyle = palette().axis;
   ctx.textAlign = "left";
   ctx.textBaseline = "middle";
   for (const [v, py] of [
@@ -170,7 +169,7 @@ export function createWeights(host, { height = 380 } = {}) {
       const j = Math.floor((at.px - c.x0) / c.cell);
       const i = Math.floor((at.py - c.y0) / c.cell);
       if (i < 0 || j < 0 || i >= c.n || j >= c.n) continue;
-      ctx.strokeStyle = TEXT;
+      ctx.strokeStyle = palette().text;
       ctx.lineWidth = 2;
       ctx.strokeRect(c.x0 + j * c.cell, c.y0 + i * c.cell, c.cell, c.cell);
       const name = (k) => (k === c.n - 1 ? "y" : `x${k + 1}`);
@@ -187,7 +186,7 @@ export function createWeights(host, { height = 380 } = {}) {
     const n = weights ? weights.width : 0;
     if (!n || !learned || !built) {
       ctx.font = chartFont();
-      ctx.fillStyle = MUTED;
+      ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText("no data yet", cssW / 2, cssH / 2);

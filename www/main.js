@@ -15,8 +15,14 @@ import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
 import { int } from "./format.js";
 import { createView } from "./view.js";
-import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, pinLabel, pinName, pinParams, renderPins, savePins } from "./pins.js";
+import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, pinLabel, pinName, renderPins, savePins } from "./pins.js";
 import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
+import { applyLock, applyView } from "./classroom.js";
+import { fullLabQuery, linkHref, linkQuery } from "./link.js";
+import { createShareDialog } from "./share.js";
+import { cardPicture, download } from "./export.js";
+import { redrawAll } from "./canvas.js";
+import { onSchemeChange } from "./theme.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -42,6 +48,8 @@ const state = {
   resumeOnVisible: false,
   present: false, // presenter mode (link key present=true, validated by the engine)
   workers: 0, // workers sharing the training (link key workers=N; 0: one per core)
+  view: {}, // the link's classroom keys (lock, hide, view, autoplay: link.rs View, validated)
+  parts: null, // the names those keys take (the engine's view_parts)
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
   reproducing: null, // while the link's pinned runs are trained again: {collect, done, fail}
   afterReproducing: null, // a run asked for while they were
@@ -60,24 +68,30 @@ const engine = createEngine({ status: onStatus, progress: onProgress, paused: on
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-// Presenter mode adds `present=true`, each pinned run a `pin`, and a link's worker count
-// `workers=N` is kept (view keys of link.rs, in that order) unless `withView` is false.
-const linkFor = (query, code, withView = true) =>
-  [
-    query,
-    code ? `prompt=${code}` : "",
-    withView && state.present ? "present=true" : "",
-    ...(withView ? pinParams(state.pins) : []),
-    withView && state.workers > 0 ? `workers=${state.workers}` : "",
-  ].filter(Boolean).join("&");
+// Presenter mode adds `present=true`, each pinned run a `pin`, a link's worker count `workers=N`
+// and a classroom link its lock/hide/view/autoplay keys (view keys of link.rs, written by link.js
+// in the engine's order) unless `withView` is false (a preset is matched without).
+const viewNow = () => ({ ...state.view, present: state.present, pins: state.pins.map((p) => p.query), workers: state.workers });
+const linkFor = (query, code, withView = true) => {
+  const view = withView ? viewNow() : {};
+  const parts = state.parts || { lock: [], panels: [], cards: [] };
+  return linkQuery(query, { ...view, prompt: code || null }, parts);
+};
+/** Writes the link to the address bar, and the embed's "open the full lab" link. */
+function writeLink(link) {
+  writeQuery(link);
+  if (state.parts && state.query !== null) {
+    $("full-lab").href = linkHref(window.location.href, fullLabQuery(state.query, { ...viewNow(), prompt: card.code || null }, state.parts));
+  }
+}
 /** Keeps the address bar at the link of what is on show (once a run is). */
 const syncLink = () => {
-  if (lab.ready && !engine.starting) writeQuery(linkFor(state.query, card.code));
+  if (lab.ready && !engine.starting) writeLink(linkFor(state.query, card.code));
 };
 const card = createPromptCard($("prompt-card"), {
   evalPrompt: (i) => engine.evalPrompt(i),
   writeLink: (code) => {
-    if (!engine.starting && state.query !== null) writeQuery(linkFor(state.query, code));
+    if (!engine.starting && state.query !== null) writeLink(linkFor(state.query, code));
   },
   error: (message) => notices.showError(message),
   dragEnd: () => tiers.invalidate(),
@@ -176,18 +190,24 @@ function startRun(query, keepPrompt = false) {
   state.running = false;
   lab.ready = false;
   lab.starts++;
-  writeQuery(query);
+  writeLink(query);
   begin(query);
   setPhase("preparing");
 }
 
 function onReady(m) {
   state.pausing = false;
+  // The run the link opens waits for Play when the link says autoplay=false; later runs (a
+  // changed setting, a preset) start at once.
+  let waitForPlay = false;
   if (!state.schema) {
     state.schema = m.schema;
     state.presets = m.presets;
+    state.parts = m.parts;
     buildPresets();
     controls = buildControls($("controls"), m.schema, onControl, { alpha: $("alpha-control") });
+    share = createShareDialog({ schema: m.schema, parts: m.parts, current: () => ({ query: state.query, view: { ...viewNow(), prompt: card.code || null } }) });
+    waitForPlay = m.view.autoplay === false;
   }
   if (state.pendingQuery !== null) {
     // The learner changed something while this run was being prepared: start that one instead.
@@ -202,7 +222,11 @@ function onReady(m) {
   state.present = Boolean(m.present);
   state.workers = Number(m.workers) || 0;
   applyPresent(state.present);
-  writeQuery(linkFor(m.query, m.prompt));
+  state.view = { lock: m.view.lock, hide: m.view.hide, view: m.view.view, autoplay: m.view.autoplay };
+  applyView(state.view);
+  controls.lock(state.view.lock);
+  applyLock(state.view.lock, m.schema.length);
+  writeLink(linkFor(m.query, m.prompt));
   controls.setConfig(m.config);
   notices.showNotices(m.notices);
   showPreset(presetForQuery(state.presets, linkFor(m.query, m.prompt, false)) || presetForQuery(state.presets, m.query));
@@ -212,6 +236,11 @@ function onReady(m) {
   readouts.sweep.reset();
   state.rate = null;
   lab.ready = true;
+  if (waitForPlay) {
+    state.running = false;
+    setPhase("paused");
+    return;
+  }
   state.running = true;
   engine.run().catch(onError);
   setPhase("training");
@@ -227,7 +256,10 @@ function onProgress(m) {
   if (m.frozen) card.setModel(m.frozen, snap.step, state.running);
   const phase = phaseOf(snap);
   if (phase !== state.phase) setPhase(phase);
-  else publish(); // the counters are redrawn with the loss curve, at most 5 times a second
+  else {
+    updateButtons(); // the first snapshot of a run enables Play and Step
+    publish(); // the counters are redrawn with the loss curve, at most 5 times a second
+  }
   pollReadouts(false);
   tiers.invalidate();
 }
@@ -244,7 +276,7 @@ function onSet(m) {
   if (!m) return; // the worker had no run to change
   state.config = m.config;
   state.query = m.query;
-  writeQuery(linkFor(m.query, card.code));
+  writeLink(linkFor(m.query, card.code));
   if (m.notices.length) notices.showNotices(m.notices);
   controls.setConfig(m.config);
   // A changed η or α is no longer the preset's settings: the menu says "custom settings".
@@ -300,7 +332,7 @@ function onControl(key, text, cheap) {
     return;
   }
   clearTimeout(debounce);
-  writeQuery(buildQuery(state.schema, state.desired));
+  writeLink(linkFor(buildQuery(state.schema, state.desired)));
   debounce = setTimeout(() => startRun(buildQuery(state.schema, state.desired)), DEBOUNCE_MS);
 }
 
@@ -411,16 +443,68 @@ $("pin").addEventListener("click", () => {
 });
 showPins();
 $("reset-defaults").addEventListener("click", () => startRun(""));
-$("copy-link").addEventListener("click", async () => {
-  syncLink(); // the settings, the prompt on show, presenter mode and every pin
-  const out = $("copied");
+// Copy link opens the share dialog (share.js) once the engine has given the names it needs.
+let share = null;
+$("copy-link").addEventListener("click", () => {
+  if (share) share.open();
+});
+lab.share = () => share && share.link;
+
+// ---- keeping what a run produced (export.js) --------------------------------------------
+/** The page's colours now (CSS variables), for pictures drawn outside the page. */
+function pageColours() {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name) => css.getPropertyValue(name).trim();
+  return { background: v("--card"), text: v("--text"), muted: v("--muted"), line: v("--line") };
+}
+const fileStep = () => (state.history.snapshot ? state.history.snapshot.step : 0);
+/** The run's link for a file (the whole lab: without `view` and `hide`). */
+const runHref = () => linkHref(window.location.href, fullLabQuery(state.query, { ...state.view, present: false, prompt: card.code || null }, state.parts));
+
+/** Runs `make()` with `button` disabled meanwhile; an error becomes a banner. */
+async function busy(button, make) {
+  button.disabled = true;
   try {
-    await navigator.clipboard.writeText(window.location.href);
-    out.textContent = "copied";
-  } catch {
-    out.textContent = "copy failed: the link is in the address bar";
+    await make();
+  } catch (err) {
+    onError(err);
+  } finally {
+    button.disabled = false;
   }
-  setTimeout(() => (out.textContent = ""), 2500);
+}
+for (const button of document.querySelectorAll("[data-export]")) {
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      if (!state.history.snapshot) return;
+      const name = button.getAttribute("data-export");
+      const footer = `icl-lab, step ${fileStep()} of this run: ${runHref()}`;
+      const pic = await cardPicture(button.closest("[data-card]"), footer, pageColours());
+      lab.lastExport = { name, width: pic.width, height: pic.height, scale: pic.scale };
+      download(pic.blob, `icl-lab-${name}-step${fileStep()}.png`);
+    }),
+  );
+}
+$("download-run").addEventListener("click", (e) =>
+  busy(e.currentTarget, async () => {
+    if (!state.history.snapshot || engine.starting) return;
+    const text = await engine.report();
+    download(new Blob([text], { type: "application/json" }), `icl-lab-run-step${fileStep()}.json`);
+  }),
+);
+$("download-csv").addEventListener("click", (e) =>
+  busy(e.currentTarget, async () => {
+    if (!state.history.snapshot || engine.starting) return;
+    const text = await engine.curvesCsv();
+    download(new Blob([text], { type: "text/csv" }), `icl-lab-curves-step${fileStep()}.csv`);
+  }),
+);
+
+// The system switched between light and dark: every chart, legend and swatch takes the new palette.
+onSchemeChange(() => {
+  showPins();
+  redrawAll();
+  card.redraw();
+  if (state.history.snapshot) tiers.invalidate();
 });
 
 // Pause while the tab is hidden, carry on when it is back.

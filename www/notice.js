@@ -39,7 +39,7 @@ export function createNotices(host) {
       if (noticeBox) noticeBox.remove();
       noticeBox = null;
       if (!notices || !notices.length) return;
-      const title = notices.length === 1 ? "One setting was corrected:" : `${notices.length} settings were corrected:`;
+      const title = notices.length === 1 ? "One value was corrected:" : `${notices.length} values were corrected:`;
       noticeBox = banner("notice", title, notices.map((n) => String(n.message)), () => (noticeBox = null));
     },
     showError(message) {

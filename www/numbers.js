@@ -72,7 +72,7 @@ let shape = ""; // the row ids on show: rows are rebuilt only when they change
 export function updateNumbers(tbody, snap, config, pins) {
   if (!snap) return;
   const table = rows(snap, config, pins);
-  const ids = table.map((row) => row.id).join(",");
+  const ids = table.map((row) => `${row.id} ${row.color}`).join(","); // a colour scheme switch rebuilds
   if (ids !== shape || tbody.rows.length !== table.length) {
     shape = ids;
     tbody.replaceChildren(

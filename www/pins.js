@@ -7,12 +7,12 @@
 
 import { el } from "./dom.js";
 import { fmt, fmtLoss, int, isNum, pct } from "./format.js";
+import { palette } from "./theme.js";
 
 export const MAX_PINS = 3;
 const KEY = "icl-lab-pins";
 const POINTS = 200; // each pinned curve is thinned to about this many points
-// Colours of the pins, distinct from the learners' (charts.js COLORS).
-const PIN_COLORS = ["#212529", "#9c6644", "#e64980"];
+// Colours of the pins, distinct from the learners' (theme.js, of the scheme on show).
 const CURVES = ["step", "loss", "preds_diff", "model_cos", "model_diff"];
 const FINAL = ["step", "loss", "gd_loss", "gd_steps", "preds_diff", "model_cos", "model_diff"];
 
@@ -97,13 +97,9 @@ export function savePins(pins, storage = globalThis.localStorage) {
   }
 }
 
-/** The colour of pin `i` (its ghosts, its swatch, its row in the Numbers table). */
-export const colorOf = (i) => PIN_COLORS[i % PIN_COLORS.length];
-
-/** The link value of each pin: its settings, percent-encoded (the engine reads them, link.rs). */
-export function pinParams(pins) {
-  return pins.map((p) => `pin=${encodeURIComponent(p.query)}`);
-}
+/** The colour of pin `i` (its ghosts, its swatch, its row in the Numbers table), from the colour
+ * scheme's palette (theme.js). */
+export const colorOf = (i) => palette().pins[i % palette().pins.length];
 
 /** Ghost series of the pins for the loss chart. */
 export function lossGhosts(pins) {

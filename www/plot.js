@@ -7,12 +7,10 @@ import { chartFont, createCanvasPanel, presenting } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { atLeast3, extent, logTicks, makeScale, nearestIndex, niceTicks } from "./scales.js";
+import { palette } from "./theme.js";
 
 const FONT_ = () => chartFont();
 const SMALL_ = () => chartFont(true);
-const AXIS = "#5c6370";
-const GRID = "#e6e8eb";
-const TEXT = "#1f2328";
 const MARGIN = { left: 60, right: 16, top: 12, bottom: 42, gap: 26 };
 // On a log axis, reference values this far below the data are "≈ 0" and sit on the axis floor.
 const TINY_RATIO = 1e-4;
@@ -126,7 +124,7 @@ function drawAxes(ctx, L, spec, cssH) {
   L.areas.forEach((a, i) => {
     const yCount = Math.max(3, Math.floor((a.bottom - a.top) / 30));
     const yt = a.y.log ? logTicks(a.y.lo, a.y.hi, yCount) : atLeast3(a.y.lo, a.y.hi, yCount);
-    ctx.strokeStyle = GRID;
+    ctx.strokeStyle = palette().grid;
     ctx.beginPath();
     for (const v of yt) {
       const py = Math.round(a.y.map(v)) + 0.5;
@@ -139,19 +137,19 @@ function drawAxes(ctx, L, spec, cssH) {
       ctx.lineTo(px, a.bottom);
     }
     ctx.stroke();
-    ctx.strokeStyle = AXIS;
+    ctx.strokeStyle = palette().axis;
     ctx.beginPath();
     ctx.moveTo(left + 0.5, a.top);
     ctx.lineTo(left + 0.5, a.bottom + 0.5);
     ctx.lineTo(right, a.bottom + 0.5);
     ctx.stroke();
-    ctx.fillStyle = AXIS;
+    ctx.fillStyle = palette().axis;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const v of yt) ctx.fillText(tick(v), left - 5, a.y.map(v));
     ctx.save();
     ctx.font = FONT_();
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.translate(13, (a.top + a.bottom) / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center";
@@ -159,7 +157,7 @@ function drawAxes(ctx, L, spec, cssH) {
     ctx.fillText(a.spec.y.title || "", 0, 0);
     ctx.restore();
     if (i === L.areas.length - 1) {
-      ctx.fillStyle = AXIS;
+      ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
       let lastRight = -Infinity;
@@ -174,7 +172,7 @@ function drawAxes(ctx, L, spec, cssH) {
     }
   });
   ctx.font = FONT_();
-  ctx.fillStyle = TEXT;
+  ctx.fillStyle = palette().text;
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
   ctx.fillText(spec.x.title || "", (left + right) / 2, cssH - 4);
@@ -287,7 +285,7 @@ function drawTags(ctx, L, series) {
   ctx.textBaseline = "bottom";
   for (const t of tags) {
     const w = ctx.measureText(t.text).width;
-    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillStyle = palette().labelBg;
     ctx.fillRect(L.right - 6 - w, t.y - H + 1, w + 4, H - 1);
     ctx.fillStyle = t.s.color;
     ctx.fillText(t.text, L.right - 4, t.y);
@@ -302,8 +300,8 @@ function drawMarkers(ctx, L, markers) {
     if (!x.usable(m.x) || m.x < x.lo || m.x > x.hi) continue;
     const px = Math.round(x.map(m.x)) + 0.5;
     ctx.save();
-    ctx.strokeStyle = m.color || TEXT;
-    ctx.fillStyle = m.color || TEXT;
+    ctx.strokeStyle = m.color || palette().text;
+    ctx.fillStyle = m.color || palette().text;
     ctx.setLineDash([2, 3]);
     ctx.lineWidth = 1.2;
     ctx.beginPath();
@@ -315,10 +313,10 @@ function drawMarkers(ctx, L, markers) {
     const w = ctx.measureText(m.label).width;
     const right = px + 4 + w < L.right;
     ctx.textAlign = right ? "left" : "right";
-    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillStyle = palette().labelBg;
     const rowH = presenting() ? 18 : 14;
     ctx.fillRect(right ? px + 2 : px - 4 - w - 2, L.top + 1 + (m.row || 0) * rowH, w + 4, rowH - 1);
-    ctx.fillStyle = m.color || TEXT;
+    ctx.fillStyle = m.color || palette().text;
     ctx.fillText(m.label, right ? px + 4 : px - 4, L.top + 2 + (m.row || 0) * rowH);
     ctx.restore();
   }
@@ -338,7 +336,7 @@ function hoverPoint(ctx, L, spec, pointSeries, at) {
   }
   if (!best || best.d >= 24) return [];
   const { s, i, a } = best;
-  ctx.strokeStyle = TEXT;
+  ctx.strokeStyle = palette().text;
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   ctx.arc(x.map(s.x[i]), a.y.map(s.y[i]), (s.radius || 2.2) + 2.5, 0, Math.PI * 2);
@@ -363,7 +361,7 @@ function hoverLines(ctx, L, spec, series, at) {
   }
   if (snapX === null) return [];
   const px = x.map(snapX);
-  ctx.strokeStyle = "rgba(31,35,40,0.35)";
+  ctx.strokeStyle = palette().crosshair;
   ctx.lineWidth = 1;
   ctx.setLineDash([]);
   ctx.beginPath();
@@ -444,7 +442,7 @@ export function createPlot(host, spec) {
     drawAxes(ctx, L, spec, cssH);
     if (!L.hasData) {
       ctx.font = FONT_();
-      ctx.fillStyle = AXIS;
+      ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.fillText(spec.emptyText || "no data yet", (L.left + L.right) / 2, (L.top + L.bottom) / 2);

@@ -8,7 +8,7 @@
 import init, { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
 import { fmt, int, isNum } from "./format.js";
-import { addExample, copyPrompt, learnersShown, promptSentences, removeExample, roundPrompt } from "./promptmath.js";
+import { addExample, copyPrompt, LEARNER_COLORS, learnersShown, promptSentences, removeExample, roundPrompt } from "./promptmath.js";
 import { createPromptPlot, pointName } from "./promptplot.js";
 
 const LINK_MS = 300; // the address bar follows an edit once it settles
@@ -152,7 +152,7 @@ export function createPromptCard(host, deps) {
       headRow.replaceChildren(el("th", { scope: "col" }, "learner"), el("th", { scope: "col", title: "each learner's answer ŷ to the query" }, "ŷ at x_q"), el("th", { scope: "col", title: d === 1 ? "the implied weight ∂ŷ/∂x_q: the slope of the learner's line" : "the length of the implied weight vector ∂ŷ/∂x_q" }, d === 1 ? "slope" : "|∂ŷ/∂x_q|"));
       rows = new Map();
       const list = [];
-      if (isNum(ans.target) && !s.edited) list.push({ key: "target", label: "true answer", color: "#1f2328", dash: [7, 5] });
+      if (isNum(ans.target) && !s.edited) list.push({ key: "target", label: "true answer", color: LEARNER_COLORS.truth, dash: [7, 5] });
       list.push(...shown);
       tbody.replaceChildren(
         ...list.map((l) => {
@@ -307,6 +307,10 @@ export function createPromptCard(host, deps) {
 
   // ---- the run ------------------------------------------------------------------------------
   return {
+    /** Draws the card again (the colour scheme changed). */
+    redraw() {
+      if (s.ans) render();
+    },
     /**
      * A new run: run = {config, query, untrained (Float32Array), learners (JSON text), code
      * (the link's validated prompt code, or null)}.

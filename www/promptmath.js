@@ -5,18 +5,14 @@
 // choose the wording of a sentence.
 
 import { fmt, isNum } from "./format.js";
+import { palette } from "./theme.js";
 
-/** One colour per learner, the same as the charts' (charts.js COLORS). */
-export const LEARNER_COLORS = {
-  truth: "#1f2328",
-  transformer: "#d9480f",
-  untrained: "#6b7280",
-  gd: "#1c7ed6",
-  gd_same_step: "#0b3d91",
-  gdpp: "#2b8a3e",
-  ols: "#7048e8",
-  ridge: "#ae3ec9",
-};
+/** One colour per learner, the same as the charts' (theme.js), of the scheme on show. */
+const LEARNER_KEYS = { truth: "text", transformer: "model", untrained: "zero", gd: "gd1", gd_same_step: "gdK", gdpp: "gdpp", ols: "ols", ridge: "ridge" };
+export const LEARNER_COLORS = Object.defineProperties(
+  {},
+  Object.fromEntries(Object.entries(LEARNER_KEYS).map(([k, p]) => [k, { get: () => palette()[p], enumerable: true }])),
+);
 
 /**
  * The learners the card shows for answer `ans` (prompt.rs Answer) and run `config`, in order:

@@ -16,14 +16,10 @@ import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { clampRound, divergingColor, hitTest, keyStep, LEARNER_COLORS, setCoord, symRange } from "./promptmath.js";
 import { atLeast3, makeScale } from "./scales.js";
+import { palette } from "./theme.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const AXIS = "#5c6370";
-const GRID = "#e6e8eb";
-const TEXT = "#1f2328";
-const POINT = "#33373d";
-const QUERY = "#111111";
 const HIT_MOUSE = 12;
 const HIT_TOUCH = 22;
 
@@ -59,7 +55,7 @@ function axes(ctx, A, x, y, xTitle, yTitle) {
   ctx.lineWidth = 1;
   const xt = atLeast3(x.lo, x.hi, Math.max(2, Math.floor((A.right - A.left) / 70)));
   const yt = atLeast3(y.lo, y.hi, Math.max(2, Math.floor((A.bottom - A.top) / 40)));
-  ctx.strokeStyle = GRID;
+  ctx.strokeStyle = palette().grid;
   ctx.beginPath();
   for (const v of xt) {
     const px = Math.round(x.map(v)) + 0.5;
@@ -73,7 +69,7 @@ function axes(ctx, A, x, y, xTitle, yTitle) {
   }
   ctx.stroke();
   // The zero lines, darker: every learner's line goes through the origin.
-  ctx.strokeStyle = "#b8bec6";
+  ctx.strokeStyle = palette().frame;
   ctx.beginPath();
   if (x.lo < 0 && x.hi > 0) {
     const px = Math.round(x.map(0)) + 0.5;
@@ -86,9 +82,9 @@ function axes(ctx, A, x, y, xTitle, yTitle) {
     ctx.lineTo(A.right, py);
   }
   ctx.stroke();
-  ctx.strokeStyle = AXIS;
+  ctx.strokeStyle = palette().axis;
   ctx.strokeRect(A.left + 0.5, A.top + 0.5, A.right - A.left, A.bottom - A.top);
-  ctx.fillStyle = AXIS;
+  ctx.fillStyle = palette().axis;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   for (const v of xt) ctx.fillText(tick(v), x.map(v), A.bottom + 4);
@@ -96,7 +92,7 @@ function axes(ctx, A, x, y, xTitle, yTitle) {
   ctx.textBaseline = "middle";
   for (const v of yt) ctx.fillText(tick(v), A.left - 4, y.map(v));
   ctx.font = FONT;
-  ctx.fillStyle = TEXT;
+  ctx.fillStyle = palette().text;
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
   ctx.fillText(xTitle, (A.left + A.right) / 2, A.bottom + 19);
@@ -165,7 +161,9 @@ export function createPromptPlot(host, on) {
 
   // ---- layout -----------------------------------------------------------------------------
   function heightFor(w) {
-    if (!m) return 300;
+    // Before the first task: the height of the default link's (d = 10), so that the card does
+    // not grow, pushing the charts down, when its task arrives.
+    if (!m) return 564;
     if (m.d === 1) return Math.round(Math.min(380, Math.max(260, w * 0.62)));
     if (m.d === 2) return w >= 420 ? Math.round(Math.min((w - 30) / 2, 400)) + 44 : 2 * Math.round(Math.min(w, 340)) + 50;
     const cell = Math.max(6, Math.min(16, Math.floor(220 / m.d)));
@@ -235,7 +233,7 @@ export function createPromptPlot(host, on) {
     if (!cssW || !m) return;
     if (!box) computeBox();
     fit();
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = palette().bg;
     ctx.fillRect(0, 0, cssW, cssH);
     L = layout();
     if (m.d === 1) draw1();
@@ -291,7 +289,7 @@ export function createPromptPlot(host, on) {
     }
     ctx.setLineDash([]);
     // The query's vertical line.
-    ctx.strokeStyle = "rgba(17,17,17,0.55)";
+    ctx.strokeStyle = palette().queryRing;
     ctx.lineWidth = 1;
     ctx.setLineDash([2, 3]);
     ctx.beginPath();
@@ -304,11 +302,11 @@ export function createPromptPlot(host, on) {
     prompt.examples.forEach((e, i) => {
       const px = x.map(e[0]);
       const py = y.map(e[1]);
-      ctx.fillStyle = POINT;
+      ctx.fillStyle = palette().point;
       ctx.beginPath();
       ctx.arc(px, py, 6, 0, Math.PI * 2);
       ctx.fill();
-      ctx.fillStyle = TEXT;
+      ctx.fillStyle = palette().text;
       ctx.textAlign = "left";
       ctx.textBaseline = "bottom";
       ctx.fillText(String(i + 1), px + 6, py - 4);
@@ -320,7 +318,7 @@ export function createPromptPlot(host, on) {
         const v = ans.predictions[l.key];
         if (!isNum(v)) continue;
         ctx.fillStyle = l.color;
-        ctx.strokeStyle = "#ffffff";
+        ctx.strokeStyle = palette().bg;
         ctx.lineWidth = 1.5;
         ctx.beginPath();
         ctx.arc(x.map(xq), y.map(v), l.key === "transformer" ? 6 : 4.5, 0, Math.PI * 2);
@@ -339,7 +337,7 @@ export function createPromptPlot(host, on) {
     // The query's handle on the x axis.
     const qx = x.map(xq);
     const qy = A.bottom - 8;
-    ctx.fillStyle = QUERY;
+    ctx.fillStyle = palette().query;
     ctx.beginPath();
     ctx.moveTo(qx, qy - 8);
     ctx.lineTo(qx + 7, qy);
@@ -354,7 +352,7 @@ export function createPromptPlot(host, on) {
     ctx.fillText("x_q", qx - 9, qy + 4);
     if (selectedIs({ kind: "query" })) ring(qx, qy, 12);
     if (m.w) {
-      ctx.fillStyle = TEXT;
+      ctx.fillStyle = palette().text;
       ctx.textAlign = "left";
       ctx.textBaseline = "top";
       ctx.fillText(`dashed: ${m.truthLabel}, slope ${fmt(m.w[0], 3)}`, A.left + 6, A.top + 4);
@@ -363,7 +361,7 @@ export function createPromptPlot(host, on) {
 
   function ring(px, py, r) {
     ctx.save();
-    ctx.strokeStyle = "#1c64c8";
+    ctx.strokeStyle = palette().selected;
     ctx.lineWidth = 2.5;
     ctx.setLineDash([]);
     ctx.beginPath();
@@ -389,13 +387,13 @@ export function createPromptPlot(host, on) {
       const px = x.map(e[0]);
       const py = y.map(e[1]);
       ctx.fillStyle = divergingColor(e[2], cmax);
-      ctx.strokeStyle = POINT;
+      ctx.strokeStyle = palette().point;
       ctx.lineWidth = 1.2;
       ctx.beginPath();
       ctx.arc(px, py, 7, 0, Math.PI * 2);
       ctx.fill();
       ctx.stroke();
-      ctx.fillStyle = TEXT;
+      ctx.fillStyle = palette().text;
       ctx.font = SMALL;
       ctx.textAlign = "left";
       ctx.textBaseline = "bottom";
@@ -405,7 +403,7 @@ export function createPromptPlot(host, on) {
     // The query: a black diamond.
     const qx = x.map(prompt.query[0]);
     const qy = y.map(prompt.query[1]);
-    ctx.fillStyle = QUERY;
+    ctx.fillStyle = palette().query;
     ctx.beginPath();
     ctx.moveTo(qx, qy - 9);
     ctx.lineTo(qx + 8, qy);
@@ -428,10 +426,10 @@ export function createPromptPlot(host, on) {
       ctx.fillStyle = divergingColor(v, cmax);
       ctx.fillRect(lx0 + ((lx1 - lx0) * i) / 61, ly, (lx1 - lx0) / 61 + 1, 9);
     }
-    ctx.strokeStyle = AXIS;
+    ctx.strokeStyle = palette().axis;
     ctx.lineWidth = 1;
     ctx.strokeRect(lx0 + 0.5, ly + 0.5, lx1 - lx0, 9);
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.font = SMALL;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
@@ -454,7 +452,7 @@ export function createPromptPlot(host, on) {
       }
     }
     ctx.restore();
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.font = SMALL;
     ctx.textAlign = "left";
     ctx.textBaseline = "top";
@@ -467,7 +465,7 @@ export function createPromptPlot(host, on) {
     const M = prompt.examples.length;
     const cmax = box.c;
     ctx.font = SMALL;
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
     ctx.fillText(`inputs x per example and query (blue < 0 < red)`, H1.left, H1.top - 4);
@@ -479,7 +477,7 @@ export function createPromptPlot(host, on) {
         ctx.fillRect(cx + 1, H1.top + j * cell, Math.max(1, colW - 2), cell - 1);
       });
     });
-    ctx.fillStyle = AXIS;
+    ctx.fillStyle = palette().axis;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const j of [0, d - 1]) ctx.fillText(`x${j + 1}`, H1.left - 4, H1.top + (j + 0.5) * cell);
@@ -492,11 +490,11 @@ export function createPromptPlot(host, on) {
     prompt.examples.forEach((e, i) => {
       const px = colX(i);
       const py = y.map(e[d]);
-      ctx.fillStyle = selectedIs({ kind: "example", index: i }) ? "#1c64c8" : POINT;
+      ctx.fillStyle = selectedIs({ kind: "example", index: i }) ? palette().selected : palette().point;
       ctx.fillRect(px + Math.max(1, colW * 0.15), Math.min(py, y0), Math.max(2, colW * 0.7), Math.max(1, Math.abs(py - y0)));
     });
     if (colW >= 14) {
-      ctx.fillStyle = AXIS;
+      ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
       prompt.examples.forEach((_, i) => ctx.fillText(String(i + 1), colX(i) + colW / 2, Y.bottom + 2));
@@ -521,7 +519,7 @@ export function createPromptPlot(host, on) {
         ctx.arc(qx + colW / 2, y.map(m.target), 5, 0, Math.PI * 2);
         ctx.stroke();
       }
-      ctx.fillStyle = AXIS;
+      ctx.fillStyle = palette().axis;
       ctx.font = SMALL;
       ctx.textAlign = "center";
       ctx.textBaseline = "top";
@@ -535,7 +533,7 @@ export function createPromptPlot(host, on) {
     const wr = symRange(all, 0.5);
     const wy = makeScale("lin", wr[0], wr[1], WB.bottom, WB.top);
     axesY(WB, wy, "weight");
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.font = SMALL;
     ctx.textAlign = "left";
     ctx.textBaseline = "bottom";
@@ -552,7 +550,7 @@ export function createPromptPlot(host, on) {
         ctx.fillRect(WB.left + j * gw + gw * 0.1 + k * bw, Math.min(py, wy0), Math.max(1, bw - 0.5), Math.max(1, Math.abs(py - wy0)));
       });
     }
-    ctx.fillStyle = AXIS;
+    ctx.fillStyle = palette().axis;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     const every = Math.max(1, Math.ceil(24 / gw));
@@ -563,7 +561,7 @@ export function createPromptPlot(host, on) {
   function axesY(A, y, title) {
     const yt = atLeast3(y.lo, y.hi, Math.max(2, Math.floor((A.bottom - A.top) / 30)));
     ctx.lineWidth = 1;
-    ctx.strokeStyle = GRID;
+    ctx.strokeStyle = palette().grid;
     ctx.beginPath();
     for (const v of yt) {
       const py = Math.round(y.map(v)) + 0.5;
@@ -571,7 +569,7 @@ export function createPromptPlot(host, on) {
       ctx.lineTo(A.right, py);
     }
     ctx.stroke();
-    ctx.strokeStyle = AXIS;
+    ctx.strokeStyle = palette().axis;
     ctx.beginPath();
     ctx.moveTo(A.left + 0.5, A.top);
     ctx.lineTo(A.left + 0.5, A.bottom);
@@ -579,14 +577,14 @@ export function createPromptPlot(host, on) {
     ctx.moveTo(A.left, z);
     ctx.lineTo(A.right, z);
     ctx.stroke();
-    ctx.fillStyle = AXIS;
+    ctx.fillStyle = palette().axis;
     ctx.font = SMALL;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     for (const v of yt) ctx.fillText(tick(v), A.left - 4, y.map(v));
     ctx.save();
     ctx.font = FONT;
-    ctx.fillStyle = TEXT;
+    ctx.fillStyle = palette().text;
     ctx.translate(14, (A.top + A.bottom) / 2);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center";

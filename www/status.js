@@ -79,6 +79,8 @@ export function createStatus(els) {
         // While training, only a plateau or a stall is worth interrupting the default sentence.
         if (said && (phase === "done" || ["plateau", "settled"].includes(snap.progress.verdict))) detail = said;
       }
+      // A link with autoplay=false opens its run waiting at step 0.
+      if (phase === "paused" && snap && snap.step === 0) detail = "Ready: press Play to start training.";
       setText(els.detail, detail);
       const step = snap ? snap.step : 0;
       const steps = snap ? snap.steps : null;

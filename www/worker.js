@@ -13,6 +13,8 @@
 //        {id, type:"interpolation"}         the loss on the path from the weights to the construction
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
+//        {id, type:"report"}                the run so far as the CLI's report (icl-lab run --json)
+//        {id, type:"curves_csv"}            its curves as CSV (icl-lab run --csv)
 //   out  {type:"reply", id, value}          the request is handled; `value` by request:
 //                                             link:  {pins (canonical settings of each pinned
 //                                                     run), present, notices, presets} (link.rs)
@@ -20,12 +22,16 @@
 //                                                     prompt (the link's validated prompt code or
 //                                                     null), present (presenter mode, link.rs),
 //                                                     pins (as for link), workers (the link's
-//                                                     worker count, 0: one per core),
+//                                                     worker count, 0: one per core), view
+//                                                     (link.rs View: the link's view keys,
+//                                                     validated), parts (the names they take),
 //                                                     untrained (Float32Array), learners}
 //                                             eval_prompt: {index, count, examples, query, target, w}
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
 //                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
+//                                             report: the run so far as the CLI's JSON report (text)
+//                                             curves_csv: its curves as CSV (text)
 //                                             run, pause, step: null
 //        {type:"reply", id, error}          the request failed (training stops)
 //   and, between the replies, events:
@@ -42,7 +48,7 @@
 // With more than one core, the steps' batches are shared by a pool of workers (pool.js): the
 // same numbers, bit for bit. Training starts here at once and moves to the pool when it is ready.
 
-import init, { Lab, presets, read_link, schema } from "./pkg/icl_lab.js";
+import init, { Lab, presets, read_link, schema, view_parts } from "./pkg/icl_lab.js";
 import { createPool } from "./pool.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
@@ -60,6 +66,7 @@ let evalLen = 0;
 let lastPost = 0;
 let lastFull = 0;
 let rate = { t: 0, step: 0, perSec: null };
+let trainMs = 0; // time spent training this run (the report's `seconds`)
 let scheduled = false;
 let pooled = null; // {size, ready: promise of the pool}: its workers, kept from run to run
 let pool = null; // the pool once set up for the current run (null: train in this worker)
@@ -96,7 +103,7 @@ async function load() {
   if (engine) return engine;
   post({ type: "status", phase: "loading" });
   await init();
-  engine = { schema: JSON.parse(schema()), presets: JSON.parse(presets()) };
+  engine = { schema: JSON.parse(schema()), presets: JSON.parse(presets()), parts: JSON.parse(view_parts()) };
   return engine;
 }
 
@@ -144,11 +151,14 @@ function newRun(query) {
   trainLen = 0;
   evalLen = 0;
   chunk = 1;
+  trainMs = 0;
   rate = { t: performance.now(), step: 0, perSec: null };
   preparePool();
   return {
     schema: engine.schema,
     presets: engine.presets,
+    parts: engine.parts,
+    view: JSON.parse(lab.view()),
     config: JSON.parse(lab.config()),
     query: lab.query(),
     notices: JSON.parse(lab.notices()),
@@ -224,6 +234,7 @@ async function trainPooled() {
     }
     busy = false;
     if (running) afterChunk(taken, performance.now() - t0);
+    else trainMs += performance.now() - t0;
   } catch (err) {
     if (id !== runId) return;
     busy = false;
@@ -232,6 +243,7 @@ async function trainPooled() {
 }
 
 function afterChunk(taken, ms) {
+  trainMs += ms;
   try {
     if (taken > 0) {
       const perStep = ms / taken;
@@ -311,6 +323,11 @@ async function handle(msg) {
     case "prompt":
       if (!lab) return null;
       return JSON.parse(lab.prompt(String(msg.prompt)));
+    case "report":
+      // The engine's text as it is: the CLI's report schema, number for number.
+      return lab ? lab.report(trainMs / 1000) : null;
+    case "curves_csv":
+      return lab ? lab.curves_csv() : null;
     case "sweep": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.eta_sweep(SWEEP_POINTS)));

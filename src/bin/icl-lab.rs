@@ -2,15 +2,20 @@
 //!
 //!   icl-lab run [--preset NAME] [key=value …] [--json | --csv] [--lenient] [--quiet]
 //!   icl-lab prompt [--preset NAME] [key=value …] [--weights run.json] < prompt.json
+//!   icl-lab check run.json
 //!   icl-lab presets | schema | help
 
+#[path = "icl-lab/check_cmd.rs"]
+mod check_cmd;
 #[path = "icl-lab/prompt_cmd.rs"]
 mod prompt_cmd;
+#[path = "icl-lab/saved.rs"]
+mod saved;
 
 use icl_lab::config::{Config, Notice};
 use icl_lab::presets::{self, PRESETS};
 use icl_lab::report;
-use icl_lab::run::{History, Status};
+use icl_lab::run::Status;
 use icl_lab::train::Trainer;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -24,6 +29,8 @@ USAGE
   icl-lab run [--preset NAME] [key=value ...] [--json | --csv] [--lenient] [--quiet]
   icl-lab prompt [--preset NAME] [key=value ...] [--weights run.json] < prompt.json
                          every learner's answer to one prompt (see `icl-lab prompt --help`)
+  icl-lab check run.json re-run a saved report (`run --json`, or the page's \"Download run\")
+                         and say whether every number is identical (exit 0) or not (exit 1)
   icl-lab presets        list the presets (paper figures, critics' experiments)
   icl-lab schema         every setting: key, default, range, help (JSON)
   icl-lab help
@@ -42,6 +49,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("prompt") => prompt_cmd::main(&args[1..]),
+        Some("check") => check_cmd::main(&args[1..]),
         Some("presets") => {
             for p in PRESETS {
                 println!(
@@ -211,7 +219,7 @@ fn write_report(rep: &report::Report, output: &Output) -> std::io::Result<()> {
         Output::Json => serde_json::to_writer_pretty(&mut out, rep)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out)),
-        Output::Csv => write_csv(&mut out, &rep.curves),
+        Output::Csv => out.write_all(report::curves_csv(&rep.curves).as_bytes()),
     }
 }
 
@@ -229,48 +237,4 @@ fn progress(t: &Trainer, secs: f64) {
         t.compare.baselines.gd_loss,
         t.run.step as f64 / secs.max(1e-9)
     );
-}
-
-/// One row per training step; the evaluation columns are filled on evaluated steps only.
-fn write_csv(out: &mut impl Write, h: &History) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "step,train_loss,eval_loss,preds_diff,model_cos,model_diff,eta_over_n,\
-         preds_diff_gdpp,model_cos_gdpp,model_diff_gdpp"
-    )?;
-    let mut e = 0;
-    for step in 0..=h.train_loss.len() {
-        let train = if step == 0 {
-            String::new()
-        } else {
-            fmt(h.train_loss[step - 1] as f64)
-        };
-        if e < h.eval_step.len() && h.eval_step[e] as usize == step {
-            writeln!(
-                out,
-                "{step},{train},{},{},{},{},{},{},{},{}",
-                fmt(h.eval_loss[e]),
-                fmt(h.preds_diff[e]),
-                fmt(h.model_cos[e]),
-                fmt(h.model_diff[e]),
-                fmt(h.eta_over_n[e]),
-                fmt(h.preds_diff_gdpp[e]),
-                fmt(h.model_cos_gdpp[e]),
-                fmt(h.model_diff_gdpp[e])
-            )?;
-            e += 1;
-        } else if step > 0 {
-            writeln!(out, "{step},{train},,,,,,,,")?;
-        }
-    }
-    Ok(())
-}
-
-/// Non-finite values are left empty rather than printed as NaN.
-fn fmt(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v}")
-    } else {
-        String::new()
-    }
 }

@@ -13,6 +13,8 @@ use icl_lab::prompt::{self, Frozen, Learners, MAX_JSON_BYTES};
 use icl_lab::run::{self, Status};
 use icl_lab::train::Trainer;
 use serde_json::Value;
+
+use crate::saved::{read_report, saved_config};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -161,30 +163,8 @@ fn load_run(
     given: &Config,
     pairs: &[(String, String)],
 ) -> Result<(Config, Model, Learners), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read {path}: {e}"))?;
-    let rep: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{path} is not a JSON report of `icl-lab run --json` ({e})"))?;
-    let Some(Value::Object(saved)) = rep.get("config") else {
-        return Err(format!(
-            "{path} has no \"config\": save it with `icl-lab run --json`"
-        ));
-    };
-    // Read the saved settings through the schema, and check that they read back unchanged.
-    let saved_pairs = saved.iter().map(|(k, v)| {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Null => "auto".into(),
-            other => other.to_string(),
-        };
-        (k.clone(), text)
-    });
-    let (mut cfg, notices) = Config::from_pairs(saved_pairs);
-    if !notices.is_empty() || serde_json::to_value(&cfg).ok().as_ref() != rep.get("config") {
-        let why = notices
-            .first()
-            .map_or(String::new(), |n| format!(": {}", n.message));
-        return Err(format!("the settings saved in {path} are not valid{why}"));
-    }
+    let rep = read_report(path)?;
+    let mut cfg = saved_config(path, &rep)?;
     let given_text: Vec<(&str, String)> = given.to_pairs();
     let saved_text: Vec<(&str, String)> = cfg.to_pairs();
     for (key, _) in pairs {
