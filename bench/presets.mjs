@@ -58,6 +58,10 @@ export const CRITERIA = {
     text: "preds diff against preconditioned GD below half of that against plain GD",
     met: ({ snapshot: s }) => s.step > 0 && s.latest.pgd.preds_diff < 0.5 * s.latest.preds_diff,
   },
+  "label-blind": {
+    text: "the status line names its plateau (flat near the zero predictor)",
+    met: ({ snapshot: s }) => s.progress.verdict === "plateau",
+  },
   drag1d: { text: "the whole (600-step) budget trained", met: (lab) => lab.snapshot.status === "done" },
   outlier: { text: "the whole (600-step) budget trained", met: (lab) => lab.snapshot.status === "done" },
 };

@@ -22,7 +22,7 @@
 //                                                     prompt (the link's validated prompt code or
 //                                                     null), present (presenter mode, link.rs),
 //                                                     pins (as for link), workers (the link's
-//                                                     worker count, 0: one per core), view
+//                                                     worker count, 0: automatic), view
 //                                                     (link.rs View: the link's view keys,
 //                                                     validated), parts (the names they take),
 //                                                     untrained (Float32Array), learners}
@@ -107,11 +107,13 @@ async function load() {
   return engine;
 }
 
-/** The pool's size for this run: the link's `workers`, else one per core (at most 8), never
- * more than the batch has shards; below 2 there is no pool. */
+/** The pool's size for this run: the link's `workers`, else one per core but one (the page's
+ * own thread draws; on two cores a pool of two measured slower than one worker: README, Speed),
+ * at most 8, never more than the batch has shards; below 2 there is no pool. */
 function poolSize(l) {
-  const cores = Math.min(8, Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1));
-  return Math.min(l.workers() || cores, l.shard_count());
+  const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
+  const auto = Math.min(8, cores - 1);
+  return Math.min(l.workers() || auto, l.shard_count());
 }
 
 /** Sets the pool up for the current run in the background; training moves to it once ready.
