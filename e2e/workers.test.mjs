@@ -58,3 +58,30 @@ describe("worker pool", () => {
     await page.context().close();
   });
 });
+
+describe("worker pool, automatic", () => {
+  const env = useBrowser();
+
+  test("cheap steps stay in one worker; expensive ones move to a pool on a machine with cores to spare", { timeout: 120000 }, async () => {
+    const page = await newPage(env.browser);
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency || 1);
+    await page.goto(`${env.server.url}?d=2&n=4&batch=256&steps=3000&eval_every=50`);
+    let most = 1;
+    for (;;) {
+      const s = await page.evaluate(() => ({ status: window.__lab.status, workers: window.__lab.workers }));
+      most = Math.max(most, s.workers || 1);
+      if (s.status === "done") break;
+      await page.waitForTimeout(50);
+    }
+    assert.equal(most, 1, "a step far below the threshold never moves to the pool");
+    await page.goto(`${env.server.url}?d=20&n=50&steps=100000`);
+    if (cores >= 2) {
+      const n = await until(page, () => (window.__lab.workers >= 2 ? window.__lab.workers : false), null, 90000);
+      assert.equal(n, Math.min(8, cores));
+      // The status line says so once it has measured a rate.
+      await until(page, (k) => document.querySelector('[data-testid="rate"]').textContent.endsWith(`steps/s on ${k} workers`), n, 30000);
+    }
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

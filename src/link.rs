@@ -35,7 +35,7 @@ pub struct View {
     /// Pinned runs, each as its settings' canonical query (`Config::to_query`; `""` = the
     /// defaults). Same settings, same seed: the page trains each again to the same numbers.
     pub pins: Vec<String>,
-    /// How many workers share each training step (`workers=N`); `None`: one per core but one. The
+    /// How many workers share each training step (`workers=N`); `None`: automatic (worker.js: a pool of one per core when steps are expensive). The
     /// numbers are the same bits for any count (shard.rs).
     pub workers: Option<u32>,
     /// Settings the link fixes (`lock=`): schema keys in schema order (`lock=all`: every key).
@@ -210,7 +210,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             _ => notices.push(Notice {
                 key: "workers".into(),
                 message: format!(
-                    "workers must be 'auto' or a whole number from 1 to {MAX_WORKERS}, not '{}'; the automatic count is used (one worker per core but one).",
+                    "workers must be 'auto' or a whole number from 1 to {MAX_WORKERS}, not '{}'; the automatic count is used.",
                     v.chars().take(40).collect::<String>()
                 ),
             }),

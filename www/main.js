@@ -47,7 +47,7 @@ const state = {
   rate: null,
   resumeOnVisible: false,
   present: false, // presenter mode (link key present=true, validated by the engine)
-  workers: 0, // workers sharing the training (link key workers=N; 0: one per core but one)
+  workers: 0, // workers sharing the training (link key workers=N; 0: automatic)
   view: {}, // the link's classroom keys (lock, hide, view, autoplay: link.rs View, validated)
   parts: null, // the names those keys take (the engine's view_parts)
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)

@@ -107,20 +107,34 @@ async function load() {
   return engine;
 }
 
-/** The pool's size for this run: the link's `workers`, else one per core but one (the page's
- * own thread draws; on two cores a pool of two measured slower than one worker: README, Speed),
- * at most 8, never more than the batch has shards; below 2 there is no pool. */
-function poolSize(l) {
-  const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
-  const auto = Math.min(8, cores - 1);
-  return Math.min(l.workers() || auto, l.shard_count());
+/** A link's `workers=N` fixes the pool (1: none). Otherwise the pool is used when it pays: a
+ * step that costs POOL_MIN_MS or more in this worker, on a machine with two cores or more. On two
+ * cores a pool of two measured 1.4–2.5× faster for such steps, and slower for cheaper ones,
+ * whose shards cost less than passing them around while the page's own thread draws (README,
+ * Speed). */
+const POOL_MIN_MS = 4;
+const CORES = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
+let autoPool = false; // this run's pool size is still to be chosen from its measured step cost
+
+/** The pool's size for this run: `wanted` (≥ 2 for a pool), at most 8 and never more than the
+ * batch has shards. */
+function poolSize(l, wanted) {
+  return Math.min(wanted, 8, l.shard_count());
+}
+
+/** Called with this worker's measured cost of a step: moves an automatic run to the pool when
+ * the steps are expensive enough. */
+function choosePool(perStepMs) {
+  if (!autoPool) return;
+  autoPool = false;
+  if (perStepMs >= POOL_MIN_MS && CORES >= 2) preparePool(CORES);
 }
 
 /** Sets the pool up for the current run in the background; training moves to it once ready.
  * The pool's workers are kept from run to run while its size stays the same. */
-function preparePool() {
+function preparePool(wanted) {
   pool = null;
-  const size = poolSize(lab);
+  const size = poolSize(lab, wanted);
   if (pooled && (size < 2 || pooled.size !== size)) {
     pooled.ready.then((p) => p.close(), () => {});
     pooled = null;
@@ -155,7 +169,9 @@ function newRun(query) {
   chunk = 1;
   trainMs = 0;
   rate = { t: performance.now(), step: 0, perSec: null };
-  preparePool();
+  // A link's worker count is used at once; otherwise the first steps' cost decides (choosePool).
+  autoPool = lab.workers() === 0;
+  preparePool(autoPool ? 1 : lab.workers());
   return {
     schema: engine.schema,
     presets: engine.presets,
@@ -210,7 +226,10 @@ function train() {
     const want = Math.max(1, Math.min(chunk, budget));
     const t0 = performance.now();
     const taken = lab.advance(want);
-    afterChunk(taken, performance.now() - t0);
+    const ms = performance.now() - t0;
+    // The first chunk of one step may include the engine's warm-up: decide on a later one.
+    if (taken > 1 || (taken === 1 && lab.step() > 1)) choosePool(ms / taken);
+    afterChunk(taken, ms);
   } catch (err) {
     fail(err);
   }
