@@ -109,10 +109,10 @@ async function load() {
 
 /** A link's `workers=N` fixes the pool (1: none). Otherwise the pool is used when it pays: a
  * step that costs POOL_MIN_MS or more in this worker, on a machine with two cores or more. On two
- * cores a pool of two measured 1.4–2.5× faster for such steps, and slower for cheaper ones,
- * whose shards cost less than passing them around while the page's own thread draws (README,
- * Speed). */
-const POOL_MIN_MS = 4;
+ * cores a pool of two measured 1.4–2.5× faster for steps of 12 ms and more (3 layers; d = 20,
+ * N = 50), and slower for steps of 2–3 ms, whose shards cost less than passing them around while
+ * the page's own thread draws (README, Speed). */
+const POOL_MIN_MS = 8;
 const CORES = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
 let autoPool = false; // this run's pool size is still to be chosen from its measured step cost
 
@@ -122,12 +122,19 @@ function poolSize(l, wanted) {
   return Math.min(wanted, 8, l.shard_count());
 }
 
-/** Called with this worker's measured cost of a step: moves an automatic run to the pool when
- * the steps are expensive enough. */
-function choosePool(perStepMs) {
-  if (!autoPool) return;
+const POOL_PROBE_MS = 300; // the first steps measured before the choice (after the first chunk)
+let probe = { ms: 0, steps: 0 };
+
+/** Called with each chunk this worker trains: once POOL_PROBE_MS of steps are measured (the
+ * engine's first, slower steps while its code is optimised left out), moves an automatic run to
+ * the pool when its steps are expensive enough. */
+function choosePool(taken, ms) {
+  if (!autoPool || taken === 0) return;
+  if (lab.step() === taken) return; // the run's first chunk: warm-up
+  probe = { ms: probe.ms + ms, steps: probe.steps + taken };
+  if (probe.ms < POOL_PROBE_MS) return;
   autoPool = false;
-  if (perStepMs >= POOL_MIN_MS && CORES >= 2) preparePool(CORES);
+  if (probe.ms / probe.steps >= POOL_MIN_MS && CORES >= 2) preparePool(CORES);
 }
 
 /** Sets the pool up for the current run in the background; training moves to it once ready.
@@ -171,6 +178,7 @@ function newRun(query) {
   rate = { t: performance.now(), step: 0, perSec: null };
   // A link's worker count is used at once; otherwise the first steps' cost decides (choosePool).
   autoPool = lab.workers() === 0;
+  probe = { ms: 0, steps: 0 };
   preparePool(autoPool ? 1 : lab.workers());
   return {
     schema: engine.schema,
@@ -227,8 +235,7 @@ function train() {
     const t0 = performance.now();
     const taken = lab.advance(want);
     const ms = performance.now() - t0;
-    // The first chunk of one step may include the engine's warm-up: decide on a later one.
-    if (taken > 1 || (taken === 1 && lab.step() > 1)) choosePool(ms / taken);
+    choosePool(taken, ms);
     afterChunk(taken, ms);
   } catch (err) {
     fail(err);
