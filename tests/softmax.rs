@@ -133,10 +133,10 @@ fn softmax_gradient_at_paper_init_and_on_the_plateau() {
 
 #[test]
 fn one_softmax_head_that_escapes_lands_between_gd_and_the_zero_predictor() {
-    // Seed 5 leaves the plateau at step ≈ 960 (loss < 0.9 × zero) and is at 0.294 by step 3000
-    // (0.289 at 5000). One softmax head cannot compute a GD step: the best of the family
+    // Seed 5 leaves the plateau at step ≈ 760 (loss < 0.9 × zero) and is at 0.290 by step 3000
+    // (1.42 × GD). One softmax head cannot compute a GD step: the best of the family
     // ŷ = β Σ_i softmax_i(c x_iᵀx_q) y_i is 0.294 against GD's 0.20–0.22, and every seed that
-    // escaped ended at 1.37–1.42 × GD. So: clearly below 0.9 × zero (it escaped) and clearly
+    // escaped ended near 1.4 × GD. So: clearly below 0.9 × zero (it escaped) and clearly
     // above 1.2 × GD (it is not GD).
     // These are the settings of the softmax1 preset, whose text this test keeps true.
     let query = icl_lab::presets::find("softmax1").unwrap().query;
@@ -167,8 +167,7 @@ fn one_softmax_head_that_escapes_lands_between_gd_and_the_zero_predictor() {
 
 #[test]
 fn two_softmax_heads_come_close_to_gd() {
-    // Two heads leave the plateau by step ≈ 800 (seed 1) and settle at 1.07 × GD from step
-    // ≈ 1500 on (1.071 at 2000, 1.070 at 5000): a difference of two softmax heads can follow the
+    // Two heads leave the plateau (seed 1) and settle near GD: 0.2190 = 1.06 × GD at 2000 steps: a difference of two softmax heads can follow the
     // bilinear GD read-out much more closely than one. The 1.15 bound leaves room for rounding
     // differences between platforms while staying far below one head's 1.4 × GD.
     let t = train("attn=softmax&heads=2&seed=1&steps=2000&eval_every=100");
