@@ -136,18 +136,9 @@ export function presetRows(list, row, f) {
 
 // Standalone run: node bench/presets.mjs [NAME …]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { serve } = await import("./serve.mjs");
-  const { launchChromium, CHROMIUM_PATH } = await import("../e2e/chromium.mjs");
-  const { chromium } = await import("playwright-core");
-  const server = await serve({ isolate: false });
-  const browser = await launchChromium(chromium, { executablePath: process.env.CHROMIUM || CHROMIUM_PATH, headless: true });
-  try {
-    const list = await presetRuns(browser, server.url, { names: process.argv.slice(2), log: console.log });
-    const lines = [];
-    presetRows(list, (what, got, target, ok, note) => lines.push(`${ok == null ? "  ?" : ok ? " ok" : "MISS"}  ${what}: ${got} (target ${target}) ${note}`), (x, d = 2) => x.toFixed(d));
-    console.log(lines.join("\n"));
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  const { withPageBrowser } = await import("./standalone.mjs");
+  const list = await withPageBrowser((browser, url) => presetRuns(browser, url, { names: process.argv.slice(2), log: console.log }));
+  const lines = [];
+  presetRows(list, (what, got, target, ok, note) => lines.push(`${ok == null ? "  ?" : ok ? " ok" : "MISS"}  ${what}: ${got} (target ${target}) ${note}`), (x, d = 2) => x.toFixed(d));
+  console.log(lines.join("\n"));
 }

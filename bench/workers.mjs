@@ -64,15 +64,6 @@ export function workerRows(list, row, f) {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { serve } = await import("./serve.mjs");
-  const { launchChromium, CHROMIUM_PATH } = await import("../e2e/chromium.mjs");
-  const { chromium } = await import("playwright-core");
-  const server = await serve({ isolate: false });
-  const browser = await launchChromium(chromium, { executablePath: process.env.CHROMIUM || CHROMIUM_PATH, headless: true });
-  try {
-    await workerRuns(browser, server.url, { log: console.log });
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  const { withPageBrowser } = await import("./standalone.mjs");
+  await withPageBrowser((browser, url) => workerRuns(browser, url, { log: console.log }));
 }
