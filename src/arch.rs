@@ -8,7 +8,8 @@
 //! K when deep); inside a set, per head h: W_Q,h, W_K,h, W_V,h (D×D row-major each), then
 //! P (D × H·D row-major), whose h-th D×D column block is P_h.
 
-use crate::config::{Attn, Config};
+use crate::classic;
+use crate::config::{Attn, Config, Tokens};
 use std::iter::Sum;
 use std::ops::Mul;
 
@@ -23,9 +24,13 @@ pub struct Arch {
     pub layers: usize,
     pub recurrent: bool,
     pub heads: usize,
+    /// Softmax attention: in every layer (paired tokens), or in the first (classic tokens,
+    /// whose second layer is linear). Either way no GD construction applies.
     pub softmax: bool,
     pub query_in_keys: bool,
     pub clip_tokens: bool,
+    /// How a task is laid out in tokens (paired, or classic: `classic.rs`).
+    pub tokens: Tokens,
 }
 
 impl Arch {
@@ -39,21 +44,48 @@ impl Arch {
             softmax: cfg.attn == Attn::Softmax,
             query_in_keys: cfg.query_in_keys,
             clip_tokens: cfg.clips_tokens(),
+            tokens: cfg.tokens,
         }
     }
+    /// Whether tasks are laid out as classic tokens (x and y apart, `classic.rs`).
+    pub fn classic(&self) -> bool {
+        self.tokens == Tokens::Classic
+    }
+    /// The shape of a layer's parameters and tokens (that of layer 0 where layers differ).
     pub fn shape(&self) -> LayerShape {
+        self.layer_shape(0)
+    }
+    /// The shape of layer `layer`: paired tokens are N + 1 tokens of width d + 1; classic ones
+    /// 2N + 1 tokens of width d + the position code, with softmax in the first layer only.
+    pub fn layer_shape(&self, layer: usize) -> LayerShape {
+        let (width, tokens, softmax) = if self.classic() {
+            (classic::width(self.d), 2 * self.n + 1, layer == 0)
+        } else {
+            (self.d + 1, self.n + 1, self.softmax)
+        };
         LayerShape {
-            width: self.d + 1,
-            tokens: self.n + 1,
+            width,
+            tokens,
+            // The context tokens come first and the query last, in both layouts.
             keys: if self.query_in_keys {
-                self.n + 1
+                tokens
             } else {
-                self.n
+                tokens - 1
             },
             heads: self.heads,
-            softmax: self.softmax,
+            softmax,
             clip_tokens: self.clip_tokens,
         }
+    }
+    /// The query's token row: N (paired) or 2N (classic).
+    pub fn query_row(&self) -> usize {
+        self.shape().tokens - 1
+    }
+    /// Where the prediction is read in the token matrix after the last layer: ŷ = −(the query
+    /// token's last entry), its label slot for paired tokens (see `classic.rs` for classic ones).
+    pub fn readout_index(&self) -> usize {
+        let s = self.shape();
+        s.tokens * s.width - 1
     }
     /// Distinct weight sets: 1 when recurrent, K when deep.
     pub fn sets(&self) -> usize {
@@ -91,7 +123,7 @@ impl Arch {
     /// last.
     pub fn row0(&self, layer: usize) -> usize {
         if layer + 1 == self.layers {
-            self.n
+            self.query_row()
         } else {
             0
         }

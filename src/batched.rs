@@ -13,6 +13,10 @@
 //! attention view, one task at a time) is the reference this is tested against in
 //! tests/fast_path.rs.
 //!
+//! Classic tokens (`classic.rs`) run here too: their layers have the same form on wider tokens
+//! (2N + 1 tokens of width d + 10, laid out per lane in `load`); their first layer is softmax and
+//! their second the linear read-out, so the kind of attention is chosen per layer.
+//!
 //! Names: `layer` is a layer index (`layers` = K), `lane` a SIMD lane (one task of the block),
 //! `h` a head, `w` the token width D, `t` the tokens T, `keys` the key tokens S.
 
@@ -128,12 +132,16 @@ pub struct Batched {
     acc_pv: Vec<V>,
     y: V,
     mask: V,
+    /// Classic tokens: their layout, and one task's sequence laid out before it goes into its
+    /// lane.
+    layout: Option<crate::classic::Layout>,
+    laid_out: Vec<f32>,
 }
 
 impl Batched {
     pub fn new(arch: &Arch) -> Self {
-        let (w, t, h, layers) = (arch.d + 1, arch.n + 1, arch.heads, arch.layers);
-        let keys = if arch.query_in_keys { t } else { t - 1 };
+        let s = arch.shape();
+        let (w, t, h, layers, keys) = (s.width, s.tokens, arch.heads, arch.layers, s.keys);
         let dd = w * w;
         let sh = arch.sets() * h;
         Batched {
@@ -164,6 +172,10 @@ impl Batched {
             acc_pv: vec![Z; sh * dd],
             y: Z,
             mask: Z,
+            layout: arch
+                .classic()
+                .then(|| crate::classic::Layout::new(arch.d, arch.n)),
+            laid_out: vec![0.0; if arch.classic() { t * w } else { 0 }],
         }
     }
 
@@ -190,10 +202,13 @@ impl Batched {
             let live = task < tasks.count;
             self.mask[lane] = if live { 1.0 } else { 0.0 };
             self.y[lane] = if live { tasks.target(task) } else { 0.0 };
-            let tok = if live {
-                Some(tasks.task_tokens(task))
-            } else {
-                None
+            let tok = match (live, &self.layout) {
+                (false, _) => None,
+                (true, Some(layout)) => {
+                    layout.lay_out(tasks.task_tokens(task), &mut self.laid_out);
+                    Some(&self.laid_out[..])
+                }
+                (true, None) => Some(tasks.task_tokens(task)),
             };
             for (x, v) in self.e[0][..size].iter_mut().enumerate() {
                 v[lane] = tok.map_or(0.0, |tokens| tokens[x]);
@@ -218,7 +233,7 @@ impl Batched {
     /// A full layer (all but the last): e[layer + 1] from e[layer], clipped in deep stacks.
     #[inline(always)]
     fn forward_full(&mut self, layer: usize) {
-        if self.arch.softmax {
+        if self.arch.layer_shape(layer).softmax {
             self.forward_full_softmax(layer);
         } else {
             self.forward_full_linear(layer);
@@ -293,7 +308,7 @@ impl Batched {
     /// stacks, per lane.
     #[inline(always)]
     fn forward_readout(&mut self) -> V {
-        let out = if self.arch.softmax {
+        let out = if self.arch.layer_shape(self.arch.layers - 1).softmax {
             self.readout_softmax()
         } else {
             self.readout_linear()
@@ -365,7 +380,7 @@ impl Batched {
     /// gradients when `weights`; with `need_in`, writes ∂L/∂(read-out input) to `self.g`.
     #[inline(always)]
     fn backward_readout(&mut self, g: V, weights: bool, need_in: bool) {
-        if self.arch.softmax {
+        if self.arch.layer_shape(self.arch.layers - 1).softmax {
             self.backward_readout_softmax(g, weights, need_in);
         } else {
             self.backward_readout_linear(g, weights, need_in);
@@ -448,7 +463,7 @@ impl Batched {
                 zero_where_clipped(gv, ov);
             }
         }
-        if self.arch.softmax {
+        if self.arch.layer_shape(layer).softmax {
             self.backward_full_softmax(layer, weights, need_in);
         } else {
             self.backward_full_linear(layer, weights, need_in);
@@ -655,7 +670,8 @@ impl Batched {
     #[inline(always)]
     fn predict_lanes(&mut self, params: &[f32], tasks: &Tasks, sens: bool) -> (Vec<f32>, Vec<f32>) {
         self.prepare(params);
-        let (d, n, w) = (self.arch.d, self.arch.n, self.w);
+        // The query's row: its first d entries are x_q in both layouts.
+        let (d, n, w) = (self.arch.d, self.t - 1, self.w);
         let mut preds = Vec::with_capacity(tasks.count);
         let mut out = Vec::with_capacity(if sens { tasks.count * d } else { 0 });
         for blk in 0..Self::blocks(tasks) {
@@ -678,6 +694,6 @@ impl Batched {
 /// so it can be called while fields of `Batched` are borrowed).
 #[inline(always)]
 fn prod_offset(arch: &Arch, layer: usize, h: usize) -> usize {
-    let w = arch.d + 1;
+    let w = arch.shape().width;
     arch.set_head(arch.set_of(layer), h) * w * w
 }

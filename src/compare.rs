@@ -4,7 +4,8 @@
 //! the η sweep, prediction pairs). The model itself is borrowed from the `Run` when needed.
 
 use crate::baselines::{self, Predictions};
-use crate::config::Config;
+use crate::config::{Config, Tokens};
+use crate::copy::{self, CopyNorms};
 use crate::layerwise::{self, GdppStep, LayerRefs};
 use crate::metrics::{self, Alignment};
 use crate::model::{Arch, Model, Workspace};
@@ -45,6 +46,10 @@ pub struct Baselines {
     pub pgd_loss: f64,
     /// The gradient-norm clip in force (`clip`, or the paper's rule when auto).
     pub clip_norm: f64,
+    /// Classic tokens only: GD with as many steps as the model has layers, at its own η*. The
+    /// model is compared with one GD step (its first layer only copies); this is the learner the
+    /// same depth would match with paired tokens.
+    pub gd_layers: Option<GdSteps>,
     #[serde(skip)]
     pub gd: Predictions,
     #[serde(skip)]
@@ -53,11 +58,20 @@ pub struct Baselines {
     pub pgd: Predictions,
 }
 
+/// K steps of GD at a step size η, and their loss.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct GdSteps {
+    pub steps: usize,
+    pub eta: f64,
+    pub loss: f64,
+}
+
 impl Baselines {
     /// The steps of the learner `arch` is compared with, one per layer: one GD step at the
-    /// reference η for K = 1; GD++ (shared, or per step for deep models) from K = 2 on.
+    /// reference η for K = 1 (and for classic tokens); GD++ (shared, or per step for deep
+    /// models) from K = 2 on.
     pub fn compared_steps(&self, arch: &Arch) -> Vec<GdppStep> {
-        if arch.layers == 1 {
+        if arch.layers == 1 || self.gd_steps == 1 {
             vec![GdppStep {
                 eta: self.gd_eta,
                 gamma: 0.0,
@@ -67,9 +81,10 @@ impl Baselines {
         }
     }
 
-    /// Every baseline on `tasks`, with K = `cfg.layers` steps where a learner has steps.
+    /// Every baseline on `tasks`, with K = `cfg.compared_steps()` steps where a learner has
+    /// steps (the layers, or one step for classic tokens).
     pub fn compute(tasks: &Tasks, cfg: &Config) -> Baselines {
-        let k = cfg.layers;
+        let k = cfg.compared_steps();
         let eta_star_1 = baselines::eta_star_one_step(tasks);
         let gd1_loss = baselines::gd(tasks, eta_star_1, 1).loss(tasks);
         let gd_eta_star = if k == 1 {
@@ -82,7 +97,8 @@ impl Baselines {
         let (gdpp_eta, gdpp_gamma) = baselines::gdpp_star(tasks, k);
         let gdpp_shared = baselines::gd_plus_plus(tasks, gdpp_eta, gdpp_gamma, k);
         let gdpp_loss = gdpp_shared.loss(tasks);
-        let (gdpp_steps, gdpp_per_step) = layerwise::gdpp_steps(tasks, cfg, gdpp_eta, gdpp_gamma);
+        let (gdpp_steps, gdpp_per_step) =
+            layerwise::gdpp_steps(tasks, k, cfg.recurrent, gdpp_eta, gdpp_gamma);
         let gdpp = if gdpp_per_step {
             baselines::gd_plus_plus_steps(tasks, &gdpp_steps)
         } else {
@@ -92,7 +108,16 @@ impl Baselines {
         let precond = baselines::input_preconditioner(tasks);
         let pgd_eta = baselines::eta_star_one_step_preconditioned(tasks, &precond);
         let pgd = baselines::gd_preconditioned(tasks, pgd_eta, 1, &precond);
+        let gd_layers = (cfg.tokens == Tokens::Classic).then(|| {
+            let eta = baselines::eta_star(tasks, cfg.layers);
+            GdSteps {
+                steps: cfg.layers,
+                eta,
+                loss: baselines::gd(tasks, eta, cfg.layers).loss(tasks),
+            }
+        });
         Baselines {
+            gd_layers,
             zero_loss: baselines::zero_loss(tasks),
             eta_star_1,
             gd1_loss,
@@ -134,6 +159,8 @@ pub struct Evaluation {
     /// (‖W_KQ/β − C_KQ‖, ‖W_PV·β − C_PV‖, mean over weight sets; NaN for softmax).
     pub dist_kq: f64,
     pub dist_pv: f64,
+    /// Classic tokens: the copy analysis of the first layer (`copy.rs`); None for paired tokens.
+    pub copy: Option<CopyNorms>,
     #[serde(skip)]
     pub yhat: Vec<f32>,
     #[serde(skip)]
@@ -155,12 +182,18 @@ pub fn evaluate(
     Evaluation {
         dist_kq,
         dist_pv,
+        copy: model.arch.classic().then(|| copy::copy_norms(model, tasks)),
         step,
         loss: baselines::half_mse(&y64, tasks),
         alignment: metrics::alignment(&yhat, &sens, &against.gd, model.arch.d),
         alignment_pgd: metrics::alignment(&yhat, &sens, &against.pgd, model.arch.d),
         alignment_gdpp: metrics::alignment(&yhat, &sens, &against.gdpp, model.arch.d),
-        eta_over_n: metrics::weight_view(model, 0, 0).eta_over_n,
+        // Classic tokens' weights hold no GD step size (`report::weights`).
+        eta_over_n: if model.arch.classic() {
+            f64::NAN
+        } else {
+            metrics::weight_view(model, 0, 0).eta_over_n
+        },
         yhat,
         sens,
     }

@@ -9,7 +9,10 @@
 //! * non-finite values (`NaN`, `inf`), text that is not a number and empty values fall back to the
 //!   default (for `gd_eta` and `clip` the default is `auto`); literals too large for an f64, such
 //!   as `1e400`, count as huge numbers and are clamped;
-//! * unknown keys are ignored, and a repeated key keeps its last value.
+//! * unknown keys are ignored, and a repeated key keeps its last value;
+//! * settings that do not fit together are made to fit after all keys are read, in one notice:
+//!   classic tokens (`tokens = classic`) run the paper's two-layer model only, so they set
+//!   `layers = 2`, `recurrent = false` and `attn = softmax` (see [`Config::reconcile`]).
 //!
 //! Keys and values echoed in messages are shortened and stripped of control characters, so a
 //! message can be shown as plain text whatever the URL contained.
@@ -90,6 +93,20 @@ pub enum Labels {
 }
 
 const LABELS_CHOICES: &[&str] = &["paired", "shuffled"];
+
+/// How a task is presented to the transformer (paper §4, fig. 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tokens {
+    /// One token per example, e_i = (x_i, y_i), and the query (x_q, 0): N + 1 tokens (the
+    /// paper's main set-up, made for the construction).
+    Paired,
+    /// x and y in separate tokens, x₁, y₁, …, x_N, y_N, x_q (2N + 1 tokens), with a sinusoidal
+    /// position code appended, read by a softmax layer and then a linear one (`classic.rs`).
+    Classic,
+}
+
+const TOKENS_CHOICES: &[&str] = &["paired", "classic"];
 
 /// Writes the parameter schema once. Each row names a setting (its key is also its [`Config`]
 /// field), the field's type, and how the setting is shown and validated; from the rows this
@@ -178,6 +195,9 @@ settings! {
         help: "Linear attention can express a GD step exactly; softmax attention can only approximate it." },
     query_in_keys: bool { label: "query in keys", default: "false", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Let the query token attend to itself as one more example; off means it reads only the N context tokens." },
+    /// Paired (x_i, y_i) tokens, or the classic layout with x and y in separate tokens.
+    tokens: Tokens { label: "tokens", default: "paired", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Paired: one token (x_i, y_i) per example, as in the construction. Classic: x_i and y_i in separate tokens with a position code, read by a softmax layer then a linear one (paper section 4; sets two layers with their own weights)." },
     lr: f64 { label: "learning rate", default: "0.001", min: 1e-5, max: 1e-1, scale: Log, cheap: false,
         help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
     batch: usize { label: "batch size", default: "2048", min: 16.0, max: 8192.0, scale: Log, cheap: false,
@@ -205,7 +225,7 @@ settings! {
         help: "Step size η of the reference gradient-descent learner; auto picks the η* that minimises its loss." },
     /// `None` = auto: the paper's threshold, see [`Config::clip_norm`].
     clip: Option<f64> { label: "gradient clip", default: "auto", min: 1e-6, max: 1e3, scale: Log, cheap: false,
-        help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
+        help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above (10 for classic tokens)." },
     alpha: f64 { label: "test input scale α", default: "1", min: 0.25, max: 3.0, scale: Lin, cheap: true,
         help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
     init: Init { label: "start from", default: "random", min: 0.0, max: 1.0, scale: Lin, cheap: false,
@@ -346,6 +366,23 @@ impl Field for Labels {
     }
 }
 
+impl Field for Tokens {
+    const KIND: Kind = Kind::Choice(TOKENS_CHOICES);
+    fn from_value(v: Value) -> Option<Self> {
+        match v {
+            Value::Choice(i) => Some(if i == 1 {
+                Tokens::Classic
+            } else {
+                Tokens::Paired
+            }),
+            _ => None,
+        }
+    }
+    fn text(&self) -> String {
+        TOKENS_CHOICES[(*self == Tokens::Classic) as usize].to_string()
+    }
+}
+
 /// The knob for `key`, if the key exists.
 pub fn knob(key: &str) -> Option<&'static Knob> {
     SCHEMA.iter().find(|k| k.key == key)
@@ -362,6 +399,7 @@ impl Config {
         for (key, value) in pairs {
             cfg.read_pair(key.as_ref(), Some(value.as_ref()), &mut seen, &mut notices);
         }
+        notices.extend(cfg.reconcile());
         (cfg, notices)
     }
 
@@ -381,6 +419,7 @@ impl Config {
                 None => cfg.read_pair(&percent_decode(part), None, &mut seen, &mut notices),
             }
         }
+        notices.extend(cfg.reconcile());
         (cfg, notices)
     }
 
@@ -406,17 +445,68 @@ impl Config {
 
     /// Sets one key with the same validation as [`Config::from_pairs`] (the page's sliders use
     /// it). Returns `None` when the value was accepted as written.
+    /// The value's own correction comes first; a setting that does not fit the others is then
+    /// made to fit ([`Config::reconcile`]) and that notice is returned when the value had none.
     pub fn set(&mut self, key: &str, value: &str) -> Option<Notice> {
-        match knob(key) {
+        let own = match knob(key) {
             Some(k) => self.set_knob(k, Some(value)),
             None => Some(unknown(key)),
-        }
+        };
+        let fit = self.reconcile();
+        own.or(fit)
     }
 
-    /// Gradient-norm clipping threshold; auto follows the paper (0.001 for K ≤ 2, 10 above).
+    /// Makes the settings fit together, after every key was read. Classic tokens run only the
+    /// model of the paper's section 4: two layers, the first softmax attention (it learns to
+    /// copy each y_i next to its x_i; the paper reports that a linear first layer fails to
+    /// train) and the second linear, so with their own weights. Any other `layers`, `recurrent`
+    /// or `attn` is replaced, in one notice that names what changed.
+    pub fn reconcile(&mut self) -> Option<Notice> {
+        if self.tokens != Tokens::Classic {
+            return None;
+        }
+        let mut changed = Vec::new();
+        if self.layers != 2 {
+            changed.push(format!("layers = 2 (not {})", self.layers));
+            self.layers = 2;
+        }
+        if self.recurrent {
+            changed.push("recurrent = false".to_string());
+            self.recurrent = false;
+        }
+        if self.attn != Attn::Softmax {
+            changed.push("attn = softmax".to_string());
+            self.attn = Attn::Softmax;
+        }
+        (!changed.is_empty()).then(|| Notice {
+            key: "tokens".into(),
+            message: format!(
+                "Classic tokens run the paper's two-layer model only (a softmax layer, then a \
+                 linear one, each with its own weights); using {}.",
+                changed.join(", ")
+            ),
+        })
+    }
+
+    /// Gradient-norm clipping threshold; auto follows the reference code (0.001 for K ≤ 2, 10
+    /// above; 10 for classic tokens, as in its classic-token notebook).
     pub fn clip_norm(&self) -> f64 {
         self.clip
-            .unwrap_or(if self.layers <= 2 { 0.001 } else { 10.0 })
+            .unwrap_or(if self.layers <= 2 && self.tokens == Tokens::Paired {
+                0.001
+            } else {
+                10.0
+            })
+    }
+
+    /// How many GD steps the model is compared with: one per layer for paired tokens; one for
+    /// classic tokens, whose first layer only copies each y_i next to its x_i so that the second
+    /// does the one GD step (paper §4: two layers match one step of GD, not two).
+    pub fn compared_steps(&self) -> usize {
+        match self.tokens {
+            Tokens::Paired => self.layers,
+            Tokens::Classic => 1,
+        }
     }
 
     /// The paper clips token values to [-10, 10] for K > 3 to keep deep models stable.

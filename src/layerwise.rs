@@ -267,11 +267,16 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
         .collect()
 }
 
-/// The GD++ steps in the baselines: per-step fitted for deep models (K ≥ 2, not recurrent),
-/// otherwise K copies of the shared pair. Returns (steps, whether fitted per step).
-pub fn gdpp_steps(tasks: &Tasks, cfg: &Config, eta: f64, gamma: f64) -> (Vec<GdppStep>, bool) {
-    let k = cfg.layers;
-    if k >= 2 && !cfg.recurrent {
+/// The `k` GD++ steps in the baselines: per-step fitted for deep models (k ≥ 2, not
+/// recurrent), otherwise k copies of the shared pair. Returns (steps, whether fitted per step).
+pub fn gdpp_steps(
+    tasks: &Tasks,
+    k: usize,
+    recurrent: bool,
+    eta: f64,
+    gamma: f64,
+) -> (Vec<GdppStep>, bool) {
+    if k >= 2 && !recurrent {
         (fit_per_step(tasks, k, eta, gamma), true)
     } else {
         (vec![GdppStep { eta, gamma }; k], false)

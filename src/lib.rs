@@ -15,6 +15,8 @@ pub mod presets;
 pub mod rng;
 /// The task distribution and its token matrices.
 pub mod task;
+/// Classic tokens: x and y in separate tokens with a position code (layout, gradient map).
+pub mod classic;
 
 // The transformer
 /// The architecture: sizes, switches, parameter layout, the W_KQ / W_PV products.
@@ -27,6 +29,8 @@ pub mod lsa;
 pub mod batched;
 /// K layers, heads, read-out, initialisation; the engine chosen openly.
 pub mod model;
+/// The copy analysis of a classic-token model's first layer.
+pub mod copy;
 /// Adam with global-norm gradient clipping.
 pub mod optim;
 

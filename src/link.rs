@@ -115,6 +115,10 @@ pub const CARDS: &[Part] = &[
         label: "layer by layer",
     },
     Part {
+        name: "copy",
+        label: "classic tokens: the copy",
+    },
+    Part {
         name: "weights",
         label: "weights",
     },

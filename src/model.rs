@@ -3,10 +3,12 @@
 //! query token after the last layer). Parameters live in one flat vector (layout in `arch.rs`)
 //! so the optimiser, the gradient check and the page see them the same way. Whole batches run on
 //! the lane engine (`batched.rs`, linear and softmax attention); one task at a time, and the
-//! tests' oracle, run on the reference path (`lsa.rs`).
+//! tests' oracle, run on the reference path (`lsa.rs`). Both run classic tokens too
+//! (`classic.rs`: x and y in separate tokens, a softmax layer then a linear one).
 
 pub use crate::arch::Arch;
 use crate::batched::Batched;
+use crate::classic;
 use crate::lsa::{self, LayerCache, Scratch};
 use crate::rng::Rng;
 use crate::task::Tasks;
@@ -28,6 +30,10 @@ pub struct Workspace {
     scratch: Scratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
+    /// Classic tokens: their layout, and ∂/∂(the paired tokens the sequence was laid out
+    /// from).
+    layout: Option<classic::Layout>,
+    g_paired: Vec<f32>,
     lanes: Option<Box<Batched>>,
 }
 
@@ -35,10 +41,21 @@ impl Workspace {
     pub fn new(arch: &Arch) -> Self {
         let s = arch.shape();
         Workspace {
-            caches: (0..arch.layers).map(|_| LayerCache::new(&s)).collect(),
+            caches: (0..arch.layers)
+                .map(|l| LayerCache::new(&arch.layer_shape(l)))
+                .collect(),
             scratch: Scratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
+            layout: arch.classic().then(|| classic::Layout::new(arch.d, arch.n)),
+            g_paired: vec![
+                0.0;
+                if arch.classic() {
+                    (arch.n + 1) * (arch.d + 1)
+                } else {
+                    0
+                }
+            ],
             lanes: None,
         }
     }
@@ -47,9 +64,14 @@ impl Workspace {
         self.lanes
             .get_or_insert_with(|| Box::new(Batched::new(arch)))
     }
-    /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)`.
+    /// ∂(last backward's output)/∂(input tokens), `(N+1) × (d+1)` (for classic tokens, with
+    /// respect to the paired tokens the sequence was laid out from).
     pub fn input_grad(&self) -> &[f32] {
-        &self.g
+        if self.g_paired.is_empty() {
+            &self.g
+        } else {
+            &self.g_paired
+        }
     }
     /// The token matrices after each layer of the last `forward` (the last layer's rows before
     /// the query are copies of its input).
@@ -60,12 +82,14 @@ impl Workspace {
 
 impl Model {
     /// The reference code's initialisation: truncated normal (±2σ) with variance
-    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P.
+    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P; its
+    /// classic-token notebook uses 0.02 / (K · fan_in), with the wider tokens' fan_in.
     pub fn init(arch: Arch, rng: &mut Rng) -> Model {
         let s = arch.shape();
         let mut params = vec![0.0; arch.n_params()];
         // Haiku's VarianceScaling divides by the std of a unit normal truncated at ±2.
-        let base = 0.002 / arch.layers as f64;
+        let scale = if arch.classic() { 0.02 } else { 0.002 };
+        let base = scale / arch.layers as f64;
         for set in params.chunks_exact_mut(s.n_params()) {
             let (qkv, p) = set.split_at_mut(s.p_offset());
             let sd_qkv = (base / s.width as f64).sqrt() / 0.879_625_661_034_239_8;
@@ -87,38 +111,42 @@ impl Model {
 
     /// Prediction ŷ for one task's tokens through the reference path (fills the workspace for
     /// `backward`).
+    /// `tokens` are the paired tokens `(N+1) × (d+1)` in both layouts: classic tokens are laid
+    /// out from them (`classic::Layout`).
     pub fn forward(&self, tokens: &[f32], ws: &mut Workspace) -> f32 {
-        let s = self.arch.shape();
         let layers = self.arch.layers;
         for layer in 0..layers {
             if layer == 0 {
-                ws.caches[0].e_in.copy_from_slice(tokens);
+                let first = &mut ws.caches[0].e_in;
+                match &ws.layout {
+                    Some(layout) => layout.lay_out(tokens, first),
+                    None => first.copy_from_slice(tokens),
+                }
             } else {
                 let (done, rest) = ws.caches.split_at_mut(layer);
                 rest[0].e_in.copy_from_slice(&done[layer - 1].e_out);
             }
             lsa::forward(
-                &s,
+                &self.arch.layer_shape(layer),
                 self.layer_params(layer),
                 self.arch.row0(layer),
                 &mut ws.caches[layer],
             );
         }
-        -ws.caches[layers - 1].e_out[self.arch.n * s.width + self.arch.d]
+        -ws.caches[layers - 1].e_out[self.arch.readout_index()]
     }
 
     /// Backward from ∂L/∂ŷ = `g_yhat` after `forward` on the same workspace: adds ∂L/∂params to
     /// `grad`; with `input_grad`, leaves ∂L/∂tokens in `ws.input_grad()`.
     pub fn backward(&self, g_yhat: f32, ws: &mut Workspace, grad: &mut [f32], input_grad: bool) {
-        let s = self.arch.shape();
-        let np = s.n_params();
+        let np = self.arch.shape().n_params();
         ws.g.fill(0.0);
-        ws.g[self.arch.n * s.width + self.arch.d] = -g_yhat;
+        ws.g[self.arch.readout_index()] = -g_yhat;
         for layer in (0..self.arch.layers).rev() {
             let set = self.arch.set_of(layer);
             let want_in = layer > 0 || input_grad;
             lsa::backward(
-                &s,
+                &self.arch.layer_shape(layer),
                 self.layer_params(layer),
                 self.arch.row0(layer),
                 &ws.caches[layer],
@@ -130,6 +158,9 @@ impl Model {
             if want_in {
                 std::mem::swap(&mut ws.g, &mut ws.g_next);
             }
+        }
+        if let (true, Some(layout)) = (input_grad, &ws.layout) {
+            layout.grad_to_paired(&ws.g, &mut ws.g_paired);
         }
     }
 
@@ -179,6 +210,7 @@ impl Model {
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
         let (d, w) = (self.arch.d, self.arch.d + 1);
+        // The query's row of the paired tokens (`input_grad` is in that layout for both).
         let mut preds = Vec::with_capacity(tasks.count);
         let mut sens = Vec::with_capacity(tasks.count * d);
         let mut sink = vec![0.0; self.params.len()];

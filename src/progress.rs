@@ -77,7 +77,8 @@ fn flat_since(h: &History, zero_loss: f64) -> Option<usize> {
 }
 
 impl Progress {
-    /// The run's standing from its `history`, against `baselines`, for a model of `layers`.
+    /// The run's standing from its `history`, against `baselines`, for a model compared with
+    /// `layers` steps (`Config::compared_steps`: one for classic tokens).
     pub fn of(history: &History, baselines: &Baselines, layers: usize) -> Progress {
         let b = baselines;
         Progress::from_losses(history, b.zero_loss, b.gd_loss, b.gdpp_loss, layers)

@@ -5,6 +5,7 @@
 use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
 use crate::config::{Config, Notice};
 use crate::construct;
+use crate::copy::CopyNorms;
 use crate::interpolate::Interpolation;
 use crate::layerwise::{self, LayerReadout};
 use crate::metrics::{self, Alignment, WeightView};
@@ -25,6 +26,8 @@ pub struct Row {
     /// The same alignment metrics against one step of preconditioned GD, and against GD++.
     pub pgd: Alignment,
     pub gdpp: Alignment,
+    /// Classic tokens: the first layer's copy analysis (`copy.rs`); null for paired tokens.
+    pub copy: Option<CopyNorms>,
 }
 
 impl From<&Evaluation> for Row {
@@ -43,6 +46,7 @@ impl From<&Evaluation> for Row {
             eta_over_n: e.eta_over_n,
             pgd: e.alignment_pgd,
             gdpp: e.alignment_gdpp,
+            copy: e.copy,
         }
     }
 }
@@ -61,8 +65,13 @@ pub struct Weights {
     pub construction_layers: Vec<WeightView>,
 }
 
-pub fn weights(t: &Trainer) -> Weights {
+/// None for classic tokens: their weights act on tokens of another shape (x and y apart, with a
+/// position code), so no GD construction applies to them.
+pub fn weights(t: &Trainer) -> Option<Weights> {
     let run = &t.run;
+    if run.arch.classic() {
+        return None;
+    }
     let mut learned = Vec::new();
     for l in 0..run.arch.sets() {
         for h in 0..run.arch.heads {
@@ -86,13 +95,13 @@ pub fn weights(t: &Trainer) -> Weights {
     } else {
         Vec::new()
     };
-    Weights {
+    Some(Weights {
         construction_layers,
         width: run.arch.d + 1,
         learned,
         construction: metrics::weight_view(&constructed, 0, 0),
         construction_gdpp: gdpp,
-    }
+    })
 }
 
 /// Prediction pairs on the first evaluation tasks: transformer, reference GD and the truth.
@@ -125,10 +134,16 @@ pub struct EvalSlice {
     pub model_diff_gdpp: Vec<f64>,
     pub dist_kq: Vec<f64>,
     pub dist_pv: Vec<f64>,
+    /// Classic tokens only (empty otherwise): the copy analysis, see `History`.
+    pub copy_own: Vec<f64>,
+    pub copy_next: Vec<f64>,
+    pub copy_other: Vec<f64>,
+    pub copy_attention: Vec<f64>,
 }
 
 fn eval_slice(h: &History, from: usize) -> EvalSlice {
     let from = from.min(h.eval_step.len());
+    let tail = |v: &Vec<f64>| v.get(from..).map_or_else(Vec::new, <[f64]>::to_vec);
     EvalSlice {
         from,
         step: h.eval_step[from..].to_vec(),
@@ -142,6 +157,10 @@ fn eval_slice(h: &History, from: usize) -> EvalSlice {
         model_diff_gdpp: h.model_diff_gdpp[from..].to_vec(),
         dist_kq: h.dist_kq[from..].to_vec(),
         dist_pv: h.dist_pv[from..].to_vec(),
+        copy_own: tail(&h.copy_own),
+        copy_next: tail(&h.copy_next),
+        copy_other: tail(&h.copy_other),
+        copy_attention: tail(&h.copy_attention),
     }
 }
 
@@ -160,7 +179,8 @@ pub struct Snapshot {
     pub baselines: Baselines,
     /// When the run reached GD's (and its target learner's) loss; whether it has gone flat.
     pub progress: Progress,
-    /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
+    /// Only in full snapshots (they are the bulk of one; the page redraws them less often), and
+    /// never for classic tokens (see [`weights`]).
     pub weights: Option<Weights>,
     pub scatter: Option<Scatter>,
     /// The read-out after every layer (full snapshots only: it runs the model K times).
@@ -181,8 +201,8 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) ->
         latest: Row::from(&cmp.latest),
         untrained: Row::from(&cmp.untrained),
         baselines: cmp.baselines.clone(),
-        progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
-        weights: full.then(|| weights(t)),
+        progress: Progress::of(&run.history, &cmp.baselines, run.cfg.compared_steps()),
+        weights: if full { weights(t) } else { None },
         scatter: full.then(|| scatter(t)),
         layers: full.then(|| t.layer_readout()),
     }
@@ -202,7 +222,8 @@ pub struct Report {
     pub final_eval: Row,
     pub untrained: Row,
     pub baselines: Baselines,
-    pub weights: Weights,
+    /// The learned weights beside the construction; null for classic tokens.
+    pub weights: Option<Weights>,
     pub ood: Vec<OodRow>,
     /// The read-out after every layer, and the loss on the path from the trained weights to the
     /// construction (null for softmax attention).
@@ -229,7 +250,7 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         } else {
             0.0
         },
-        progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
+        progress: Progress::of(&run.history, &cmp.baselines, run.cfg.compared_steps()),
         final_eval: Row::from(&cmp.latest),
         untrained: Row::from(&cmp.untrained),
         baselines: cmp.baselines.clone(),

@@ -44,6 +44,13 @@ pub struct History {
     /// Distance of the weights from the construction (see `Evaluation::dist_kq`).
     pub dist_kq: Vec<f64>,
     pub dist_pv: Vec<f64>,
+    /// Classic tokens: the copy analysis at each evaluation (`copy.rs`): ‖∂t_j/∂e_j‖,
+    /// ‖∂t_j/∂e_{j+1}‖, the mean over the other tokens, and the attention on the y token.
+    /// Empty for paired tokens.
+    pub copy_own: Vec<f64>,
+    pub copy_next: Vec<f64>,
+    pub copy_other: Vec<f64>,
+    pub copy_attention: Vec<f64>,
 }
 
 impl History {
@@ -60,6 +67,12 @@ impl History {
         self.model_diff_gdpp.push(e.alignment_gdpp.model_diff);
         self.dist_kq.push(e.dist_kq);
         self.dist_pv.push(e.dist_pv);
+        if let Some(c) = e.copy {
+            self.copy_own.push(c.own);
+            self.copy_next.push(c.next);
+            self.copy_other.push(c.other);
+            self.copy_attention.push(c.attention_next);
+        }
     }
 
     /// Whether the last recorded evaluation was at `step`.

@@ -94,8 +94,17 @@ impl Trainer {
         self.compare.ood(model, ws, alphas)
     }
 
-    /// Loss and alignment after every layer of the current model (`layerwise::readout`).
+    /// Loss and alignment after every layer of the current model (`layerwise::readout`); no
+    /// rows for classic tokens, whose first layer only copies (it is compared with no GD step).
     pub fn layer_readout(&self) -> LayerReadout {
+        if self.run.arch.classic() {
+            return LayerReadout {
+                step: self.run.step,
+                per_step: false,
+                recurrent: false,
+                rows: Vec::new(),
+            };
+        }
         layerwise::readout(
             &self.run.model,
             &self.compare.eval_tasks,

@@ -25,8 +25,17 @@ fn bound_text(knob: &Knob, high: bool) -> String {
 }
 
 /// Every knob at its lower or upper bound, read through the schema (no correction allowed).
+/// `tokens` stays paired: classic tokens fix the layers (tested in tests/classic.rs), so no
+/// other bound of `layers` could be read without a correction.
 fn at_bounds(high: bool) -> Config {
-    let (cfg, notices) = Config::from_pairs(SCHEMA.iter().map(|k| (k.key, bound_text(k, high))));
+    let text = |k: &Knob| {
+        if k.key == "tokens" {
+            k.default.to_string()
+        } else {
+            bound_text(k, high)
+        }
+    };
+    let (cfg, notices) = Config::from_pairs(SCHEMA.iter().map(|k| (k.key, text(k))));
     assert!(notices.is_empty(), "{notices:?}");
     cfg
 }
@@ -146,6 +155,10 @@ fn documented_defaults() {
 fn each_knob_sets_only_its_own_field() {
     let default = Config::default();
     for (i, knob) in SCHEMA.iter().enumerate() {
+        if knob.key == "tokens" {
+            // Classic tokens also set layers, recurrent and attn, in one notice (tests/classic.rs).
+            continue;
+        }
         let mut value = bound_text(knob, true);
         if value == knob.default {
             value = bound_text(knob, false);
@@ -182,6 +195,7 @@ fn round_trips_through_the_query() {
         heads: 4,
         attn: Attn::Softmax,
         query_in_keys: true,
+        tokens: icl_lab::config::Tokens::Paired,
         lr: 1e-5,
         batch: 8192,
         steps: 100000,
@@ -197,6 +211,16 @@ fn round_trips_through_the_query() {
         alpha: 0.25,
         init: icl_lab::config::Init::Construction,
         init_noise: 0.5,
+    });
+    // Classic tokens, with the layers they require.
+    configs.push(Config {
+        layers: 2,
+        recurrent: false,
+        attn: Attn::Softmax,
+        tokens: icl_lab::config::Tokens::Classic,
+        heads: 3,
+        n: 7,
+        ..Config::default()
     });
     // Every knob at its lower bound, and every knob at its upper bound.
     configs.push(at_bounds(false));
@@ -652,7 +676,7 @@ fn schema_json_describes_every_knob() {
         );
         assert_eq!(
             k.get("choices").is_some(),
-            key == "attn" || key == "init" || key == "labels",
+            key == "attn" || key == "tokens" || key == "init" || key == "labels",
             "{key}"
         );
     }
@@ -666,6 +690,10 @@ fn schema_json_describes_every_knob() {
     assert_eq!(
         knobs[index_of("labels")]["choices"],
         serde_json::json!(["paired", "shuffled"])
+    );
+    assert_eq!(
+        knobs[index_of("tokens")]["choices"],
+        serde_json::json!(["paired", "classic"])
     );
     assert_eq!(
         knobs[index_of("seed")]["max"],

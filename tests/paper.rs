@@ -110,7 +110,7 @@ fn trained_two_layer_recurrent_lsa_beats_two_gd_steps_and_is_close_to_gd_plus_pl
     let t = train("layers=2&eval_every=100&eval_tasks=4096");
     let r = &t.compare.baselines;
     let e = &t.compare.latest;
-    let w = report::weights(&t);
+    let w = report::weights(&t).expect("paired tokens");
     let (learned, gdpp) = (&w.learned[0], w.construction_gdpp.as_ref().unwrap());
     eprintln!(
         "2-layer LSA {:.4} vs 2-step GD {:.4}, GD++ {:.4} (γ* {:.3})",

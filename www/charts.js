@@ -38,6 +38,12 @@ function referenceLines(refs, pgd) {
   if (kStep) {
     lines.push({ label: `${refs.gd_steps}-step GD at η = ${fmt(refs.gd_eta)}`, short: "K-step GD", value: refs.gd_loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
   }
+  // Classic tokens: the model is compared with one GD step; as many GD steps as it has layers
+  // show what the same depth would match with paired tokens.
+  if (refs.gd_layers && isNum(refs.gd_layers.loss)) {
+    const g = refs.gd_layers;
+    lines.push({ label: `${g.steps}-step GD at η* = ${fmt(g.eta)} (as many steps as layers)`, short: `${g.steps}-step GD`, value: g.loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
+  }
   if (refs.gd_steps > 1) {
     lines.push({ label: `GD++ (${refs.gd_steps} steps, η = ${fmt(refs.gdpp_eta)}, γ = ${fmt(refs.gdpp_gamma)})`, short: "GD++", value: refs.gdpp_loss, color: COLORS.gdpp, width: 2 });
   }
@@ -252,6 +258,46 @@ export function createSweepChart(host) {
           { type: "line", panel: 1, label: "model cos", color: COLORS.cos, width: 2.2, x, y: col("model_cos"), fmt: (v) => fmt(v, 4) },
         ],
         markers,
+      });
+    },
+    resize: plot.resize,
+    canvas: plot.canvas,
+    describe: plot.describe,
+  };
+}
+
+/**
+ * Classic tokens: the copy analysis of the first layer over training (`copy.rs`): the norms of
+ * ∂t_j/∂e_j, ∂t_j/∂e_{j+1} and the mean over the other tokens (log scale), and the share of the
+ * x tokens' attention on their own y token (with uniform attention's share dashed).
+ */
+export function createCopyChart(host) {
+  const plot = createPlot(host, {
+    x: { scale: "lin", title: "training step", hoverTitle: "step", include: [0], floor: 0 },
+    panels: [
+      { y: { scale: "log", title: "‖∂tⱼ/∂e‖ (log scale)" }, weight: 1.4 },
+      { y: { scale: "lin", title: "on its y", include: [0, 1] }, weight: 1 },
+    ],
+    height: 300,
+    ariaLabel: "How the first layer's output at each x token depends on its own token, its y token and the other tokens during training",
+  });
+  return {
+    update({ evals, uniform }) {
+      const e = evals || {};
+      const x = e.step || [];
+      // The copy is measured at every evaluation of a classic-token run only.
+      const y = (k) => (e[k] && e[k].length === x.length ? e[k] : []);
+      const xs = (k) => (y(k).length ? x : []);
+      const pctFmt = (v) => (isNum(v) ? `${fmt(100 * v, 3)} %` : "—");
+      plot.setData({
+        series: [
+          { type: "line", label: "‖∂tⱼ/∂eⱼ₊₁‖: its y token", color: COLORS.modelDiff, width: 3, x: xs("copy_next"), y: y("copy_next"), fmt: (v) => fmt(v, 3) },
+          { type: "line", label: "‖∂tⱼ/∂eⱼ‖: its own token", color: COLORS.gdK, width: 2, x: xs("copy_own"), y: y("copy_own"), fmt: (v) => fmt(v, 3) },
+          { type: "line", label: "‖∂tⱼ/∂eₘ‖: each other token (mean)", color: COLORS.zero, width: 2, dash: [6, 3], x: xs("copy_other"), y: y("copy_other"), fmt: (v) => fmt(v, 3) },
+          { type: "hline", panel: 1, label: "uniform attention (1 over the number of keys)", value: uniform, color: COLORS.zero, dash: DASHED, width: 1.2, fmt: pctFmt },
+          { type: "line", panel: 1, label: "x token’s attention on its y token", color: COLORS.cos, width: 2.4, x: xs("copy_attention"), y: y("copy_attention"), fmt: pctFmt },
+        ],
+        markers: [],
       });
     },
     resize: plot.resize,

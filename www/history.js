@@ -18,6 +18,11 @@ function emptyEvals() {
     // distance of the weights from the construction (layers.js)
     dist_kq: [],
     dist_pv: [],
+    // classic tokens only: the first layer's copy analysis (empty otherwise)
+    copy_own: [],
+    copy_next: [],
+    copy_other: [],
+    copy_attention: [],
   };
 }
 

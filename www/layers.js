@@ -140,7 +140,9 @@ export function createLayersCard(ask) {
     const K = config ? config.layers : null;
     // One layer is one step: the card has nothing to add to the loss chart, so it stays hidden.
     const card = document.querySelector('[data-testid="chart-layers"]');
-    const show = isNum(K) && K > 1;
+    // Classic tokens: the first layer copies, so the layers are not compared step by step (the
+    // engine sends no rows); their own card shows the copy.
+    const show = isNum(K) && K > 1 && config.tokens !== "classic";
     if (card && card.hidden === show) card.hidden = !show;
     let note = "";
     if (isNum(K) && K === 1) {

@@ -66,11 +66,25 @@ export function showWatch(p, go) {
     if (heading && heading.parentNode === card) heading.after(note);
     else card.prepend(note);
   }
-  if (go) {
+  if (!go) return;
+  const scroll = () => {
     if (!card.hasAttribute("tabindex")) card.setAttribute("tabindex", "-1");
     card.focus({ preventScroll: true });
     card.scrollIntoView({ block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  };
+  if (!card.hidden) {
+    scroll();
+    return;
   }
+  // A card shown only for some runs (the classic-token copy card) appears once the new run's
+  // settings arrive: scroll to it then (or give up after a while).
+  const seen = new MutationObserver(() => {
+    if (card.hidden) return;
+    seen.disconnect();
+    scroll();
+  });
+  seen.observe(card, { attributes: true, attributeFilter: ["hidden"] });
+  setTimeout(() => seen.disconnect(), 10000);
 }
 
 /** Skip links move the keyboard focus with the scroll (and open the settings when folded). */

@@ -56,6 +56,10 @@ function rows(snap, config, pins) {
   if (pgd) {
     list.push({ id: "row-pgd", name: `1-step preconditioned GD (PGD, η = ${fmt(r.pgd_eta)})`, color: COLORS.pgd, cells: plain(r.pgd_loss, vsGd(r.pgd_loss)) });
   }
+  if (r.gd_layers) {
+    const g = r.gd_layers;
+    list.push({ id: "row-gd-layers", name: `${g.steps}-step GD (η* = ${fmt(g.eta)}), as many steps as layers`, color: COLORS.gdK, cells: plain(g.loss, vsGd(g.loss)) });
+  }
   list.push(
     { id: "row-gd", name: `${isNum(K) ? K : "K"}-step GD (η = ${fmt(r.gd_eta)}) — reference`, color: COLORS.gdK, cells: plain(r.gd_loss, DASH) },
     { id: "row-gdpp", name: `GD++ (η = ${fmt(r.gdpp_eta)}, γ = ${fmt(r.gdpp_gamma)})`, color: COLORS.gdpp, cells: plain(r.gdpp_loss, vsGd(r.gdpp_loss)) },

@@ -105,6 +105,8 @@ export function createStatus(els) {
       const gdName = K > 1 ? `${K} steps of GD` : "one GD step";
       let text = `At step ${int(l.step)} the transformer’s loss is ${fmtLoss(l.loss)}; ${gdName} at η = ${fmt(r.gd_eta)} gets ${fmtLoss(r.gd_loss)} (${pct(l.loss, r.gd_loss)})`;
       if (K > 1) text += `, GD++ ${fmtLoss(r.gdpp_loss)} (${pct(l.loss, r.gdpp_loss)})`;
+      // Classic tokens: two layers are compared with one GD step; two steps are shown beside it.
+      if (r.gd_layers) text += `, ${r.gd_layers.steps} GD steps ${fmtLoss(r.gd_layers.loss)} (${pct(l.loss, r.gd_layers.loss)})`;
       if (pgd) text += `, one preconditioned GD step ${fmtLoss(r.pgd_loss)} (${pct(l.loss, r.pgd_loss)})`;
       text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}`;
       if (pgd && l.pgd) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;

@@ -51,6 +51,8 @@ function liveValues(config, snap, ood, pins) {
   v.gdpp_loss = fmtLoss(refs.gdpp_loss);
   v.gdpp_steps_loss = fmtLoss(refs.gdpp_steps_loss);
   v.layers_story = layersStory(c, s.layers);
+  v.classic_note = classicNote(c, s);
+  v.weights_classic_note = classicCopyNote(c, s);
   if (isNum(K) && K > 1) {
     v.pgd_note = ` With ${K} layers the second line of each transformer cell (“GD++”) compares it with ${K}-step GD++, the learner multi-layer models are compared with.`;
   }
@@ -82,6 +84,36 @@ function layersStory(c, L) {
     out += ` Learned steps against the compared ones: ${steps}.`;
   }
   return out;
+}
+
+/**
+ * Classic tokens: the paper's claim (two layers match one GD step, not two) against this run's
+ * losses, and where its copy stands. Empty for paired tokens.
+ */
+function classicNote(c, s) {
+  if (!c || c.tokens !== "classic" || !s.baselines) return "";
+  const refs = s.baselines;
+  const l = s.latest || {};
+  const two = refs.gd_layers || {};
+  const reached = (s.progress || {}).reached_gd_at;
+  let out =
+    `Here, at step ${int(l.step)}: loss ${fmtLoss(l.loss)}, against one GD step’s ${fmtLoss(refs.gd1_loss)} (${pct(l.loss, refs.gd1_loss)}) ` +
+    `and two GD steps’ ${fmtLoss(two.loss)} (${pct(l.loss, two.loss)}); the zero predictor scores ${fmtLoss(refs.zero_loss)}` +
+    (isNum(reached) ? `, and the run came within 1 % of one GD step at step ${int(reached)}.` : ", and the run has not come within 1 % of one GD step.");
+  const copy = classicCopyNote(c, s);
+  return copy ? `${out} ${copy}` : out;
+}
+
+/** Classic tokens: the first layer's copy now against at the start, in numbers. */
+function classicCopyNote(c, s) {
+  if (!c || c.tokens !== "classic") return "";
+  const now = (s.latest || {}).copy;
+  const start = (s.untrained || {}).copy;
+  if (!now || !start) return "";
+  return (
+    `The first layer’s x tokens put ${fmt(100 * now.attention_next, 3)} % of their attention on their own y token (${fmt(100 * start.attention_next, 3)} % untrained, ${fmt(100 * now.uniform, 3)} % for uniform attention); ` +
+    `‖∂tⱼ/∂eⱼ₊₁‖ = ${fmt(now.next, 3)} against ${fmt(now.other, 3)} for each other token (untrained: ${fmt(start.next, 3)} and ${fmt(start.other, 3)}).`
+  );
 }
 
 /**
@@ -154,11 +186,18 @@ let whens = null; // the page's [data-when] elements: shown only while their con
 /** The conditions a [data-when] element can name, for this run's settings. */
 function conditions(c) {
   const on = new Set([stretched(c) ? "stretched" : "symmetric"]);
+  on.add(c && c.labels === "shuffled" ? "labelblind" : "paired");
+  // Classic tokens have their own sentences: their two layers are a copy and one GD step, not
+  // two steps, and their softmax is in the first layer only.
+  if (c && c.tokens === "classic") {
+    on.add("classic");
+    return on;
+  }
+  on.add("pairedtokens");
   if (c && c.attn === "softmax") on.add("softmax");
   else on.add("linear");
   if (c && isNum(c.layers) && c.layers > 1) on.add("multilayer");
   if (c && isNum(c.layers)) on.add(c.layers === 1 ? "onelayer" : c.recurrent ? "recurrent" : "deep");
-  on.add(c && c.labels === "shuffled" ? "labelblind" : "paired");
   return on;
 }
 

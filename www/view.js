@@ -2,7 +2,7 @@
 // live numbers and the sentences under the charts, each drawn from the page's state (main.js)
 // when its drawing tier runs (schedule.js). It only reads the state.
 
-import { createAlignChart, createLossChart, createOodChart, createScatterChart, createSweepChart } from "./charts.js";
+import { createAlignChart, createCopyChart, createLossChart, createOodChart, createScatterChart, createSweepChart } from "./charts.js";
 import { setText } from "./dom.js";
 import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
 import { createWeights } from "./heatmap.js";
@@ -89,6 +89,26 @@ function etaSentence(view, built, snap, config) {
 }
 
 /**
+ * Classic tokens: the copy card is shown, with the copy now and at the start in words under it.
+ */
+function copyCard(snap, config) {
+  const card = document.querySelector('[data-testid="chart-copy"]');
+  const show = Boolean(config && config.tokens === "classic");
+  if (card.hidden === show) card.hidden = !show;
+  let text = "";
+  const now = snap && snap.latest ? snap.latest.copy : null;
+  const start = snap && snap.untrained ? snap.untrained.copy : null;
+  if (show && now && start) {
+    text =
+      `At step ${int(snap.latest.step)}: ‖∂tⱼ/∂eⱼ₊₁‖ = ${fmt(now.next, 3)} (untrained ${fmt(start.next, 3)}), each other token ${fmt(now.other, 3)} (untrained ${fmt(start.other, 3)}), ` +
+      `its own token ${fmt(now.own, 3)} (the residual connection alone gives √d = ${fmt(now.residual, 3)}); ` +
+      `attention on the y token ${fmt(100 * now.attention_next, 3)} % (uniform: ${fmt(100 * now.uniform, 3)} %). ` +
+      `Averaged over the x tokens of the first ${int(now.tasks)} evaluation tasks.`;
+  }
+  setText($("copy-readout"), text);
+}
+
+/**
  * The page's views of `state` ({history, config, phase, rate, ood, sweep}, see main.js).
  * Returns {showPhase(), fast(), slow(), text()}: the status line alone, and the three tiers.
  */
@@ -108,6 +128,7 @@ export function createView(state, actions = {}) {
     "plot-scatter": createScatterChart($("plot-scatter")),
     "plot-ood": createOodChart($("plot-ood")),
     "plot-sweep": createSweepChart($("plot-sweep")),
+    "plot-copy": createCopyChart($("plot-copy")),
   };
   const observer = new ResizeObserver((entries) => {
     for (const entry of entries) charts[entry.target.id].resize();
@@ -140,6 +161,8 @@ export function createView(state, actions = {}) {
       charts["plot-scatter"].update(snap.scatter);
       charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
       charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
+      const copy = snap.untrained ? snap.untrained.copy : null;
+      charts["plot-copy"].update({ evals, uniform: copy ? copy.uniform : null });
     },
     /** The table, the story's live numbers and the sentences under the charts. */
     text() {
@@ -150,6 +173,7 @@ export function createView(state, actions = {}) {
       oodReadout(state.ood, state.config);
       alignReadout(snap, state.config);
       layers.text(snap, state.config);
+      copyCard(snap, state.config);
       etaNote(state.history.etaChanges, state.history.evals);
     },
     /** What chart `id` (e.g. "plot-loss") shows, for tests. */
