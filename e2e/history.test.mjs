@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { addSnapshot, createHistory } from "../www/history.js";
 
-const FIELDS = ["step", "loss", "preds_diff", "model_cos", "model_diff", "eta_over_n", "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp", "dist_kq", "dist_pv"];
+const FIELDS = ["step", "loss", "preds_diff", "model_cos", "model_diff", "eta_over_n", "preds_diff_gdpp", "model_cos_gdpp", "model_diff_gdpp", "dist_kq", "dist_pv", "copy_own", "copy_next", "copy_other", "copy_attention"];
+const COPY = ["copy_own", "copy_next", "copy_other", "copy_attention"];
 
 /** A snapshot as the worker sends it: training losses from `trainFrom`, evaluations at `evalSteps`. */
 function snapshot(step, trainFrom, trainLoss, evalFrom, evalSteps, extra = {}) {
@@ -47,6 +48,18 @@ test("a snapshot that starts earlier replaces the curves from there on", () => {
   for (const k of FIELDS) assert.equal(h.evals[k].length, 2, k);
   assert.deepEqual(h.evals.step, [0, 3]);
   assert.deepEqual(h.evals.model_cos, [3, 3.03]);
+});
+
+test("a paired-token run sends no copy analysis: those curves stay empty", () => {
+  const h = createHistory();
+  const paired = (snap) => {
+    for (const k of COPY) snap.evals[k] = [];
+    return snap;
+  };
+  addSnapshot(h, paired(snapshot(4, 0, [1, 0.9, 0.8, 0.7], 0, [0, 2, 4])));
+  addSnapshot(h, paired(snapshot(6, 4, [0.6, 0.5], 3, [6])));
+  assert.deepEqual(h.evals.step, [0, 2, 4, 6]);
+  for (const k of COPY) assert.deepEqual(h.evals[k], [], k);
 });
 
 test("an empty update changes only the latest snapshot", () => {
