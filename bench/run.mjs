@@ -6,7 +6,8 @@
 //   node bench/run.mjs [--quick] [--no-native] [--native-json FILE] [--only LIST]
 //                      [--chromium PATH] [--out DIR]
 //
-// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page (default all).
+// --only takes a comma list of parts: native,node,browser,tfjs-cpu,tfjs-webgl,page,first-step
+// (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, constants as zc } from "node:zlib";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.mjs";
+import { firstStepRows, firstStepRuns } from "./firststep.mjs";
 import { serve } from "./serve.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +32,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page")).split(","));
+const ONLY = new Set((opt("--only", "native,node,browser,tfjs-cpu,tfjs-webgl,page,first-step")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -431,6 +433,10 @@ function buildRows(R) {
     P.available ? `${H.longtasks_while_training} long tasks; whole load: longest ${f(H.longest_task_ms_whole_load, 0)} ms; max timer gap ${f(H.max_timer_gap_ms, 0)} ms` : "");
   row("time to first drawn chart", P.available && H.first_chart_with_training_ms != null ? `${f(H.first_chart_with_training_ms / 1000)} s` : "n/a", "—", null,
     P.available && H.first_draw_ms != null ? `first drawing of any kind ${f(H.first_draw_ms / 1000)} s` : "");
+  if (R.first_step) {
+    rows.push({ section: "training starts at once (a fresh page per link; the references arrive while it trains)" });
+    firstStepRows(R.first_step, row, f);
+  }
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
@@ -482,7 +488,7 @@ async function main() {
     }
   }
 
-  if (ONLY.has("browser") || ONLY.has("page")) {
+  if (ONLY.has("browser") || ONLY.has("page") || ONLY.has("first-step")) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -511,6 +517,10 @@ async function main() {
         R.page = await pageRun(browser, plain.url);
         R.page.summary = summarizeHealth(R.page);
         log(`  → ${R.page.available ? `headline ${R.page.headline_s ?? "n/a"} s` : R.page.reason}`);
+      }
+      if (ONLY.has("first-step")) {
+        log("first training step per link (default, the heavy link, every preset)…");
+        R.first_step = await firstStepRuns(browser, plain.url, { waitS: QUICK ? 20 : 60, log });
       }
     } finally {
       if (browser) await browser.close();

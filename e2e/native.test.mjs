@@ -16,8 +16,11 @@ test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync
   initSync({ module: fs.readFileSync(path.join(root, "www", "pkg", "icl_lab_bg.wasm")) });
   for (const query of ["d=5&n=8&steps=150&seed=7&eval_every=10", "layers=2&steps=60&batch=256&eval_tasks=512&seed=3"]) {
     const lab = new Lab(query);
-    while (lab.advance(1000) > 0);
-    const snap = JSON.parse(lab.snapshot(0, 0, false));
+    // As on the page: the references come in slices between training chunks (references.rs),
+    // and the numbers must still be the CLI's, which computes them all before training.
+    while (lab.advance(20) > 0) lab.advance_references(2);
+    while (!lab.advance_references(1000));
+    const snap = JSON.parse(lab.snapshot(0, 0, false, false));
     lab.free();
     const args = ["run", ...query.split("&"), "--json", "--quiet"];
     const report = JSON.parse(execFileSync(cli, args, { encoding: "utf8" }));
@@ -25,6 +28,11 @@ test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync
     assert.deepEqual(snap.latest.loss, report.final_eval.loss, `${query}: evaluation loss differs`);
     assert.deepEqual(snap.latest.model_cos, report.final_eval.model_cos);
     assert.deepEqual(snap.baselines.gd_loss, report.baselines.gd_loss);
+    assert.equal(snap.pending, undefined, `${query}: references still to come`);
+    // Evaluations recorded before GD arrived were measured when it did: the whole curve agrees.
+    assert.deepEqual(snap.evals.model_cos, report.curves.model_cos, `${query}: alignment history differs`);
+    assert.deepEqual(snap.evals.preds_diff, report.curves.preds_diff);
+    assert.deepEqual(snap.untrained.preds_diff, report.untrained.preds_diff);
     // The run's standing is the same; GD++'s loss (a tuned f64 baseline) may differ in the last
     // bit between the two builds, so it is compared to 1e-12 relative.
     const { target_loss: a, ...wasmProgress } = snap.progress;

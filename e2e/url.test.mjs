@@ -93,7 +93,8 @@ describe("settings in the URL", () => {
     const text = await notice.innerText();
     for (const word of ["d = 'NaN'", "n = 1e9", "lr = ", "bogus"]) assert.ok(text.includes(word), `notice mentions ${word}: ${text}`);
     assert.ok(text.includes("<script>alert(1)</script>"), "the value is shown as plain text");
-    assert.equal(await page.evaluate(() => document.querySelectorAll("script").length), 1);
+    // The page's own two scripts (spawn.js starts the worker early, main.js), nothing injected.
+    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("script")].map((s) => s.getAttribute("src"))), ["spawn.js", "main.js"]);
     assert.equal(await page.evaluate(() => document.querySelectorAll("[data-testid=notice] *").length > 0 && !document.querySelector("[data-testid=notice] script")), true);
     const q = await page.evaluate(() => location.search);
     assert.doesNotMatch(q, /script|bogus|NaN/);

@@ -5,6 +5,7 @@
 import { createCanvasPanel } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
+import { COMPUTING } from "./pending.js";
 
 const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -184,7 +185,7 @@ export function createWeights(host, { height = 380 } = {}) {
     const learned = weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
     const [built, builtTitle] = construction();
     const n = weights ? weights.width : 0;
-    if (!n || !learned || !built) {
+    if (!n || !learned) {
       ctx.font = FONT;
       ctx.fillStyle = MUTED;
       ctx.textAlign = "center";
@@ -207,9 +208,17 @@ export function createWeights(host, { height = 380 } = {}) {
     ];
     rows.forEach(([field, learnedName, builtName], r) => {
       const y0 = titleH + r * (size + titleH + gapY);
-      const vmax = absMax(learned[field], built[field]);
+      const vmax = absMax(learned[field], built ? built[field] : null);
       cells.push(drawMatrix(ctx, learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`));
-      cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
+      if (built) cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
+      else {
+        // The construction's step sizes are still being computed (the engine sends null).
+        ctx.font = FONT;
+        ctx.fillStyle = MUTED;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(`construction: ${COMPUTING}`, x0 + size + gapX + size / 2, y0 + size / 2);
+      }
       drawColorBar(ctx, x0 + 2 * size + gapX + 10, y0, size, vmax);
     });
     drawHover(ctx);
