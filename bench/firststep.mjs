@@ -4,7 +4,9 @@
 // there (snapshot.pending gone; reported, no target). The links: the default one, the issue's
 // heavy link, and every preset (src/presets.rs, read from the engine's own list).
 //
-// Standalone: node bench/firststep.mjs [--only NAME,NAME] [--wait SECONDS] [--chromium PATH]
+// Standalone: node bench/firststep.mjs [--only NAME,NAME] [--repeat N] [--wait SECONDS]
+//                                      [--chromium PATH]
+// (--repeat: N fresh pages per link, the median reported: on a busy machine one load varies.)
 
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -58,15 +60,28 @@ async function one(browser, base, query, waitS) {
   return res;
 }
 
-/** Measures every link (`only`: names to keep); resolves to [{name, query, first_step_s, …}]. */
-export async function firstStepRuns(browser, base, { waitS = 30, only = null, log = () => {} } = {}) {
+/** The median of the numbers in `values` (null when there are none). */
+function median(values) {
+  const v = values.filter((x) => x != null).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+}
+
+/**
+ * Measures every link (`only`: names to keep; `repeat` loads each, the median kept); resolves
+ * to [{name, query, first_step_s, references_s, …, loads: [each load's numbers]}].
+ */
+export async function firstStepRuns(browser, base, { waitS = 30, only = null, repeat = 1, log = () => {} } = {}) {
   const out = [];
   for (const [name, query] of await firstStepLinks()) {
     if (only && !only.some((o) => name.includes(o))) continue;
-    const r = await one(browser, base, query, waitS);
-    r.name = name;
+    const loads = [];
+    for (let i = 0; i < repeat; i++) loads.push(await one(browser, base, query, waitS));
+    const r = { ...loads[0], name, loads };
+    r.first_step_s = median(loads.map((l) => l.first_step_s));
+    r.references_s = median(loads.map((l) => l.references_s));
     const s = (v) => (v == null ? "n/a" : `${v.toFixed(2)} s`);
-    log(`  ${name}: first step ${s(r.first_step_s)}; every reference ${s(r.references_s)}${r.references_s != null ? ` (step ${r.step_at_references})` : ""}${r.error ? `; ${r.error.split("\n")[0]}` : ""}`);
+    const each = repeat > 1 ? ` [${loads.map((l) => s(l.first_step_s)).join(", ")}]` : "";
+    log(`  ${name}: first step ${s(r.first_step_s)}${each}; every reference ${s(r.references_s)}${r.references_s != null ? ` (step ${r.step_at_references})` : ""}${r.error ? `; ${r.error.split("\n")[0]}` : ""}`);
     out.push(r);
   }
   return out;
@@ -99,7 +114,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const browser = await launchChromium(chromium, { executablePath: opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH) });
   try {
     const only = opt("--only", null);
-    await firstStepRuns(browser, server.url, { waitS: Number(opt("--wait", 30)), only: only && only.split(","), log: console.log });
+    const repeat = Math.max(1, Number(opt("--repeat", 1)) || 1);
+    await firstStepRuns(browser, server.url, { waitS: Number(opt("--wait", 30)), only: only && only.split(","), repeat, log: console.log });
   } finally {
     await browser.close();
     await server.close();

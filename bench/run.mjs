@@ -520,7 +520,7 @@ async function main() {
       }
       if (ONLY.has("first-step")) {
         log("first training step per link (default, the heavy link, every preset)…");
-        R.first_step = await firstStepRuns(browser, plain.url, { waitS: QUICK ? 20 : 60, log });
+        R.first_step = await firstStepRuns(browser, plain.url, { waitS: QUICK ? 20 : 60, repeat: QUICK ? 1 : 3, log });
       }
     } finally {
       if (browser) await browser.close();

@@ -437,9 +437,13 @@ impl Comparison {
     /// Out-of-distribution losses: test inputs scaled by α (x ~ U(−α·r, α·r)) for `model`, GD and
     /// GD++ with the step sizes tuned at α = 1, OLS and ridge (λ = σ²).
     /// The baselines come with the references (their last stage) or, at another α or after a
-    /// change of GD's η, are computed once and cached; only the model is evaluated anew. Until
-    /// their stage has arrived, the baseline columns are NaN.
+    /// change of GD's η, are computed once and cached; only the model is evaluated anew. None
+    /// until that stage has arrived: the model's column alone would cost the page's worker as
+    /// much time, without the baselines the table is about.
     pub fn ood(&mut self, model: &Model, ws: &mut Workspace, alphas: &[f64]) -> Vec<OodRow> {
+        if !self.ready(Stage::Ood) {
+            return Vec::new();
+        }
         alphas
             .iter()
             .map(|&alpha| {
@@ -457,12 +461,12 @@ impl Comparison {
     }
 
     /// The baseline columns of the OOD row at `alpha`, from the cache or computed and cached
-    /// (once their stage has arrived); `model` is left NaN.
+    /// (NaN while GD waits for η*); `model` is left NaN.
     fn ood_baseline_row(&mut self, alpha: f64) -> OodRow {
         if let Some(r) = self.ood_baselines.iter().find(|r| r.alpha == alpha) {
             return r.clone();
         }
-        if !self.ready(Stage::Ood) || !self.ready(Stage::Gd) {
+        if !self.ready(Stage::Gd) {
             let nan = f64::NAN;
             return OodRow {
                 alpha,

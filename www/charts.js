@@ -212,7 +212,7 @@ export function createOodChart(host) {
     ariaLabel: "Out-of-distribution loss as a function of the test input scale alpha",
   });
   return {
-    update({ rows, alpha, noisy }) {
+    update({ rows, alpha, noisy, waiting }) {
       const r = rows || [];
       const col = (k) => r.map((row) => row[k]);
       const a = col("alpha");
@@ -230,6 +230,7 @@ export function createOodChart(host) {
           { type: "line", label: "GD (reference η)", color: COLORS.gd1, width: 2, dash: [7, 4], x: a, y: col("gd"), fmt: fmtLoss },
         ],
         markers: isNum(alpha) ? [{ x: alpha, label: `α = ${fmt(alpha)}`, color: "#1f2328" }] : [],
+        emptyText: waiting ? `the baselines at every α: ${COMPUTING}` : null,
       });
     },
     resize: plot.resize,
@@ -250,7 +251,7 @@ export function createSweepChart(host) {
     ariaLabel: "Alignment of the current model with gradient descent as a function of the step size eta",
   });
   return {
-    update({ points, etaStar, eta }) {
+    update({ points, etaStar, eta, waiting }) {
       const p = points || [];
       const col = (k) => p.map((row) => row[k]);
       const x = col("eta");
@@ -265,6 +266,7 @@ export function createSweepChart(host) {
           { type: "line", panel: 1, label: "model cos", color: COLORS.cos, width: 2.2, x, y: col("model_cos"), fmt: (v) => fmt(v, 4) },
         ],
         markers,
+        emptyText: waiting ? `GD’s best step size η*: ${COMPUTING}` : null,
       });
     },
     resize: plot.resize,

@@ -57,13 +57,14 @@ function etaNote(changes, evals) {
 }
 
 /** The losses at the chosen α, in words under the chart. */
-function oodReadout(rows, config) {
+function oodReadout(rows, config, snap) {
   const alpha = config ? config.alpha : null;
   const row = (rows || []).find((r) => r.alpha === alpha);
-  // The baseline columns come with the references' last stage: until then the model's alone.
-  const waiting = row && !isNum(row.zero);
+  // The read-out comes once its baselines are there (the references' last stage); a row may
+  // still wait for GD when its η* is being computed again.
+  const waiting = waitsFor(snap, "ood") || (row && !isNum(row.zero));
   const text = waiting
-    ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}; the baselines: ${COMPUTING}`
+    ? `The losses at α = ${fmt(alpha)}, with the baselines at every α: ${COMPUTING}`
     : row
     ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}` +
       (config.noise > 0 ? `, ridge (λ = σ²) ${fmtLoss(row.ridge)}` : "") +
@@ -147,8 +148,8 @@ export function createView(state, actions = {}) {
       weights.update(snap.weights);
       if (snap.layers) layers.update(snap, evals, state.config, state.query);
       charts["plot-scatter"].update(snap.scatter);
-      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
-      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
+      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0), waiting: waitsFor(snap, "ood") });
+      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta, waiting: waitsFor(snap, "eta_star") });
     },
     /** The table, the story's live numbers and the sentences under the charts. */
     text() {
@@ -156,7 +157,7 @@ export function createView(state, actions = {}) {
       updateNumbers($("numbers-body"), snap, state.config);
       updateStory(document.body, state.config, snap, state.ood);
       etaSentence(weights.current, weights.construction, snap, state.config);
-      oodReadout(state.ood, state.config);
+      oodReadout(state.ood, state.config, snap);
       alignReadout(snap, state.config);
       layers.text(snap, state.config);
       etaNote(state.history.etaChanges, state.history.evals);
