@@ -103,6 +103,27 @@ pub fn gd_preconditioned_into(
     precond: &[f64],
     out: &mut Predictions,
 ) {
+    let start = vec![0.0; tasks.dist.d];
+    gd_into(tasks, range, (eta, steps), precond, &start, out);
+}
+
+/// K steps of plain GD at `eta` from W₀ = `start` (the same for every task), not from 0: with
+/// tasks whose teachers have mean μ, GD from their mean (test-time shifts, `shift.rs`).
+pub fn gd_from(tasks: &Tasks, start: &[f64], eta: f64, steps: usize) -> Predictions {
+    let mut out = Predictions::default();
+    let ones = vec![1.0; tasks.dist.d];
+    gd_into(tasks, 0..tasks.count, (eta, steps), &ones, start, &mut out);
+    out
+}
+
+fn gd_into(
+    tasks: &Tasks,
+    range: Range<usize>,
+    (eta, steps): (f64, usize),
+    precond: &[f64],
+    start: &[f64],
+    out: &mut Predictions,
+) {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
     out.yhat.reserve(range.len());
     out.sens.reserve(range.len() * d);
@@ -110,7 +131,7 @@ pub fn gd_preconditioned_into(
     let mut g = vec![0.0; d];
     for k in range {
         let (xs, ys, xq) = task_data(tasks, k);
-        w.fill(0.0);
+        w.copy_from_slice(start);
         for _ in 0..steps {
             g.fill(0.0);
             for i in 0..n {

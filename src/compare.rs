@@ -14,6 +14,7 @@ use crate::metrics::{self, Alignment};
 use crate::model::{Arch, Model, Workspace};
 use crate::references::{self, Arrival, OodLearners, OodRow, Plan, Stage};
 use crate::rng::{self, Stream};
+use crate::shift::{self, ShiftRow, Shifts};
 use crate::staged::{block_on, Clock, Job};
 use crate::task::{TaskDist, Tasks};
 use serde::Serialize;
@@ -212,6 +213,8 @@ pub struct Comparison {
     pub pending: Vec<Stage>,
     /// Baseline rows of the OOD table, per α: they never change during training.
     ood_baselines: Vec<OodRow>,
+    /// The learners' columns of the shift rows, with the reference GD's answers and its η.
+    shift_baselines: Vec<(ShiftRow, Vec<f64>, f64)>,
     /// The computation of the references while it is under way.
     job: Option<Job<Arrival>>,
     /// The reference GD's η asked for (None: η*), shared with that computation.
@@ -245,6 +248,7 @@ impl Comparison {
             layer_refs: LayerRefs::default(),
             pending: Stage::ALL.to_vec(),
             ood_baselines: Vec::new(),
+            shift_baselines: Vec::new(),
             job: Some(job),
             gd_eta,
         }
@@ -458,6 +462,56 @@ impl Comparison {
                 row
             })
             .collect()
+    }
+
+    /// Prompts unlike training (`shift.rs`): the in-distribution row, then one row per shift of
+    /// `shifts` that is on, each on the evaluation tasks so shifted, with `model` and every
+    /// learner recomputed on them (η, γ and λ as tuned on the training distribution). The
+    /// learners' columns are computed once per shift and η and cached; only the model is
+    /// evaluated anew. Empty until the references' last stage has arrived, as for `ood`.
+    pub fn shifts(
+        &mut self,
+        model: &Model,
+        ws: &mut Workspace,
+        arch: &Arch,
+        shifts: &Shifts,
+    ) -> Vec<ShiftRow> {
+        if !self.ready(Stage::Ood) {
+            return Vec::new();
+        }
+        let compared = self.baselines.compared_steps(arch);
+        let gd_eta = self.baselines.gd_eta;
+        let mut rows = Vec::new();
+        for which in std::iter::once(("none", 0.0)).chain(shifts.active()) {
+            let tasks = shift::shifted(&self.eval_tasks, which);
+            let cached = self
+                .shift_baselines
+                .iter()
+                .position(|(r, _, eta)| (r.shift, r.value) == which && *eta == gd_eta);
+            let at = cached.unwrap_or_else(|| {
+                let b = &self.baselines;
+                let learners = shift::Learners {
+                    gd_eta,
+                    gd_steps: b.gd_steps,
+                    compared: &compared,
+                    ridge_lambda: b.ridge_lambda,
+                };
+                let (row, gd) = shift::baseline_row(&tasks, which, &learners);
+                if self.shift_baselines.len() >= 32 {
+                    self.shift_baselines.remove(0); // (a learner moving a slider: keep the latest)
+                }
+                self.shift_baselines.push((row, gd, gd_eta));
+                self.shift_baselines.len() - 1
+            });
+            let (row, gd, _) = &self.shift_baselines[at];
+            let yhat: Vec<f64> = model
+                .predict(&tasks, ws)
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
+            rows.push(shift::with_model(row.clone(), &tasks, &yhat, gd));
+        }
+        rows
     }
 
     /// The baseline columns of the OOD row at `alpha`, from the cache or computed and cached

@@ -47,6 +47,8 @@ pub mod layerwise;
 pub mod interpolate;
 /// Everything a run is measured against, computed stage by stage (up front or in slices).
 pub mod references;
+/// Prompts unlike training: test-time shifts of the evaluation tasks.
+pub mod shift;
 
 // A run
 /// A training batch in fixed shards, each with its own stream: any number of workers, same bits.

@@ -127,6 +127,10 @@ pub const CARDS: &[Part] = &[
         label: "out of distribution",
     },
     Part {
+        name: "shifts",
+        label: "prompts unlike training",
+    },
+    Part {
         name: "sweep",
         label: "step size sweep",
     },

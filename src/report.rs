@@ -11,6 +11,7 @@ use crate::metrics::{self, Alignment, WeightView};
 use crate::progress::Progress;
 use crate::references::{OodRow, Stage, OOD_ALPHAS};
 use crate::run::{History, Status};
+use crate::shift::ShiftRow;
 use crate::train::Trainer;
 use serde::Serialize;
 
@@ -223,6 +224,8 @@ pub struct Report {
     pub baselines: Baselines,
     pub weights: Weights,
     pub ood: Vec<OodRow>,
+    /// Prompts unlike training (`shift.rs`): the in-distribution row and one per shift that is on.
+    pub shifts: Vec<ShiftRow>,
     /// The read-out after every layer, and the loss on the path from the trained weights to the
     /// construction (null for softmax attention).
     pub layers: LayerReadout,
@@ -235,6 +238,7 @@ pub struct Report {
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
     t.advance_references(f64::INFINITY); // (a no-op for the CLI's runs: they have them all)
     let ood = t.ood(&OOD_ALPHAS);
+    let shifts = t.shifts();
     let layers = t.layer_readout();
     let interpolation = t.interpolation();
     let (run, cmp) = (&t.run, &t.compare);
@@ -255,6 +259,7 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         baselines: cmp.baselines.clone(),
         weights: weights(t),
         ood,
+        shifts,
         layers,
         interpolation,
         curves: run.history.clone(),

@@ -116,7 +116,7 @@ impl Tasks {
                 *e = StandardNormal.sample(rng);
             }
         }
-        self.fill_labels_and_tokens();
+        self.refill();
     }
 
     /// Makes the prompts label-blind (`labels = shuffled`): task k's context labels become those
@@ -166,11 +166,13 @@ impl Tasks {
         for x in &mut s.x {
             *x = (*x as f64 * alpha) as f32;
         }
-        s.fill_labels_and_tokens();
+        s.refill();
         s
     }
 
-    fn fill_labels_and_tokens(&mut self) {
+    /// Labels and tokens from the teachers, inputs and noise draws as they are now (after a
+    /// change to any of them).
+    pub fn refill(&mut self) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
         for task in 0..self.count {
             let w = &self.w[task * d..(task + 1) * d];

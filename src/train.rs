@@ -16,6 +16,7 @@ use crate::model::Model;
 use crate::references::{Arrival, OodRow, Stage};
 use crate::run::{Run, Status};
 use crate::shard::ShardGrad;
+use crate::shift::{ShiftRow, Shifts};
 use crate::staged::Clock;
 use std::rc::Rc;
 
@@ -218,6 +219,20 @@ impl Trainer {
     pub fn ood(&mut self, alphas: &[f64]) -> Vec<OodRow> {
         let (model, ws) = self.run.model_and_workspace();
         self.compare.ood(model, ws, alphas)
+    }
+
+    /// The current model and every learner on prompts unlike training (`Comparison::shifts`),
+    /// with the shifts the settings ask for.
+    pub fn shifts(&mut self) -> Vec<ShiftRow> {
+        let cfg = &self.run.cfg;
+        let shifts = Shifts {
+            kappa: cfg.test_aniso,
+            rho: cfg.test_corr,
+            mu: cfg.task_mean,
+        };
+        let arch = self.run.arch.clone();
+        let (model, ws) = self.run.model_and_workspace();
+        self.compare.shifts(model, ws, &arch, &shifts)
     }
 
     /// Loss and alignment after every layer of the current model (`layerwise::readout`); the

@@ -217,13 +217,17 @@ impl Lab {
         ))
     }
 
-    /// Change a setting that needs no retraining (`gd_eta`, `alpha`); returns notices as JSON.
+    /// Change a setting that needs no retraining (`gd_eta`, and the test-time settings `alpha`,
+    /// `test_aniso`, `test_corr`, `task_mean`); returns notices as JSON.
     pub fn set_cheap(&mut self, key: &str, value: &str) -> Result<String, JsError> {
         let mut cfg = self.trainer.run.cfg.clone();
         let notice = cfg.set(key, value);
         match key {
             "gd_eta" => self.trainer.set_gd_eta(cfg.gd_eta),
             "alpha" => self.trainer.run.cfg.alpha = cfg.alpha,
+            "test_aniso" => self.trainer.run.cfg.test_aniso = cfg.test_aniso,
+            "test_corr" => self.trainer.run.cfg.test_corr = cfg.test_corr,
+            "task_mean" => self.trainer.run.cfg.task_mean = cfg.task_mean,
             _ => {
                 return Err(JsError::new(&format!(
                     "'{key}' changes training: start a new run to change it"
@@ -246,6 +250,12 @@ impl Lab {
     /// The curves so far as CSV, the columns of `icl-lab run --csv`.
     pub fn curves_csv(&self) -> String {
         report::curves_csv(&self.trainer.run.history)
+    }
+
+    /// Prompts unlike training: the in-distribution row and one per shift that is on
+    /// (`shift.rs`); empty until the references are all there.
+    pub fn shifts(&mut self) -> Result<String, JsError> {
+        json(&self.trainer.shifts())
     }
 
     /// Out-of-distribution losses over the α grid, plus the row at the chosen α.

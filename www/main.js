@@ -59,6 +59,9 @@ const state = {
   get sweep() {
     return readouts.sweep.value;
   },
+  get shifts() {
+    return readouts.shifts.value;
+  },
 };
 let controls = null;
 
@@ -102,6 +105,7 @@ const card = createPromptCard($("prompt-card"), {
 const readouts = {
   ood: createPoller(() => engine.readout("ood"), { everyMs: 2000, ms: 500, onValue: onReadout, onError }),
   sweep: createPoller(() => engine.readout("sweep"), { everyMs: 2500, ms: 200, onValue: onReadout, onError }),
+  shifts: createPoller(() => engine.readout("shifts"), { everyMs: 3000, ms: 300, onValue: onReadout, onError }),
 };
 
 const tiers = createTiers(
@@ -143,6 +147,7 @@ function publish() {
   lab.history = { train_loss: state.history.trainLoss, evals: state.history.evals };
   lab.ood = state.ood;
   lab.sweep = state.sweep;
+  lab.shifts = state.shifts;
 }
 Object.defineProperty(lab, "prompt", { get: () => card.state, enumerable: true });
 lab.engine = engine; // tests compare the page's answers with the worker's Lab
@@ -205,7 +210,8 @@ function onReady(m) {
     state.presets = m.presets;
     state.parts = m.parts;
     buildPresets();
-    controls = buildControls($("controls"), m.schema, onControl, { alpha: $("alpha-control") });
+    const beside = { alpha: $("alpha-control"), test_aniso: $("test_aniso-control"), test_corr: $("test_corr-control"), task_mean: $("task_mean-control") };
+    controls = buildControls($("controls"), m.schema, onControl, beside);
     share = createShareDialog({ schema: m.schema, parts: m.parts, current: () => ({ query: state.query, view: { ...viewNow(), prompt: card.code || null } }) });
     waitForPlay = m.view.autoplay === false;
   }
@@ -283,6 +289,7 @@ function onSet(m) {
   showPreset(presetForQuery(state.presets, linkFor(m.query, card.code, false)));
   readouts.ood.invalidate();
   readouts.sweep.invalidate();
+  readouts.shifts.invalidate();
   publish();
   pollReadouts(true);
 }

@@ -4,6 +4,7 @@
 import { setText } from "./dom.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
 import { COMPUTING, waitsFor } from "./pending.js";
+import { shiftSentences } from "./shifts.js";
 
 /** The stages (pending.js) each live value waits for: "computing…" until they are there. */
 const NEEDS = {
@@ -138,6 +139,13 @@ function oodNote(ood) {
   return `Here, at α = 2: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)} (the transformer is ${relation(row.model, row.gd, "GD’s")}), least squares ${fmtLoss(row.ols)}.`;
 }
 
+/** What the shifted prompts gave, as measured (shifts.js); a pointer to the card until then. */
+function shiftNote(rows) {
+  const shifted = (rows || []).filter((r) => r.shift !== "none");
+  if (!shifted.length) return "Shift the test prompts with the sliders of the card “Prompts unlike training”.";
+  return `Here: ${shiftSentences(rows).join(" ")}`;
+}
+
 /** The optimal learners beside GD and the transformer, for this run's noise. */
 function optimalNote(c, refs, latest) {
   if (!isNum(refs.ols_loss) || !isNum(refs.gd_loss)) return "";
@@ -188,8 +196,8 @@ function conditions(c) {
   return on;
 }
 
-export function updateStory(root, config, snap, ood, pins) {
-  const values = liveValues(config, snap, ood, pins);
+export function updateStory(root, config, snap, ood, pins, shifts) {
+  const values = { ...liveValues(config, snap, ood, pins), shift_note: shiftNote(shifts) };
   nodes ??= [...root.querySelectorAll("[data-live]")];
   for (const node of nodes) {
     const key = node.getAttribute("data-live");

@@ -9,10 +9,41 @@ import { createWeights } from "./heatmap.js";
 import { createLayersCard } from "./layers.js";
 import { updateNumbers } from "./numbers.js";
 import { COMPUTING, waitsFor } from "./pending.js";
+import { shiftName, shiftSentences, SHIFT_COLUMNS } from "./shifts.js";
 import { createStatus } from "./status.js";
 import { updateStory } from "./story.js";
 
 const $ = (id) => document.getElementById(id);
+
+let shiftShape = ""; // the shift rows on show: the table is rebuilt only when they change
+
+/** "Prompts unlike training": the engine's shift rows as a table, and what they say. */
+function shiftsCard(rows, snap) {
+  const head = $("shifts-head");
+  if (head.children.length === 1) {
+    head.append(...SHIFT_COLUMNS.map(([name, title]) => Object.assign(document.createElement("th"), { scope: "col", title, textContent: name })));
+  }
+  const body = $("shifts-body");
+  const list = rows || [];
+  const shape = list.map((r) => `${r.shift}:${r.value}`).join(",");
+  if (shape !== shiftShape) {
+    shiftShape = shape;
+    body.replaceChildren(
+      ...list.map((r) => {
+        const tr = document.createElement("tr");
+        tr.dataset.testid = `shift-${r.shift}`;
+        tr.append(Object.assign(document.createElement("th"), { scope: "row" }), ...SHIFT_COLUMNS.map(() => document.createElement("td")));
+        return tr;
+      }),
+    );
+  }
+  list.forEach((r, i) => {
+    const cells = body.rows[i].cells;
+    setText(cells[0], shiftName(r));
+    SHIFT_COLUMNS.forEach(([, , cell], k) => setText(cells[k + 1], cell(r)));
+  });
+  setText($("shifts-readout"), list.length ? shiftSentences(list).join(" ") : snap ? `The losses on shifted prompts: ${COMPUTING}` : "");
+}
 
 /**
  * With stretched inputs: the latest alignment with preconditioned GD beside that with plain GD,
@@ -155,9 +186,10 @@ export function createView(state, actions = {}) {
     text() {
       const snap = state.history.snapshot;
       updateNumbers($("numbers-body"), snap, state.config, state.pins);
-      updateStory(document.body, state.config, snap, state.ood, state.pins);
+      updateStory(document.body, state.config, snap, state.ood, state.pins, state.shifts);
       etaSentence(weights.current, weights.construction, snap, state.config);
       oodReadout(state.ood, state.config, snap);
+      shiftsCard(state.shifts, snap);
       alignReadout(snap, state.config);
       layers.text(snap, state.config);
       etaNote(state.history.etaChanges, state.history.evals);

@@ -13,6 +13,7 @@
 //        {id, type:"set",   key, value}     change a cheap setting (gd_eta, alpha) without retraining
 //        {id, type:"ood"}                   out-of-distribution losses over α
 //        {id, type:"sweep"}                 the model against GD over a grid of η
+//        {id, type:"shifts"}                the model and GD on prompts unlike training (shift.rs)
 //        {id, type:"interpolation"}         the loss on the path from the weights to the construction
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
@@ -33,6 +34,7 @@
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
 //                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
+//                                             shifts: {value: rows, ms}
 //                                             report: the run so far as the CLI's JSON report (text;
 //                                                     the references still to come are computed
 //                                                     first)
@@ -455,6 +457,11 @@ async function handle(msg) {
     case "ood": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.ood()));
+      return { value, ms };
+    }
+    case "shifts": {
+      if (!lab) return null;
+      const [value, ms] = timed(() => JSON.parse(lab.shifts()));
       return { value, ms };
     }
     case "interpolation": {
