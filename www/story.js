@@ -3,6 +3,30 @@
 
 import { setText } from "./dom.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
+import { COMPUTING, waitsFor } from "./pending.js";
+
+/** The stages (pending.js) each live value waits for: "computing…" until they are there. */
+const NEEDS = {
+  eta_star: ["gd1"],
+  gd1_loss: ["gd1"],
+  gd_eta: ["gd"],
+  gd_loss: ["gd"],
+  gd_ref: ["gd"],
+  first_1pct: ["gd"],
+  construct_eta_n: ["gd"],
+  ols_loss: ["ols"],
+  untrained_loss: ["untrained"],
+  untrained_cos: ["untrained", "gd"],
+  untrained_preds_diff: ["untrained", "gd"],
+  preds_diff: ["gd"],
+  model_cos: ["gd"],
+  gdpp_loss: ["gdpp"],
+  gdpp_steps_loss: ["gdpp_steps"],
+  k_sentence: ["gd", "gdpp"],
+  pgd_loss: ["pgd"],
+  pgd_preds_diff: ["pgd"],
+  pgd_model_cos: ["pgd"],
+};
 
 /** The live values, by name, for the current config and snapshot (and the pinned runs). */
 function liveValues(config, snap, ood, pins) {
@@ -63,6 +87,8 @@ function liveValues(config, snap, ood, pins) {
         ? `one step, so GD++ adds nothing (GD++ loss ${fmtLoss(refs.gdpp_loss)} vs GD ${fmtLoss(refs.gd_loss)}). Try two layers:`
         : `${K} steps of GD reach ${fmtLoss(refs.gd_loss)}, GD++ (γ = ${fmt(refs.gdpp_gamma, 3)}) reaches ${fmtLoss(refs.gdpp_loss)}, and the transformer ${fmtLoss(latest.loss)} (${pct(latest.loss, refs.gdpp_loss)} vs GD++).`;
   }
+  for (const [key, stages] of Object.entries(NEEDS)) if (waitsFor(s, ...stages)) v[key] = COMPUTING;
+  if (latest.step === 0 && waitsFor(s, "untrained")) v.model_loss = COMPUTING;
   return v;
 }
 
