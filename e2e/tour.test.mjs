@@ -112,6 +112,21 @@ describe("the tour's steps (www/tour.js)", () => {
     assert.match(out.text, /the cosine is not flat/);
   });
 
+  test("while the references a step compares with are computed, it says so and claims nothing", () => {
+    const s = live({ reached: 480, loss: 0.2 });
+    s.snap.pending = ["gd", "ols", "gdpp"];
+    s.snap.baselines.gd_loss = null;
+    let out = sentence(STEPS[0], s, false);
+    assert.equal(out.state, "running");
+    assert.equal(out.text, "Training… step 140: loss 0.2; still computing what this step compares it with (K-step GD)…");
+    // Stages a step does not read do not hold it back.
+    s.snap.pending = ["ood"];
+    s.snap.baselines.gd_loss = 0.205;
+    out = sentence(STEPS[0], s, false);
+    assert.equal(out.state, "met");
+    for (const step of STEPS) assert.ok(step.needs.length > 0, step.title);
+  });
+
   test("every check answers every phase in words and numbers, never 'undefined' or 'NaN'", () => {
     const rows = [1, 2, 3, 4, 5].map((k) => ({ layer: k, loss: 0.3 / k }));
     const states = [

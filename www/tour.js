@@ -6,12 +6,15 @@
 // (no DOM), so Node tests run the checks on made-up states. The mechanics are in tourguide.js.
 //
 // A check gets `live` = {phase ("training", "paused", "done" or "diverged"), snap (the engine's
-// latest snapshot: step, steps, status, latest, untrained, baselines, progress, weights, layers),
-// evals (the evaluation curves so far, history.js), ood and sweep (the latest read-outs, or
-// null), config} and returns {state, text}: state "running" (not met yet, the run goes on),
-// "met" (the claim holds now) or "missed" (the run stopped without it).
+// latest snapshot: step, steps, status, pending, latest, untrained, baselines, progress, weights,
+// layers), evals (the evaluation curves so far, history.js), ood and sweep (the latest read-outs,
+// or null), config} and returns {state, text}: state "running" (not met yet, the run goes on),
+// "met" (the claim holds now) or "missed" (the run stopped without it). While the references a
+// step compares with (its `needs`: stages of src/references.rs) are still being computed, the
+// step says so instead of checking (their numbers are null until then).
 
 import { fixed, fmt, fmtLoss, int, isNum, relation } from "./format.js";
+import { pendingNames } from "./pending.js";
 
 // ---- sentence helpers ---------------------------------------------------------------------
 
@@ -19,12 +22,14 @@ import { fixed, fmt, fmtLoss, int, isNum, relation } from "./format.js";
 const stopped = (live) => live.phase === "done" || live.phase === "diverged" || (live.snap && live.snap.status !== "training");
 
 /**
- * "Training… step 140" or "Paused at step 140": the start of a sentence about a run going on, at
- * its latest evaluation (the step the sentence's numbers were measured at).
+ * "Training… step 140" or "Paused at step 140" (or "At step 5,000" once the run stopped): the
+ * start of a sentence about a run going on, at its latest evaluation (the step the sentence's
+ * numbers were measured at).
  */
 function now(live) {
   const l = live.snap.latest;
   const step = int(l && isNum(l.step) ? l.step : live.snap.step);
+  if (stopped(live)) return `At step ${step}`;
   return live.phase === "paused" ? `Paused at step ${step}` : `Training… step ${step}`;
 }
 
@@ -61,14 +66,15 @@ const oodRow = (live, alpha) => (live.ood || []).find((r) => r.alpha === alpha);
 const against = (loss, ref, name) => `${fmtLoss(loss)}, ${relation(loss, ref, name)} ${fmtLoss(ref)}`;
 
 // ---- the steps ----------------------------------------------------------------------------
-// Each: title; preset (the engine's preset name: its settings are the step's experiment);
-// target (a CSS selector: the card to watch), watch (what to look at there), about (the idea,
-// without numbers: those are live), check(live).
+// Each: title; preset (the engine's preset name: its settings are the step's experiment); needs
+// (the reference stages its check reads); target (a CSS selector: the card to watch), watch (what
+// to look at there), about (the idea, without numbers: those are live), check(live).
 
 export const STEPS = [
   {
     title: "One layer learns one step of gradient descent",
     preset: "fig2",
+    needs: ["gd"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: the thick orange curve of the transformer against the blue line of one GD step at the best step size η*.",
     about:
@@ -85,6 +91,7 @@ export const STEPS = [
   {
     title: "Its weights become the construction",
     preset: "fig2",
+    needs: ["gd"],
     target: '[data-testid="chart-weights"]',
     watch: "The weights: the learned W_KQ and W_PV (rescaled by β) beside the hand-made construction of one GD step, and the learned step size η/N under them.",
     about:
@@ -93,7 +100,7 @@ export const STEPS = [
       const { latest: l, progress: p, weights: w } = live.snap;
       const built = w && w.construction ? w.construction.eta_over_n : null;
       if (!isNum(l.eta_over_n) || !isNum(built)) {
-        const why = "no step size can be read from these weights (softmax attention has none)";
+        const why = !isNum(l.eta_over_n) ? "no step size can be read from these weights (softmax attention has none)" : "the construction’s step size is not there yet";
         return stopped(live) ? missed(live, why) : running(live, why);
       }
       const close = Math.abs(l.eta_over_n / built - 1) <= 0.1;
@@ -108,6 +115,7 @@ export const STEPS = [
   {
     title: "A cosine near 1 proves little",
     preset: "fig2",
+    needs: ["gd"],
     target: '[data-testid="chart-sweep"]',
     watch: "The step-size sweep: the trained model against GD at many step sizes η, its cosine (model cos) and its distance (preds diff).",
     about:
@@ -138,6 +146,7 @@ export const STEPS = [
   {
     title: "Control: the same model, untrained",
     preset: "fig2",
+    needs: ["untrained", "gd"],
     target: '[data-testid="chart-align"]',
     watch: "The alignment chart: the solid curves of the trained model against the dashed lines of the same model before training, measured the same way.",
     about:
@@ -157,6 +166,7 @@ export const STEPS = [
   {
     title: "Control: training on prompts without usable labels",
     preset: "label-blind",
+    needs: ["gd"],
     target: '[data-testid="chart-align"]',
     watch: "The alignment chart: model cos and preds diff against GD of a model whose training prompts carried another task’s labels.",
     about:
@@ -174,6 +184,7 @@ export const STEPS = [
   {
     title: "Two layers: below two steps of GD, near GD++",
     preset: "gdpp",
+    needs: ["gd", "gdpp"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: the thick orange curve against the dashed line of two plain GD steps and the green line of GD++.",
     about:
@@ -193,6 +204,7 @@ export const STEPS = [
   {
     title: "Three layers: the same question",
     preset: "deep3",
+    needs: ["gd", "gdpp"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: the thick orange curve against the dashed line of three plain GD steps and the green line of GD++. This run takes longer: three full layers per step.",
     about:
@@ -212,6 +224,7 @@ export const STEPS = [
   {
     title: "Softmax attention, one head",
     preset: "softmax1",
+    needs: ["gd1"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: does the thick orange curve linger near the grey zero-predictor line before it falls?",
     about:
@@ -233,6 +246,7 @@ export const STEPS = [
   {
     title: "Softmax attention, two heads",
     preset: "softmax2",
+    needs: ["gd1"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: the thick orange curve against the blue line of one GD step.",
     about: "The paper finds that two softmax heads can approximate the linear layer that performs a GD step. Do they get close to one GD step’s loss here?",
@@ -249,6 +263,7 @@ export const STEPS = [
   {
     title: "Out of distribution: matching GD means matching a failure",
     preset: "ood",
+    needs: ["gd", "ood"],
     target: '[data-testid="chart-ood"]',
     watch: "The out-of-distribution chart: losses against the scale α of the test inputs, for the transformer, GD, GD++ and least squares; the line under it gives them at α = 2.",
     about:
@@ -274,6 +289,7 @@ export const STEPS = [
   {
     title: "Stretched inputs: preconditioned GD, not plain GD",
     preset: "aniso",
+    needs: ["gd1", "pgd"],
     target: '[data-testid="chart-align"]',
     watch: "The sentence under the alignment chart: preds diff against one step of preconditioned GD beside preds diff against plain GD.",
     about:
@@ -297,6 +313,7 @@ export const STEPS = [
   {
     title: "Noisy labels: GD is not the best learner",
     preset: "noise",
+    needs: ["gd", "ols"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: where the thick orange curve settles between the ridge line (the best possible predictor here) and the line of one GD step.",
     about:
@@ -314,6 +331,7 @@ export const STEPS = [
   {
     title: "Critique: the query among the keys",
     preset: "query-in-keys",
+    needs: ["gd", "gdpp"],
     target: '[data-testid="chart-loss"]',
     watch: "The loss chart: the thick orange curve against the dashed line of two GD steps and the green line of GD++.",
     about:
@@ -335,6 +353,7 @@ export const STEPS = [
   {
     title: "A deep model: a step of its own per layer",
     preset: "deep5",
+    needs: ["gd", "gdpp", "gdpp_steps", "layers"],
     target: '[data-testid="chart-layers"]',
     watch: "Layer by layer: the loss read after each of the five layers against k steps of GD and of GD++, and each layer’s learned step.",
     about:
@@ -354,8 +373,16 @@ export const STEPS = [
   },
 ];
 
+/** While the references `step` compares with are computed: the loss so far, and what is to come. */
+function computing(step, live) {
+  const waiting = step.needs.filter((s) => (live.snap.pending || []).includes(s));
+  if (!waiting.length) return null;
+  const l = live.snap.latest;
+  return { state: "running", text: `${now(live)}: loss ${fmtLoss(l.loss)}; still computing what this step compares it with (${pendingNames({ pending: waiting })})…` };
+}
+
 /** The step's sentence for `live`; `changed`: the settings on show are not the step's own. */
 export function sentence(step, live, changed) {
-  const out = step.check(live);
+  const out = computing(step, live) || step.check(live);
   return changed ? { ...out, text: `With settings changed from this step’s experiment: ${out.text}` } : out;
 }
