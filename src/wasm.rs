@@ -46,7 +46,8 @@ pub fn read_link(query: &str) -> Result<String, JsError> {
     json(&serde_json::json!({ "pins": view.pins, "present": view.present, "notices": notices }))
 }
 
-/// The names a link's classroom keys accept: {panels, cards, lock} (link.rs).
+/// The names a link's classroom keys accept: {panels, cards, lock}, and the guided tour's number
+/// of steps, tour_steps (link.rs).
 #[wasm_bindgen]
 pub fn view_parts() -> String {
     link::parts_json()
@@ -99,8 +100,8 @@ impl Lab {
         json(&self.view.pins)
     }
 
-    /// What the link asked the page to show (link::View: prompt, present, lock, hide, view,
-    /// autoplay), validated, as JSON.
+    /// What the link asked the page to show (link::View: prompt, present, pins, workers, lock,
+    /// hide, view, autoplay, tour), validated, as JSON.
     pub fn view(&self) -> Result<String, JsError> {
         json(&self.view)
     }
