@@ -48,23 +48,23 @@ export function shiftSentences(rows) {
     ];
   }
   return shifted.map((r) => {
-    const name = shiftName(r);
-    let s = `With ${name}: transformer ${fmtLoss(r.model)}, GD ${fmtLoss(r.gd)}, OLS ${fmtLoss(r.ols)}, zero predictor ${fmtLoss(r.zero)}.`;
+    const parts = [];
     if (r.shift === "task_mean") {
       const which = nearer(r.model, r.gd, r.gd_from_mean);
-      if (which === "a") s += ` The transformer is nearer GD from W₀ = 0 than GD from the tasks’ mean (${fmtLoss(r.gd_from_mean)}): like GD from 0, it has no way to know the new mean.`;
-      else if (which === "b") s += ` The transformer is nearer GD from the tasks’ mean (${fmtLoss(r.gd_from_mean)}) than GD from W₀ = 0.`;
+      if (which === "a") parts.push(`nearer GD from W₀ = 0 than GD from the tasks’ mean (${fmtLoss(r.gd_from_mean)}): like GD from 0, it does not know the new mean`);
+      else if (which === "b") parts.push(`nearer GD from the tasks’ mean (${fmtLoss(r.gd_from_mean)}) than GD from W₀ = 0`);
     } else {
       const which = nearer(r.model, r.gd, r.ols);
-      if (which === "a") s += " The transformer’s loss is nearer GD’s than least squares’.";
-      else if (which === "b") s += " The transformer’s loss is nearer least squares’ than GD’s.";
+      if (which === "a") parts.push("nearer GD’s loss than least squares’");
+      else if (which === "b") parts.push("nearer least squares’ loss than GD’s");
     }
     if (isNum(r.model) && isNum(r.zero) && r.model > r.zero) {
-      s += isNum(r.gd) && r.gd > r.zero ? " The transformer and GD both do worse than predicting 0." : " The transformer does worse than predicting 0.";
+      parts.push(isNum(r.gd) && r.gd > r.zero ? "the transformer and GD both do worse than predicting 0" : "the transformer does worse than predicting 0");
     }
     if (isNum(r.preds_diff) && isNum(base.preds_diff)) {
-      s += ` Its answers differ from GD’s by ${fmt(r.preds_diff, 3)} on average (${fmt(base.preds_diff, 3)} on the training distribution).`;
+      parts.push(`its answers differ from GD’s by ${fmt(r.preds_diff, 3)} on average (${fmt(base.preds_diff, 3)} on the training distribution)`);
     }
-    return s;
+    const head = `With ${shiftName(r)}: transformer ${fmtLoss(r.model)}, GD ${fmtLoss(r.gd)}, OLS ${fmtLoss(r.ols)}, zero predictor ${fmtLoss(r.zero)}`;
+    return parts.length ? `${head}; ${parts.join("; ")}.` : `${head}.`;
   });
 }

@@ -52,6 +52,7 @@ const FILES = [
   "scales.js",
   "schedule.js",
   "share.js",
+  "shifts.js",
   "shardworker.js",
   "spawn.js",
   "status.js",

@@ -42,7 +42,11 @@ function shiftsCard(rows, snap) {
     setText(cells[0], shiftName(r));
     SHIFT_COLUMNS.forEach(([, , cell], k) => setText(cells[k + 1], cell(r)));
   });
-  setText($("shifts-readout"), list.length ? shiftSentences(list).join(" ") : snap ? `The losses on shifted prompts: ${COMPUTING}` : "");
+  // One item per sentence, rebuilt only when the sentences change.
+  const items = list.length ? shiftSentences(list) : snap ? [`The losses on shifted prompts: ${COMPUTING}`] : [];
+  const ul = $("shifts-readout");
+  if (ul.children.length !== items.length) ul.replaceChildren(...items.map(() => document.createElement("li")));
+  items.forEach((t, i) => setText(ul.children[i], t));
 }
 
 /**
