@@ -230,7 +230,7 @@ impl Trainer {
             rho: cfg.test_corr,
             mu: cfg.task_mean,
         };
-        let arch = self.run.arch.clone();
+        let arch = self.run.arch;
         let (model, ws) = self.run.model_and_workspace();
         self.compare.shifts(model, ws, &arch, &shifts)
     }
