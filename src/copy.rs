@@ -33,6 +33,23 @@ pub struct CopyNorms {
     pub residual: f64,
 }
 
+impl CopyNorms {
+    /// A measurement still to come (the untrained model's, before its stage arrives): NaN, null
+    /// in JSON.
+    pub fn to_come() -> CopyNorms {
+        let nan = f64::NAN;
+        CopyNorms {
+            own: nan,
+            next: nan,
+            other: nan,
+            attention_next: nan,
+            tasks: 0,
+            uniform: nan,
+            residual: nan,
+        }
+    }
+}
+
 /// Tasks the copy analysis averages over (the first of the evaluation tasks).
 pub const COPY_TASKS: usize = 128;
 

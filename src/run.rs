@@ -45,8 +45,8 @@ pub struct History {
     pub dist_kq: Vec<f64>,
     pub dist_pv: Vec<f64>,
     /// Classic tokens: the copy analysis at each evaluation (`copy.rs`): ‖∂t_j/∂e_j‖,
-    /// ‖∂t_j/∂e_{j+1}‖, the mean over the other tokens, and the attention on the y token.
-    /// Empty for paired tokens.
+    /// ‖∂t_j/∂e_{j+1}‖, the mean over the other tokens, and the attention on the y token (one
+    /// per evaluation, NaN while one is still to come). Empty for paired tokens.
     pub copy_own: Vec<f64>,
     pub copy_next: Vec<f64>,
     pub copy_other: Vec<f64>,
@@ -73,6 +73,34 @@ impl History {
             self.copy_other.push(c.other);
             self.copy_attention.push(c.attention_next);
         }
+    }
+
+    /// Replace evaluation `index` (measured anew now that what it is measured against is there).
+    pub fn set_eval(&mut self, index: usize, e: &Evaluation) {
+        let mut one = History::default();
+        one.push_eval(e);
+        let fields = [
+            (&mut self.eval_loss, one.eval_loss[0]),
+            (&mut self.preds_diff, one.preds_diff[0]),
+            (&mut self.model_cos, one.model_cos[0]),
+            (&mut self.model_diff, one.model_diff[0]),
+            (&mut self.eta_over_n, one.eta_over_n[0]),
+            (&mut self.preds_diff_gdpp, one.preds_diff_gdpp[0]),
+            (&mut self.model_cos_gdpp, one.model_cos_gdpp[0]),
+            (&mut self.model_diff_gdpp, one.model_diff_gdpp[0]),
+            (&mut self.dist_kq, one.dist_kq[0]),
+            (&mut self.dist_pv, one.dist_pv[0]),
+        ];
+        for (column, value) in fields {
+            column[index] = value;
+        }
+        if let Some(c) = e.copy.filter(|_| index < self.copy_own.len()) {
+            self.copy_own[index] = c.own;
+            self.copy_next[index] = c.next;
+            self.copy_other[index] = c.other;
+            self.copy_attention[index] = c.attention_next;
+        }
+        self.eval_step[index] = e.step as u32;
     }
 
     /// Whether the last recorded evaluation was at `step`.
