@@ -1,7 +1,7 @@
 //! The wasm facade (`Lab`) as the page's worker uses it, run by wasm-bindgen-test in Node and
 //! in headless Chromium: bad queries are corrected with notices, training advances (before the
 //! references have arrived, as on the page), snapshots are valid JSON without NaN, and the same
-//! query gives the same numbers (linear and softmax).
+//! query gives the same numbers (linear and softmax); classic tokens record their copy analysis.
 #![cfg(target_arch = "wasm32")]
 
 use icl_lab::wasm::{presets, schema, Lab};
@@ -72,8 +72,34 @@ fn softmax_runs_train_and_repeat_bit_for_bit() {
     let mut b = Lab::new(q);
     assert_eq!(a.advance(20), 20);
     b.advance(20);
-    let snap = a.snapshot(0, 0, true).unwrap();
+    let snap = a.snapshot(0, 0, true, true).unwrap();
     assert!(!snap.contains("NaN"));
     assert_eq!(json(&snap)["step"], 20);
-    assert_eq!(snap, b.snapshot(0, 0, true).unwrap());
+    assert_eq!(snap, b.snapshot(0, 0, true, true).unwrap());
+}
+
+#[wasm_bindgen_test]
+fn classic_tokens_train_and_record_the_copy() {
+    let q = "d=3&n=4&layers=2&recurrent=false&attn=softmax&tokens=classic&batch=64&eval_tasks=256&eval_every=5&seed=9";
+    let mut lab = Lab::new(q);
+    assert_eq!(json(&lab.notices().unwrap()), serde_json::json!([]));
+    assert_eq!(lab.advance(10), 10);
+    while !lab.advance_references(5.0) {}
+    let snap = lab.snapshot(0, 0, true, true).unwrap();
+    assert!(!snap.contains("NaN"));
+    let s = json(&snap);
+    let evals = &s["evals"];
+    let steps = evals["step"].as_array().unwrap().len();
+    assert_eq!(steps, 3);
+    for k in ["copy_own", "copy_next", "copy_other", "copy_attention"] {
+        let v = evals[k].as_array().unwrap();
+        assert_eq!(v.len(), steps, "{k}");
+        assert!(
+            v.iter().all(|x| x.as_f64().is_some_and(f64::is_finite)),
+            "{k}: {v:?}"
+        );
+    }
+    assert!(s["weights"].is_null(), "no construction for classic tokens");
+    assert_eq!(s["baselines"]["gd_steps"], 1);
+    assert_eq!(s["baselines"]["gd_layers"]["steps"], 2);
 }
