@@ -295,15 +295,27 @@ pub fn construction(arch: Arch, steps: &[GdppStep]) -> Model {
     Model { arch, params }
 }
 
-/// With `init = construction` (linear attention only), the model a run starts from: the
-/// construction of the learner it is compared with, plus `init_noise` × a standard normal per
-/// weight from the `Init` stream. `None` for random starts and for softmax attention.
-pub fn initial_construction(cfg: &Config, steps: &[GdppStep]) -> Option<Model> {
+/// With `init = construction` (linear attention without LayerNorm), the model a run starts
+/// from: the construction of the learner it is compared with, plus `init_noise` × a standard
+/// normal per weight from the `Init` stream. An MLP keeps the weights of `random` (the run's
+/// random initialisation): with zero weights it would add nothing and never learn (its
+/// gradients vanish). `None` for random starts, for softmax attention and for LayerNorm, where
+/// no weights compute a GD step.
+pub fn initial_construction(cfg: &Config, steps: &[GdppStep], random: &Model) -> Option<Model> {
     let arch = Arch::from_config(cfg);
-    if cfg.init != Init::Construction || arch.softmax {
+    if cfg.init != Init::Construction || arch.softmax || arch.layernorm {
         return None;
     }
     let mut model = construction(arch, steps);
+    let s = arch.shape();
+    let (np, extras) = (s.n_params(), s.attn_params());
+    for (set, from) in model
+        .params
+        .chunks_exact_mut(np)
+        .zip(random.params.chunks_exact(np))
+    {
+        set[extras..].copy_from_slice(&from[extras..]);
+    }
     if cfg.init_noise > 0.0 {
         let mut r = rng::stream(cfg.seed, Stream::Init);
         for p in &mut model.params {

@@ -47,6 +47,20 @@ pub fn alignment(yhat: &[f32], sens: &[f32], reference: &Predictions, d: usize) 
     a
 }
 
+/// `model` with its MLP blocks switched off (W₂ = 0, so each adds nothing), or None when it has
+/// no MLP: what the attention alone answers.
+pub fn mlp_off(model: &Model) -> Option<Model> {
+    let s = model.arch.shape();
+    if s.mlp == 0 {
+        return None;
+    }
+    let mut off = model.clone();
+    for set in off.params.chunks_exact_mut(s.n_params()) {
+        set[s.mlp_w2_offset()..].fill(0.0);
+    }
+    Some(off)
+}
+
 /// W_KQ / β and W_PV · β of one head of one layer, row-major (d+1)×(d+1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeightView {

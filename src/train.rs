@@ -22,7 +22,7 @@ impl Trainer {
         let mut compare = Comparison::new(&cfg, model, ws);
         // `init = construction`: start from the construction of the learner compared with.
         let steps = compare.baselines.compared_steps(&run.arch);
-        if let Some(start) = layerwise::initial_construction(&cfg, &steps) {
+        if let Some(start) = layerwise::initial_construction(&cfg, &steps, &run.model) {
             run.start_from(start);
             let (model, ws) = run.model_and_workspace();
             compare.restart(model, ws);
