@@ -74,6 +74,11 @@ pub struct WeightView {
     /// −(mean of the x-block diagonal of W_PV · β): how much the layer also moves the inputs,
     /// to compare with GD++'s γ (0 for the plain GD construction).
     pub gamma: f64,
+    /// The largest |entry| of W_PV · β outside the entries the GD and GD++ constructions use
+    /// (the corner and the x-block's diagonal), where both have 0: what the layer writes beyond
+    /// them. With an MLP, for instance, it may copy its answer into the query's x entries,
+    /// which only the MLP reads.
+    pub pv_elsewhere: f64,
 }
 
 /// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`, in f64.
@@ -99,7 +104,12 @@ pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
     } else {
         -(0..d).map(|i| w_pv[i * w + i]).sum::<f64>() / d as f64
     };
+    let pv_elsewhere = (0..w * w)
+        .filter(|&e| e / w != e % w)
+        .map(|e| w_pv[e].abs())
+        .fold(0.0, f64::max);
     WeightView {
+        pv_elsewhere,
         layer,
         head,
         beta,

@@ -324,7 +324,7 @@ fn mlp_still_matches_gd() {
     eprintln!(
         "mlp, step {}: loss {:.4} vs GD {:.4} ({:+.2}%); preds diff {:.3}, model cos {:.4}, model diff {:.3}; \
          W_KQ/β diagonal {:.3}–{:.3}, largest off-diagonal {:.3}; attention's η/N {:.3} vs η*/N {:.3}; \
-         MLP switched off: loss {:.4}",
+         largest |W_PV·β| off the diagonal {:.3}; MLP switched off: loss {:.4}",
         l.step,
         l.loss,
         b.gd_loss,
@@ -337,6 +337,7 @@ fn mlp_still_matches_gd() {
         off,
         view.eta_over_n,
         b.eta_star_1 / t.run.arch.n as f64,
+        view.pv_elsewhere,
         off_loss
     );
     assert!(l.loss < 1.02 * b.gd_loss, "{} vs GD {}", l.loss, b.gd_loss);

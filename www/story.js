@@ -157,6 +157,11 @@ function mlpNote(c, s) {
     `with preds diff ${fmt(l.preds_diff, 3)}, model cos ${fixed(l.model_cos, 3)} and model diff ${fmt(l.model_diff, 3)} against GD.`;
   if (!c.layernorm && c.attn !== "softmax" && w.construction) {
     out += ` Its attention’s learned step is η/N = ${fixed(l.eta_over_n, 3)} against the construction’s ${fixed(w.construction.eta_over_n, 3)}`;
+    const first = (w.learned || [])[0];
+    if (first && isNum(first.pv_elsewhere)) {
+      out += `, and W_PV·β has entries up to ${fmt(first.pv_elsewhere, 2)} off its diagonal, where the construction has none`;
+      if (c.layers === 1) out += " (what the attention writes into the query’s x entries reaches the answer only through the MLP)";
+    }
     out += isNum(w.mlp_off_loss) ? `; with the MLP switched off (W₂ = 0) the trained model’s loss is ${fmtLoss(w.mlp_off_loss)}, which says how much of the step the MLP takes.` : ".";
   }
   return out;

@@ -75,7 +75,7 @@ pub(super) fn acc_offset(arch: &Arch, layer: usize) -> usize {
 
 /// LayerNorm of rows `rows` of `e` (width `w`) into `out`, keeping x̂ and r; `p` = scale then
 /// offset.
-#[inline(always)]
+#[inline(never)]
 pub(super) fn norm_rows(
     w: usize,
     rows: std::ops::Range<usize>,
@@ -114,7 +114,7 @@ pub(super) fn norm_rows(
 
 /// LayerNorm's backward on rows `rows`, in place: `g` holds ∂L/∂(normalised rows) and becomes
 /// ∂L/∂(input rows). Adds ∂L/∂(scale, offset) to `acc` (2w lanes) when `weights`.
-#[inline(always)]
+#[inline(never)]
 pub(super) fn norm_back_rows(
     w: usize,
     rows: std::ops::Range<usize>,
@@ -154,7 +154,7 @@ pub(super) fn norm_back_rows(
 
 /// The MLP on rows `rows`: out_j = h_j + W_2 GELU(W_1 u_j), keeping the pre-activations and
 /// activations; clipped in deep stacks. `w1` is M×D, `w2` D×M.
-#[inline(always)]
+#[inline(never)]
 #[allow(clippy::too_many_arguments)] // the buffers are separate on purpose
 fn mlp_rows(
     (w, m, clip): (usize, usize, bool),
@@ -197,7 +197,7 @@ fn mlp_rows(
 
 /// ∂L/∂a_j = (W_2ᵀ g_j) ⊙ GELU'(a_j) into `g_a` (M lanes) for token j from its output gradient
 /// `g_j`, accumulating ∂W_2 += g_j act_jᵀ into `acc_w2` when given.
-#[inline(always)]
+#[inline(never)]
 fn mlp_back_act(
     (w, m): (usize, usize),
     w2: &[f32],
@@ -227,7 +227,7 @@ fn mlp_back_act(
 }
 
 /// ∂L/∂u_j = W_1ᵀ ∂a_j into `g_u` (D lanes), accumulating ∂W_1 += ∂a_j u_jᵀ when given.
-#[inline(always)]
+#[inline(never)]
 fn mlp_back_in(
     (w, m): (usize, usize),
     w1: &[f32],
@@ -253,7 +253,7 @@ fn mlp_back_in(
 }
 
 /// Zero the lanes of `g` where the clipped value `out` sat at the clip (no gradient there).
-#[inline(always)]
+#[inline(never)]
 pub(super) fn mask_clipped(g: &mut [V], out: &[V]) {
     for (gv, ov) in g.iter_mut().zip(out) {
         for lane in 0..LANES {
@@ -272,7 +272,7 @@ fn mlp_weights<'a>(s: &LayerShape, p: &'a [f32]) -> (&'a [f32], &'a [f32], &'a [
 
 impl Extras {
     /// The pre-attention LayerNorm of layer `layer`: x[layer] from the layer input `e`, every row.
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn norm_attn(&mut self, s: &LayerShape, p: &[f32], layer: usize, e: &[V]) {
         let w = s.width;
         let pn = &p[s.norm_attn_offset()..];
@@ -286,7 +286,7 @@ impl Extras {
 
     /// Backward of layer `layer`'s pre-attention LayerNorm, in place on `g` (∂L/∂x → ∂L/∂e, every
     /// row), accumulating its parameter gradients into `acc` at `acc_at` when `weights`.
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn norm_attn_back(
         &mut self,
         s: &LayerShape,
@@ -305,7 +305,7 @@ impl Extras {
 
     /// The MLP of layer `layer` on rows `rows`: out from h[layer] (through the pre-MLP LayerNorm
     /// with `layernorm`).
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn mlp_forward(
         &mut self,
         s: &LayerShape,
@@ -335,7 +335,7 @@ impl Extras {
     /// Backward of layer `layer`'s MLP on rows `rows`, in place on `g`: from ∂L/∂out (clip mask
     /// applied here) to ∂L/∂h, the residual plus the MLP's path. Accumulates W_1, W_2 (and the
     /// pre-MLP LayerNorm's) gradients at `acc_at` when `weights`. `out` is the layer's output.
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn mlp_backward(
         &mut self,
         s: &LayerShape,
@@ -399,7 +399,7 @@ impl Batched {
     /// h_q = e_q + Σ_h W_PV,h m_h with m_h = Σ_i b_hi x_i, b_hi = z_h·x_i, z_h = W_KQ,h x_q
     /// (x = e, or LayerNorm(e)), clipped in deep stacks, then the MLP on it into e[K]'s query
     /// row; returns its label entry. Keeps z, b, m for the backward pass.
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn readout_linear_mlp(&mut self) -> V {
         let (w, t, keys, last) = (self.w, self.t, self.keys, self.arch.layers - 1);
         let (n, dd) = (t - 1, w * w);
@@ -461,7 +461,7 @@ impl Batched {
     /// through the MLP to ∂L/∂h_q (left in g2's query row), then the attention. Accumulates
     /// every gradient when `weights`; with `need_in`, writes ∂L/∂(read-out input) to `self.g`
     /// (with LayerNorm: ∂L/∂x, without the residual path, which the caller adds).
-    #[inline(always)]
+    #[inline(never)]
     pub(super) fn backward_readout_linear_mlp(&mut self, g: V, weights: bool, need_in: bool) {
         let (w, t, keys, last) = (self.w, self.t, self.keys, self.arch.layers - 1);
         let (n, dd) = (t - 1, w * w);
