@@ -7,7 +7,7 @@
 //                      [--chromium PATH] [--out DIR]
 //
 // --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,
-// throttled, softmax, workers, presets (default all).
+// first-step, throttled, softmax, workers, presets (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -16,6 +16,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, constants as zc } from "node:zlib";
 import { CHROMIUM_FLAGS, CHROMIUM_PATH, launchChromium } from "../e2e/chromium.mjs";
+import { firstStepRows, firstStepRuns } from "./firststep.mjs";
 import { serve } from "./serve.mjs";
 import { presetRows, presetRuns } from "./presets.mjs";
 import { costRuns, costTable } from "./cost.mjs";
@@ -34,7 +35,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,softmax,workers,presets")).split(","));
+const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,softmax,workers,presets,first-step")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -504,6 +505,10 @@ function buildRows(R) {
         `≥ ${f(want, 0)} steps/s`, r.steps_per_s != null ? r.steps_per_s >= want : null, r.error ? r.error.split("\n")[0] : "");
     }
   }
+  if (R.first_step) {
+    rows.push({ section: "training starts at once (a fresh page per link; the references arrive while it trains)" });
+    firstStepRows(R.first_step, row, f);
+  }
   const W = R.wasm_size || {};
   row(".wasm size raw / gzip -9", W.available ? `${f(W.raw_bytes / 1024, 0)} KB / ${f(W.gzip_bytes / 1024, 0)} KB` : "n/a",
     `≤ ${TARGETS.wasm_gzip_kb} KB gzip`, W.available ? W.gzip_bytes / 1024 <= TARGETS.wasm_gzip_kb : null, W.reason || "");
@@ -576,7 +581,7 @@ async function main() {
     R.cost = await costRuns({ quick: QUICK, log });
   }
 
-  if (["browser", "page", "throttled", "softmax", "workers", "presets"].some((p) => ONLY.has(p))) {
+  if (["browser", "page", "throttled", "softmax", "workers", "presets", "first-step"].some((p) => ONLY.has(p))) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
@@ -620,6 +625,10 @@ async function main() {
       if (ONLY.has("presets") && haveWasm) {
         log("presets: the time to the result each preset announces…");
         R.presets = await presetRuns(browser, plain.url, { log });
+      }
+      if (ONLY.has("first-step")) {
+        log("first training step per link (default, the heavy link, every preset)…");
+        R.first_step = await firstStepRuns(browser, plain.url, { waitS: QUICK ? 20 : 60, repeat: QUICK ? 1 : 3, log });
       }
     } finally {
       if (browser) await browser.close();

@@ -27,13 +27,13 @@ function freePort() {
   });
 }
 
-/** Starts `python3 -m http.server` on www/; resolves to {url, stop()}. */
-export async function startServer() {
-  if (!fs.existsSync(path.join(WWW, "pkg", "icl_lab.js"))) {
+/** Starts `python3 -m http.server` on `dir` (www/ unless told); resolves to {url, stop()}. */
+export async function startServer(dir = WWW) {
+  if (!fs.existsSync(path.join(dir, "pkg", "icl_lab.js"))) {
     throw new Error("www/pkg/icl_lab.js is missing: build the engine first with scripts/build.sh");
   }
   const port = await freePort();
-  const proc = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", WWW], {
+  const proc = spawn("python3", ["-m", "http.server", String(port), "--bind", "127.0.0.1", "--directory", dir], {
     stdio: "ignore",
   });
   const url = `http://127.0.0.1:${port}/`;

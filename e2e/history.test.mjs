@@ -98,3 +98,19 @@ test("a change of GD's η is recorded at the last evaluation measured against th
   addSnapshot(h, snapshot(30, 4, [], 4, [], refs(3)));
   assert.equal(h.etaChanges.length, 1);
 });
+
+test("GD arriving while the run trains is no change of its η: every point so far is measured against it", () => {
+  const h = createHistory();
+  const refs = (eta) => ({ baselines: { gd_eta: eta } });
+  // GD still being computed: its η is null (and the evaluations' alignments too).
+  addSnapshot(h, snapshot(0, 0, [1], 0, [0], refs(null)));
+  addSnapshot(h, snapshot(10, 1, [0.9], 1, [10], refs(null)));
+  // It arrives: the worker resends the evaluations from the first, now measured.
+  addSnapshot(h, snapshot(20, 2, [0.8], 0, [0, 10, 20], refs(6.16)));
+  assert.deepEqual(h.etaChanges, []);
+  assert.deepEqual(h.evals.step, [0, 10, 20]);
+  // Back to null (auto asked for before η* arrived), then η*: no change either.
+  addSnapshot(h, snapshot(30, 3, [0.7], 3, [30], refs(null)));
+  addSnapshot(h, snapshot(40, 4, [0.6], 4, [40], refs(6.16)));
+  assert.deepEqual(h.etaChanges, []);
+});

@@ -229,7 +229,9 @@ describe("lecturer: keyboard and phone", () => {
   test("phone: settings are a closed drawer, the run bar stays, the table scrolls with a cue and a fixed first column", { timeout: 90000 }, async () => {
     const page = await newPage(env.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await page.goto(`${env.server.url}?d=5&n=8&steps=300`);
-    await until(page, () => window.__lab.ready && window.__lab.snapshot, null, 60000);
+    // Once every baseline is there: until then the texts above the charts grow as they arrive.
+    await until(page, () => window.__lab.ready && window.__lab.snapshot && !window.__lab.snapshot.pending, null, 60000);
+    await settled(page);
     assert.equal(await page.evaluate(() => document.getElementById("settings").open), false);
     const before = (await page.getByTestId("chart-loss").boundingBox()).y;
     await page.locator("#settings > summary").click();

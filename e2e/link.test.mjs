@@ -33,7 +33,9 @@ test("link.js and the engine write the same canonical link", async () => {
     // Pinned runs (written loosely: the engine re-emits them canonically) and a worker count.
     const pins = ["", "n=8&d=5.0", "labels=shuffled&steps=300"].filter(() => rnd() < 0.3);
     const workers = rnd() < 0.3 ? 1 + Math.floor(rnd() * 16) : 0;
-    const raw = [settings, prompt ? `prompt=${prompt}` : "", present ? "present=true" : "", ...pins.map((p) => `pin=${encodeURIComponent(p)}`), workers ? `workers=${workers}` : "", lock.length ? `lock=${lock.join(",")}` : "", hide.length ? `hide=${hide.join(",")}` : "", view.length ? `view=${view.join(",")}` : "", autoplay ? "" : "autoplay=false"].filter(Boolean).join("&");
+    // The guided tour's step (the engine drops it beside `view`).
+    const tour = rnd() < 0.4 ? 1 + Math.floor(rnd() * parts.tour_steps) : 0;
+    const raw = [settings, prompt ? `prompt=${prompt}` : "", present ? "present=true" : "", ...pins.map((p) => `pin=${encodeURIComponent(p)}`), workers ? `workers=${workers}` : "", lock.length ? `lock=${lock.join(",")}` : "", hide.length ? `hide=${hide.join(",")}` : "", view.length ? `view=${view.join(",")}` : "", autoplay ? "" : "autoplay=false", tour ? `tour=${tour}` : ""].filter(Boolean).join("&");
     const lab = new Lab(raw);
     const v = JSON.parse(lab.view());
     const ours = linkQuery(lab.query(), v, parts);
@@ -43,5 +45,6 @@ test("link.js and the engine write the same canonical link", async () => {
     assert.equal(canonical_link(ours), ours, "the canonical link reads back to itself");
     assert.doesNotMatch(full, /(^|&)(view|hide)=/);
     assert.equal(canonical_link(full), full);
+    if (tour && !view.length) assert.match(ours, new RegExp(`&?tour=${tour}$`), raw);
   }
 });

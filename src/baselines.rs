@@ -3,8 +3,10 @@
 //! size η* (closed form for K = 1, line search otherwise), GD++ (inputs also transformed by
 //! I − γ Σ x_i x_iᵀ every step) with tuned (η, γ), and OLS / ridge regression.
 
+use crate::staged::block_on;
 use crate::task::Tasks;
 use nalgebra::{DMatrix, DVector};
+use std::ops::Range;
 
 /// Predictions ŷ of a learner on every task, and its sensitivities ∂ŷ/∂x_q (`count × d`).
 #[derive(Clone, Debug, Default)]
@@ -86,16 +88,50 @@ pub fn input_preconditioner(tasks: &Tasks) -> Vec<f64> {
 /// anisotropic inputs one trained attention layer matches this rather than plain GD
 /// (critique 2: Ahn et al. 2023, Mahankali et al. 2023).
 pub fn gd_preconditioned(tasks: &Tasks, eta: f64, steps: usize, precond: &[f64]) -> Predictions {
+    let mut out = Predictions::default();
+    gd_preconditioned_into(tasks, 0..tasks.count, eta, steps, precond, &mut out);
+    out
+}
+
+/// `gd_preconditioned` on the tasks of `range`, appended to `out` (every task is computed on
+/// its own, so a set computed a range at a time is the same, number for number).
+pub fn gd_preconditioned_into(
+    tasks: &Tasks,
+    range: Range<usize>,
+    eta: f64,
+    steps: usize,
+    precond: &[f64],
+    out: &mut Predictions,
+) {
+    let start = vec![0.0; tasks.dist.d];
+    gd_into(tasks, range, (eta, steps), precond, &start, out);
+}
+
+/// K steps of plain GD at `eta` from W₀ = `start` (the same for every task), not from 0: with
+/// tasks whose teachers have mean μ, GD from their mean (test-time shifts, `shift.rs`).
+pub fn gd_from(tasks: &Tasks, start: &[f64], eta: f64, steps: usize) -> Predictions {
+    let mut out = Predictions::default();
+    let ones = vec![1.0; tasks.dist.d];
+    gd_into(tasks, 0..tasks.count, (eta, steps), &ones, start, &mut out);
+    out
+}
+
+fn gd_into(
+    tasks: &Tasks,
+    range: Range<usize>,
+    (eta, steps): (f64, usize),
+    precond: &[f64],
+    start: &[f64],
+    out: &mut Predictions,
+) {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
-    let mut out = Predictions {
-        yhat: Vec::with_capacity(tasks.count),
-        sens: Vec::with_capacity(tasks.count * d),
-    };
+    out.yhat.reserve(range.len());
+    out.sens.reserve(range.len() * d);
     let mut w = vec![0.0; d];
     let mut g = vec![0.0; d];
-    for k in 0..tasks.count {
+    for k in range {
         let (xs, ys, xq) = task_data(tasks, k);
-        w.fill(0.0);
+        w.copy_from_slice(start);
         for _ in 0..steps {
             g.fill(0.0);
             for i in 0..n {
@@ -110,7 +146,6 @@ pub fn gd_preconditioned(tasks: &Tasks, eta: f64, steps: usize, precond: &[f64])
         out.yhat.push(dot(&w, &xq));
         out.sens.extend_from_slice(&w);
     }
-    out
 }
 
 /// η* of one GD step in closed form: ŷ = (η/N)·s with s = Σ_i y_i x_iᵀ x_q is linear in η, so
@@ -121,10 +156,18 @@ pub fn eta_star_one_step(tasks: &Tasks) -> f64 {
 
 /// The same for one preconditioned step, s = Σ_i y_i x_iᵀ Γ x_q.
 pub fn eta_star_one_step_preconditioned(tasks: &Tasks, precond: &[f64]) -> f64 {
+    let mut sums = [0.0; 2];
+    one_step_sums(tasks, 0..tasks.count, precond, &mut sums);
+    one_step_eta(tasks, sums)
+}
+
+/// The sums Σ y_q s and Σ s² of the closed-form η*, accumulated over the tasks of `range` into
+/// `sums` (in task order: ranges taken in order give the same sums as all tasks at once).
+pub fn one_step_sums(tasks: &Tasks, range: Range<usize>, precond: &[f64], sums: &mut [f64; 2]) {
     let d = tasks.dist.d;
-    let (mut num, mut den) = (0.0, 0.0);
+    let [mut num, mut den] = *sums;
     let mut gx = vec![0.0; d];
-    for k in 0..tasks.count {
+    for k in range {
         let (xs, ys, xq) = task_data(tasks, k);
         for c in 0..d {
             gx[c] = precond[c] * xq[c];
@@ -137,6 +180,11 @@ pub fn eta_star_one_step_preconditioned(tasks: &Tasks, precond: &[f64]) -> f64 {
         num += tasks.target(k) as f64 * s;
         den += s * s;
     }
+    *sums = [num, den];
+}
+
+/// η* from the sums of `one_step_sums` over all tasks.
+pub fn one_step_eta(tasks: &Tasks, [num, den]: [f64; 2]) -> f64 {
     if den > 0.0 {
         tasks.dist.n as f64 * num / den
     } else {
@@ -155,8 +203,15 @@ pub fn eta_star_preconditioned(tasks: &Tasks, steps: usize, precond: &[f64]) -> 
         return eta_star_one_step_preconditioned(tasks, precond);
     }
     let sub = subset(tasks);
-    let f = |log_eta: f64| gd_preconditioned(&sub, libm::exp(log_eta), steps, precond).loss(&sub);
-    libm::exp(minimise_log(f, 1e-3, 100.0))
+    block_on(eta_search(async |eta| {
+        gd_preconditioned(&sub, eta, steps, precond).loss(&sub)
+    }))
+}
+
+/// The line search of `eta_star` (K ≥ 2): the η in [1e-3, 100] minimising `loss(η)` (the loss
+/// of K-step GD on the tuning subset; awaited, so a staged caller may compute it in slices).
+pub async fn eta_search(mut loss: impl AsyncFnMut(f64) -> f64) -> f64 {
+    libm::exp(minimise_log(async |log_eta| loss(libm::exp(log_eta)).await, 1e-3, 100.0).await)
 }
 
 /// GD++ (paper section 3): every step updates the labels' residuals as GD does and also
@@ -177,23 +232,33 @@ pub struct GdppStep {
 /// with per-step parameters `steps` (γ = 0 everywhere: GD). The same update as
 /// `gd_plus_plus`, with the intermediate read-outs kept.
 pub fn prefixes(tasks: &Tasks, steps: &[GdppStep], with_sens: bool) -> Vec<Predictions> {
+    let mut out = vec![Predictions::default(); steps.len()];
+    prefixes_into(tasks, 0..tasks.count, steps, with_sens, &mut out);
+    out
+}
+
+/// `prefixes` on the tasks of `range`, appended to `out` (one per step).
+pub fn prefixes_into(
+    tasks: &Tasks,
+    range: Range<usize>,
+    steps: &[GdppStep],
+    with_sens: bool,
+    out: &mut [Predictions],
+) {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
     let t = n + 1;
     let plain = steps.iter().all(|s| s.gamma == 0.0);
-    let mut out: Vec<Predictions> = steps
-        .iter()
-        .map(|_| Predictions {
-            yhat: Vec::with_capacity(tasks.count),
-            sens: Vec::with_capacity(if with_sens { tasks.count * d } else { 0 }),
-        })
-        .collect();
+    for o in out.iter_mut() {
+        o.yhat.reserve(range.len());
+        o.sens.reserve(if with_sens { range.len() * d } else { 0 });
+    }
     let (mut xx, mut s, mut x_new, mut m_next) = (
         vec![0.0; d * d],
         vec![0.0; d],
         vec![0.0; d],
         vec![0.0; d * d],
     );
-    for k in 0..tasks.count {
+    for k in range {
         let (xs0, xq) = tasks.inputs(k);
         let mut xs: Vec<f64> = xs0.iter().chain(xq).map(|&v| v as f64).collect();
         let mut ys: Vec<f64> = tasks.labels(k).iter().map(|&v| v as f64).collect();
@@ -248,7 +313,6 @@ pub fn prefixes(tasks: &Tasks, steps: &[GdppStep], with_sens: bool) -> Vec<Predi
             }
         }
     }
-    out
 }
 
 /// GD++ with its own (η_k, γ_k) per step (deep models' comparison; see `layerwise`).
@@ -295,28 +359,39 @@ pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
         return (eta_star_one_step(tasks), 0.0);
     }
     let sub = subset(tasks);
-    let loss =
-        |v: [f64; 2]| gd_plus_plus_impl(&sub, libm::exp(v[0]), v[1], steps, false).loss(&sub);
     let eta = eta_star(&sub, steps);
+    block_on(gdpp_search(&sub, eta, async |eta, gamma| {
+        gd_plus_plus_loss(&sub, eta, gamma, steps)
+    }))
+}
+
+/// The search of `gdpp_star` (K ≥ 2) on the tuning subset `sub`, from GD's η* on it: the (η, γ)
+/// minimising `loss(η, γ)` (awaited, so a staged caller may compute it in slices).
+pub async fn gdpp_search(
+    sub: &Tasks,
+    eta: f64,
+    mut loss: impl AsyncFnMut(f64, f64) -> f64,
+) -> (f64, f64) {
     // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ: that
     // sets the scale of γ. The loss valley in (log η, γ) is curved, which Nelder–Mead follows
     // where coordinate searches crawl; a restart from the best point polishes it.
     let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
     let g0 = 0.1 / lam.max(1e-9);
-    let mut best = nelder_mead(&loss, [libm::log(eta), 0.0], [0.3, g0], 70);
-    best = nelder_mead(&loss, best, [0.05, g0 * 0.1], 40);
+    let mut f = async |v: [f64; 2]| loss(libm::exp(v[0]), v[1]).await;
+    let mut best = nelder_mead(&mut f, [libm::log(eta), 0.0], [0.3, g0], 70).await;
+    best = nelder_mead(&mut f, best, [0.05, g0 * 0.1], 40).await;
     (libm::exp(best[0]), best[1])
 }
 
 /// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
-fn nelder_mead(
-    f: &impl Fn([f64; 2]) -> f64,
+async fn nelder_mead(
+    f: &mut impl AsyncFnMut([f64; 2]) -> f64,
     x0: [f64; 2],
     step: [f64; 2],
     iters: usize,
 ) -> [f64; 2] {
     let mut pts = [x0, [x0[0] + step[0], x0[1]], [x0[0], x0[1] + step[1]]];
-    let mut vals = pts.map(f);
+    let mut vals = [f(pts[0]).await, f(pts[1]).await, f(pts[2]).await];
     let lerp =
         |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
     for _ in 0..iters {
@@ -325,22 +400,22 @@ fn nelder_mead(
         let (b, m, w) = (idx[0], idx[1], idx[2]);
         let centre = lerp(pts[b], pts[m], 0.5);
         let refl = lerp(pts[w], centre, 2.0);
-        let fr = f(refl);
+        let fr = f(refl).await;
         if fr < vals[b] {
             let exp = lerp(pts[w], centre, 3.0);
-            let fe = f(exp);
+            let fe = f(exp).await;
             (pts[w], vals[w]) = if fe < fr { (exp, fe) } else { (refl, fr) };
         } else if fr < vals[m] {
             (pts[w], vals[w]) = (refl, fr);
         } else {
             let con = lerp(pts[w], centre, 0.5);
-            let fc = f(con);
+            let fc = f(con).await;
             if fc < vals[w] {
                 (pts[w], vals[w]) = (con, fc);
             } else {
                 for i in [m, w] {
                     pts[i] = lerp(pts[b], pts[i], 0.5);
-                    vals[i] = f(pts[i]);
+                    vals[i] = f(pts[i]).await;
                 }
             }
         }
@@ -354,12 +429,17 @@ fn nelder_mead(
 /// Ridge regression per task, w = (XᵀX + λI)⁻¹ Xᵀy, or OLS (minimum-norm least squares, via
 /// SVD) when λ = 0. With w ~ N(0, I) and noise σ, λ = σ² is the Bayes-optimal posterior mean.
 pub fn ridge(tasks: &Tasks, lambda: f64) -> Predictions {
+    let mut out = Predictions::default();
+    ridge_into(tasks, 0..tasks.count, lambda, &mut out);
+    out
+}
+
+/// `ridge` on the tasks of `range`, appended to `out`.
+pub fn ridge_into(tasks: &Tasks, range: Range<usize>, lambda: f64, out: &mut Predictions) {
     let (d, n) = (tasks.dist.d, tasks.dist.n);
-    let mut out = Predictions {
-        yhat: Vec::with_capacity(tasks.count),
-        sens: Vec::with_capacity(tasks.count * d),
-    };
-    for k in 0..tasks.count {
+    out.yhat.reserve(range.len());
+    out.sens.reserve(range.len() * d);
+    for k in range {
         let (xs, ys, xq) = task_data(tasks, k);
         let x = DMatrix::from_row_slice(n, d, &xs);
         let y = DVector::from_vec(ys);
@@ -378,7 +458,6 @@ pub fn ridge(tasks: &Tasks, lambda: f64) -> Predictions {
         out.yhat.push(w.iter().zip(&xq).map(|(a, b)| a * b).sum());
         out.sens.extend(w.iter());
     }
-    out
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -388,57 +467,48 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// Step sizes are tuned on at most this many tasks (the losses are then reported on all).
 const TUNE_TASKS: usize = 512;
 
-fn subset(tasks: &Tasks) -> Tasks {
-    if tasks.count <= TUNE_TASKS {
-        return tasks.clone();
-    }
-    let (d, t) = (tasks.dist.d, tasks.dist.n + 1);
-    let c = TUNE_TASKS;
-    Tasks {
-        dist: tasks.dist,
-        count: c,
-        w: tasks.w[..c * d].to_vec(),
-        x: tasks.x[..c * t * d].to_vec(),
-        eps: tasks.eps[..c * t].to_vec(),
-        y: tasks.y[..c * t].to_vec(),
-        tokens: tasks.tokens[..c * t * (d + 1)].to_vec(),
-    }
+/// The tasks step sizes are tuned on: the first `TUNE_TASKS` (all when there are fewer).
+pub fn subset(tasks: &Tasks) -> Tasks {
+    tasks.range(0..tasks.count.min(TUNE_TASKS))
 }
 
 /// Minimise f(log η) for η in [lo, hi]: a log-spaced grid (robust to the divergence wall at large
 /// η), then golden-section refinement around the best grid point. Returns log η.
-fn minimise_log(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
+async fn minimise_log(mut f: impl AsyncFnMut(f64) -> f64, lo: f64, hi: f64) -> f64 {
     let (a, b) = (libm::log(lo), libm::log(hi));
     let n = 48;
     let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
-    let vals: Vec<f64> = xs.iter().map(|&x| f(x)).collect();
+    let mut vals = Vec::with_capacity(xs.len());
+    for &x in &xs {
+        vals.push(f(x).await);
+    }
     let best = (0..=n)
         .min_by(|&i, &j| vals[i].total_cmp(&vals[j]))
         .unwrap_or(0);
     let lo_i = best.saturating_sub(1);
     let hi_i = (best + 1).min(n);
-    golden(f, xs[lo_i], xs[hi_i], 30)
+    golden(&mut f, xs[lo_i], xs[hi_i], 30).await
 }
 
 /// Golden-section search for the minimum of a unimodal f on [a, b].
-fn golden(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, iters: usize) -> f64 {
+async fn golden(f: &mut impl AsyncFnMut(f64) -> f64, mut a: f64, mut b: f64, iters: usize) -> f64 {
     let r = (5f64.sqrt() - 1.0) / 2.0;
     let mut c = b - r * (b - a);
     let mut d = a + r * (b - a);
-    let (mut fc, mut fd) = (f(c), f(d));
+    let (mut fc, mut fd) = (f(c).await, f(d).await);
     for _ in 0..iters {
         if fc <= fd {
             b = d;
             d = c;
             fd = fc;
             c = b - r * (b - a);
-            fc = f(c);
+            fc = f(c).await;
         } else {
             a = c;
             c = d;
             fc = fd;
             d = a + r * (b - a);
-            fd = f(d);
+            fd = f(d).await;
         }
     }
     (a + b) / 2.0

@@ -1,19 +1,28 @@
-//! What a run is compared with: the fixed evaluation tasks, the baselines on them (GD at η*,
-//! GD++, preconditioned GD, OLS / ridge: see `baselines.rs`), the model's evaluations against
-//! them (alignment metrics of `metrics.rs`), and the read-outs with their caches (the OOD table,
-//! the η sweep, prediction pairs). The model itself is borrowed from the `Run` when needed.
+//! What a run is compared with: the fixed evaluation tasks, the references on them (the
+//! baselines of `baselines.rs`, the untrained model, the per-layer references, the OOD rows),
+//! arriving stage by stage from `references.rs`, the model's evaluations against them (alignment
+//! metrics of `metrics.rs`), and the read-outs with their caches (the OOD table, the η sweep,
+//! prediction pairs). The model itself is borrowed from the `Run` when needed.
+//!
+//! Until a stage has arrived its numbers are NaN (null in JSON: the page shows them as being
+//! computed), and so is every alignment or distance measured against it.
 
 use crate::baselines::{self, Predictions};
 use crate::config::Config;
 use crate::layerwise::{self, GdppStep, LayerRefs};
 use crate::metrics::{self, Alignment};
 use crate::model::{Arch, Model, Workspace};
+use crate::references::{self, Arrival, OodLearners, OodRow, Plan, Stage};
 use crate::rng::{self, Stream};
+use crate::shift::{self, ShiftRow, Shifts};
+use crate::staged::{block_on, Clock, Job};
 use crate::task::{TaskDist, Tasks};
 use serde::Serialize;
+use std::cell::Cell;
+use std::rc::Rc;
 
-/// The baselines on the evaluation tasks (computed once per run; `gd` again when the
-/// reference η changes).
+/// The baselines on the evaluation tasks (each once per run, as its stage arrives; `gd` again
+/// when the reference η changes).
 #[derive(Clone, Debug, Serialize)]
 pub struct Baselines {
     pub zero_loss: f64,
@@ -67,55 +76,47 @@ impl Baselines {
         }
     }
 
-    /// Every baseline on `tasks`, with K = `cfg.layers` steps where a learner has steps.
-    pub fn compute(tasks: &Tasks, cfg: &Config) -> Baselines {
-        let k = cfg.layers;
-        let eta_star_1 = baselines::eta_star_one_step(tasks);
-        let gd1_loss = baselines::gd(tasks, eta_star_1, 1).loss(tasks);
-        let gd_eta_star = if k == 1 {
-            eta_star_1
-        } else {
-            baselines::eta_star(tasks, k)
-        };
-        let gd_eta = cfg.gd_eta.unwrap_or(gd_eta_star);
-        let gd = baselines::gd(tasks, gd_eta, k);
-        let (gdpp_eta, gdpp_gamma) = baselines::gdpp_star(tasks, k);
-        let gdpp_shared = baselines::gd_plus_plus(tasks, gdpp_eta, gdpp_gamma, k);
-        let gdpp_loss = gdpp_shared.loss(tasks);
-        let (gdpp_steps, gdpp_per_step) = layerwise::gdpp_steps(tasks, cfg, gdpp_eta, gdpp_gamma);
-        let gdpp = if gdpp_per_step {
-            baselines::gd_plus_plus_steps(tasks, &gdpp_steps)
-        } else {
-            gdpp_shared
-        };
-        let ridge_lambda = cfg.noise * cfg.noise;
-        let precond = baselines::input_preconditioner(tasks);
-        let pgd_eta = baselines::eta_star_one_step_preconditioned(tasks, &precond);
-        let pgd = baselines::gd_preconditioned(tasks, pgd_eta, 1, &precond);
+    /// Before any stage has arrived: the settings' numbers and the zero predictor's loss (needed
+    /// from the first step: divergence is measured against it); every other number NaN.
+    fn before(tasks: &Tasks, cfg: &Config) -> Baselines {
+        let nan = f64::NAN;
         Baselines {
             zero_loss: baselines::zero_loss(tasks),
-            eta_star_1,
-            gd1_loss,
-            gd_steps: k,
-            gd_eta,
-            gd_eta_star,
-            gd_loss: gd.loss(tasks),
-            gdpp_eta,
-            gdpp_gamma,
-            gdpp_loss,
-            gdpp_steps_loss: gdpp.loss(tasks),
-            gdpp_steps,
-            gdpp_per_step,
-            ols_loss: baselines::ridge(tasks, 0.0).loss(tasks),
-            ridge_lambda,
-            ridge_loss: baselines::ridge(tasks, ridge_lambda).loss(tasks),
+            eta_star_1: nan,
+            gd1_loss: nan,
+            gd_steps: cfg.layers,
+            gd_eta: nan,
+            gd_eta_star: nan,
+            gd_loss: nan,
+            gdpp_eta: nan,
+            gdpp_gamma: nan,
+            gdpp_loss: nan,
+            gdpp_steps: Vec::new(),
+            gdpp_steps_loss: nan,
+            gdpp_per_step: cfg.layers >= 2 && !cfg.recurrent,
+            ols_loss: nan,
+            ridge_lambda: cfg.noise * cfg.noise,
+            ridge_loss: nan,
+            pgd_eta: nan,
+            pgd_loss: nan,
             clip_norm: cfg.clip_norm(),
-            pgd_eta,
-            pgd_loss: pgd.loss(tasks),
-            pgd,
-            gd,
-            gdpp,
+            gd: Predictions::default(),
+            gdpp: Predictions::default(),
+            pgd: Predictions::default(),
         }
+    }
+}
+
+/// The stages an evaluation is measured against: the reference GD, preconditioned GD, GD++.
+pub const MEASURED: [Stage; 3] = [Stage::Gd, Stage::Pgd, Stage::GdppSteps];
+
+/// The stage of the learner whose construction the weights are compared with (`dist_kq`, the
+/// interpolation path): the reference GD for one layer, GD++ from two.
+pub fn compared_stage(arch: &Arch) -> Stage {
+    if arch.layers == 1 {
+        Stage::Gd
+    } else {
+        Stage::GdppSteps
     }
 }
 
@@ -140,119 +141,274 @@ pub struct Evaluation {
     pub sens: Vec<f32>,
 }
 
-/// Loss, alignment with the reference GD (and preconditioned GD, GD++) and learned η/N of `model`.
-pub fn evaluate(
-    model: &Model,
-    tasks: &Tasks,
-    against: &Baselines,
-    ws: &mut Workspace,
-    step: usize,
-) -> Evaluation {
-    let (yhat, sens) = model.predict_with_sensitivity(tasks, ws);
-    let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
-    let (dist_kq, dist_pv) =
-        layerwise::construction_distance(model, &against.compared_steps(&model.arch));
-    Evaluation {
-        dist_kq,
-        dist_pv,
-        step,
-        loss: baselines::half_mse(&y64, tasks),
-        alignment: metrics::alignment(&yhat, &sens, &against.gd, model.arch.d),
-        alignment_pgd: metrics::alignment(&yhat, &sens, &against.pgd, model.arch.d),
-        alignment_gdpp: metrics::alignment(&yhat, &sens, &against.gdpp, model.arch.d),
-        eta_over_n: metrics::weight_view(model, 0, 0).eta_over_n,
-        yhat,
-        sens,
+impl Evaluation {
+    /// The loss and learned η/N of `model` from its predictions and sensitivities; everything
+    /// measured against a reference NaN until `measure`d.
+    pub fn unmeasured(
+        model: &Model,
+        tasks: &Tasks,
+        (yhat, sens): (Vec<f32>, Vec<f32>),
+        step: usize,
+    ) -> Evaluation {
+        let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
+        Evaluation {
+            step,
+            loss: baselines::half_mse(&y64, tasks),
+            yhat,
+            sens,
+            ..Evaluation::to_come(model)
+        }
+    }
+
+    /// An evaluation still to come: step 0 before the untrained model's has arrived (no
+    /// predictions, loss NaN; its learned η/N, read from the weights, is there).
+    pub fn to_come(model: &Model) -> Evaluation {
+        let nan = f64::NAN;
+        Evaluation {
+            step: 0,
+            loss: nan,
+            alignment: Alignment::nan(),
+            alignment_pgd: Alignment::nan(),
+            alignment_gdpp: Alignment::nan(),
+            eta_over_n: metrics::weight_view(model, 0, 0).eta_over_n,
+            dist_kq: nan,
+            dist_pv: nan,
+            yhat: Vec::new(),
+            sens: Vec::new(),
+        }
+    }
+
+    /// The numbers measured against `stage`'s learner (of `b`, there now) for `model`'s
+    /// evaluation: alignment with it and, if the weights are compared with its construction,
+    /// their distance from it.
+    pub fn measure(&mut self, model: &Model, b: &Baselines, stage: Stage) {
+        if self.yhat.is_empty() {
+            return; // not evaluated yet
+        }
+        let d = model.arch.d;
+        let with = |p: &Predictions| metrics::alignment(&self.yhat, &self.sens, p, d);
+        match stage {
+            Stage::Gd => self.alignment = with(&b.gd),
+            Stage::Pgd => self.alignment_pgd = with(&b.pgd),
+            Stage::GdppSteps => self.alignment_gdpp = with(&b.gdpp),
+            _ => {}
+        }
+        if stage == compared_stage(&model.arch) {
+            (self.dist_kq, self.dist_pv) =
+                layerwise::construction_distance(model, &b.compared_steps(&model.arch));
+        }
     }
 }
 
-/// The evaluation side of a run: tasks, baselines, the untrained and latest evaluations.
+/// The evaluation side of a run: tasks, references, the untrained and latest evaluations.
 pub struct Comparison {
-    pub eval_tasks: Tasks,
+    pub eval_tasks: Rc<Tasks>,
     pub baselines: Baselines,
     /// The model at initialisation, evaluated (the reference row of every metric).
     pub untrained: Evaluation,
     pub latest: Evaluation,
-    /// Input dimension d (the alignment metrics compare d-dimensional sensitivities).
-    d: usize,
-    /// Baseline rows of the OOD table, per α: they never change during training.
-    ood_baselines: Vec<OodRow>,
     /// The learners after every step 1..K, for the per-layer read-out (`layerwise`).
     pub layer_refs: LayerRefs,
+    /// The stages still to arrive, in the order they come.
+    pub pending: Vec<Stage>,
+    /// Baseline rows of the OOD table, per α: they never change during training.
+    ood_baselines: Vec<OodRow>,
+    /// The learners' columns of the shift rows, with the reference GD's answers and its η.
+    shift_baselines: Vec<(ShiftRow, Vec<f64>, f64)>,
+    /// The computation of the references while it is under way.
+    job: Option<Job<Arrival>>,
+    /// The reference GD's η asked for (None: η*), shared with that computation.
+    gd_eta: Rc<Cell<Option<f64>>>,
 }
 
 impl Comparison {
-    /// Samples the evaluation tasks from the `Eval` stream, computes the baselines on them and
-    /// evaluates the untrained `model`.
-    pub fn new(cfg: &Config, model: &Model, ws: &mut Workspace) -> Comparison {
-        let eval_tasks = Tasks::sample(
+    /// Samples the evaluation tasks from the `Eval` stream and sets out to compute every
+    /// reference on them (`advance`, on `clock`) for a run starting from `model`. Only the zero
+    /// predictor's loss is there at first.
+    pub fn new(cfg: &Config, model: &Model, clock: Rc<Clock>) -> Comparison {
+        let eval_tasks = Rc::new(Tasks::sample(
             TaskDist::from_config(cfg),
             cfg.eval_tasks,
             &mut rng::stream(cfg.seed, Stream::Eval),
-        );
-        let baselines = Baselines::compute(&eval_tasks, cfg);
-        let untrained = evaluate(model, &eval_tasks, &baselines, ws, 0);
-        let layer_refs = LayerRefs::compute(
-            &eval_tasks,
-            baselines.gd_eta,
-            baselines.gd_steps,
-            &baselines.gdpp_steps,
-        );
+        ));
+        let gd_eta = Rc::new(Cell::new(cfg.gd_eta));
+        let plan = Plan {
+            cfg: cfg.clone(),
+            tasks: eval_tasks.clone(),
+            model: model.clone(),
+            gd_eta: gd_eta.clone(),
+        };
+        let job = Job::new(clock, |clock, out| references::compute(plan, clock, out));
+        let untrained = Evaluation::to_come(model);
         Comparison {
-            layer_refs,
+            baselines: Baselines::before(&eval_tasks, cfg),
             latest: untrained.clone(),
             untrained,
             eval_tasks,
-            baselines,
-            d: model.arch.d,
+            layer_refs: LayerRefs::default(),
+            pending: Stage::ALL.to_vec(),
             ood_baselines: Vec::new(),
+            shift_baselines: Vec::new(),
+            job: Some(job),
+            gd_eta,
         }
     }
 
-    /// Evaluate `model` at `step` as the latest evaluation.
+    /// Whether `stage` has arrived.
+    pub fn ready(&self, stage: Stage) -> bool {
+        !self.pending.contains(&stage)
+    }
+
+    /// Whether every reference is there.
+    pub fn complete(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// `stage` is there now.
+    pub fn arrived(&mut self, stage: Stage) {
+        self.pending.retain(|s| *s != stage);
+    }
+
+    /// Compute the references for about `budget_ms` more (∞: to the end); returns what arrived
+    /// meanwhile, to be applied in order (`apply`; the untrained model's by the `Trainer`).
+    pub fn advance(&mut self, budget_ms: f64) -> Vec<Arrival> {
+        let Some(job) = self.job.as_mut() else {
+            return Vec::new();
+        };
+        let arrived = job.advance(budget_ms);
+        if job.done() {
+            self.job = None;
+        }
+        arrived
+    }
+
+    /// The reference GD's η asked for now, if known (η* only once it has arrived).
+    fn wanted_gd_eta(&self) -> Option<f64> {
+        let star = self
+            .ready(Stage::EtaStar)
+            .then_some(self.baselines.gd_eta_star);
+        self.gd_eta.get().or(star)
+    }
+
+    /// Take in one stage's numbers; returns the stage, or None when they are no longer wanted
+    /// (GD at an η the page has changed since). The untrained model's are the `Trainer`'s.
+    pub fn apply(&mut self, arrival: Arrival) -> Option<Stage> {
+        let b = &mut self.baselines;
+        let stage = match arrival {
+            Arrival::Gd1 { eta, loss } => {
+                (b.eta_star_1, b.gd1_loss) = (eta, loss);
+                Stage::Gd1
+            }
+            Arrival::Pgd { eta, loss, preds } => {
+                (b.pgd_eta, b.pgd_loss, b.pgd) = (eta, loss, preds);
+                Stage::Pgd
+            }
+            Arrival::EtaStar(eta) => {
+                b.gd_eta_star = eta;
+                Stage::EtaStar
+            }
+            Arrival::Gd { eta, loss, preds } => {
+                if self.wanted_gd_eta() != Some(eta) {
+                    return None;
+                }
+                let b = &mut self.baselines;
+                (b.gd_eta, b.gd_loss, b.gd) = (eta, loss, preds);
+                Stage::Gd
+            }
+            Arrival::Ols { ols, ridge } => {
+                (b.ols_loss, b.ridge_loss) = (ols, ridge);
+                Stage::Ols
+            }
+            Arrival::Gdpp { eta, gamma, loss } => {
+                (b.gdpp_eta, b.gdpp_gamma, b.gdpp_loss) = (eta, gamma, loss);
+                Stage::Gdpp
+            }
+            Arrival::GdppSteps {
+                steps,
+                per_step,
+                loss,
+                preds,
+            } => {
+                (b.gdpp_steps, b.gdpp_per_step) = (steps, per_step);
+                (b.gdpp_steps_loss, b.gdpp) = (loss, preds);
+                Stage::GdppSteps
+            }
+            Arrival::Layers(refs) => {
+                self.layer_refs = refs;
+                Stage::Layers
+            }
+            Arrival::Ood { gd_eta, rows } => {
+                if gd_eta == self.baselines.gd_eta {
+                    self.ood_baselines = rows;
+                }
+                Stage::Ood
+            }
+            Arrival::Untrained { .. } => return None,
+        };
+        self.arrived(stage);
+        // The per-layer GD follows the reference GD's η (it may have changed meanwhile).
+        let b = &self.baselines;
+        if self.ready(Stage::Layers) && self.ready(Stage::Gd) && self.layer_refs.gd_eta != b.gd_eta
+        {
+            self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
+            self.layer_refs.gd_eta = b.gd_eta;
+        }
+        Some(stage)
+    }
+
+    /// Evaluate `model` at `step` as the latest evaluation, against the references there.
     pub fn evaluate(&mut self, model: &Model, ws: &mut Workspace, step: usize) -> &Evaluation {
-        self.latest = evaluate(model, &self.eval_tasks, &self.baselines, ws, step);
+        let tasks = &self.eval_tasks;
+        let mut e = Evaluation::unmeasured(
+            model,
+            tasks,
+            model.predict_with_sensitivity(tasks, ws),
+            step,
+        );
+        for stage in MEASURED {
+            if self.ready(stage) {
+                e.measure(model, &self.baselines, stage);
+            }
+        }
+        self.latest = e;
         &self.latest
     }
 
     /// Change the reference GD's step size (None = η*): the GD baseline and the alignments of the
-    /// untrained and latest evaluations are recomputed.
+    /// untrained and latest evaluations are recomputed (when GD is not there yet, its stage
+    /// computes it at this η; with η* not there yet either, it waits for η*).
     pub fn set_gd_eta(&mut self, eta: Option<f64>) {
+        self.gd_eta.set(eta);
+        let Some(eta) = self.wanted_gd_eta() else {
+            let b = &mut self.baselines;
+            (b.gd_eta, b.gd_loss, b.gd) = (f64::NAN, f64::NAN, Predictions::default());
+            if self.ready(Stage::Gd) {
+                self.pending.push(Stage::Gd);
+            }
+            (self.latest.alignment, self.untrained.alignment) =
+                (Alignment::nan(), Alignment::nan());
+            return;
+        };
+        if !self.ready(Stage::Gd) {
+            return;
+        }
+        let layers = self.ready(Stage::Layers);
         let b = &mut self.baselines;
-        b.gd_eta = eta.unwrap_or(b.gd_eta_star);
+        b.gd_eta = eta;
         b.gd = baselines::gd(&self.eval_tasks, b.gd_eta, b.gd_steps);
         b.gd_loss = b.gd.loss(&self.eval_tasks);
-        self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
-        self.layer_refs.gd_eta = b.gd_eta;
+        if layers {
+            self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
+            self.layer_refs.gd_eta = b.gd_eta;
+        }
         self.ood_baselines.clear(); // their GD column used the old η
         for e in [&mut self.latest, &mut self.untrained] {
-            e.alignment = metrics::alignment(&e.yhat, &e.sens, &b.gd, self.d);
+            if !e.yhat.is_empty() {
+                e.alignment = metrics::alignment(&e.yhat, &e.sens, &b.gd, self.eval_tasks.dist.d);
+            }
         }
     }
-
-    /// Restart the comparison from `model` (a start from the construction): the untrained and
-    /// latest evaluations become its.
-    pub fn restart(&mut self, model: &Model, ws: &mut Workspace) {
-        self.untrained = evaluate(model, &self.eval_tasks, &self.baselines, ws, 0);
-        self.latest = self.untrained.clone();
-    }
 }
-
-/// One row of the out-of-distribution table.
-#[derive(Clone, Debug, Serialize)]
-pub struct OodRow {
-    pub alpha: f64,
-    pub model: f64,
-    pub gd: f64,
-    pub gdpp: f64,
-    /// Least squares (minimum-norm), and ridge with λ = σ² (equal to OLS without noise).
-    pub ols: f64,
-    pub ridge: f64,
-    pub zero: f64,
-}
-
-/// The α grid of the OOD read-out (docs/science.md: GD blows up at α = 2, OLS stays exact).
-pub const OOD_ALPHAS: [f64; 11] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0];
 
 /// One point of the η sweep: the current model against K-step GD with step size η.
 #[derive(Clone, Debug, Serialize)]
@@ -267,21 +423,31 @@ pub struct SweepPoint {
 /// The read-outs: views of the model against the baselines beyond the recorded evaluations.
 impl Comparison {
     /// Latest model predictions and the reference GD's, with the targets, for the first `count`
-    /// evaluation tasks.
+    /// evaluation tasks (NaN, null in JSON, where one is still to come).
     pub fn prediction_pairs(&self, count: usize) -> (Vec<f32>, Vec<f64>, Vec<f32>) {
         let c = count.min(self.eval_tasks.count);
         let targets = (0..c).map(|k| self.eval_tasks.target(k)).collect();
-        (
-            self.latest.yhat[..c].to_vec(),
-            self.baselines.gd.yhat[..c].to_vec(),
-            targets,
-        )
+        let model = match self.latest.yhat.get(..c) {
+            Some(m) => m.to_vec(),
+            None => vec![f32::NAN; c],
+        };
+        let gd = match self.baselines.gd.yhat.get(..c) {
+            Some(g) => g.to_vec(),
+            None => vec![f64::NAN; c],
+        };
+        (model, gd, targets)
     }
 
     /// Out-of-distribution losses: test inputs scaled by α (x ~ U(−α·r, α·r)) for `model`, GD and
     /// GD++ with the step sizes tuned at α = 1, OLS and ridge (λ = σ²).
-    /// The baselines are computed once per α and cached; only the model is evaluated anew.
+    /// The baselines come with the references (their last stage) or, at another α or after a
+    /// change of GD's η, are computed once and cached; only the model is evaluated anew. None
+    /// until that stage has arrived: the model's column alone would cost the page's worker as
+    /// much time, without the baselines the table is about.
     pub fn ood(&mut self, model: &Model, ws: &mut Workspace, alphas: &[f64]) -> Vec<OodRow> {
+        if !self.ready(Stage::Ood) {
+            return Vec::new();
+        }
         alphas
             .iter()
             .map(|&alpha| {
@@ -291,50 +457,114 @@ impl Comparison {
                     .iter()
                     .map(|&v| v as f64)
                     .collect();
-                let mut row = self.ood_baseline_row(alpha, &tasks);
+                let mut row = self.ood_baseline_row(alpha);
                 row.model = baselines::half_mse(&yhat, &tasks);
                 row
             })
             .collect()
     }
 
-    /// The baseline columns of the OOD row at `alpha` (`tasks` = the evaluation tasks scaled by
-    /// it), from the cache or computed and cached; `model` is left NaN.
-    fn ood_baseline_row(&mut self, alpha: f64, tasks: &Tasks) -> OodRow {
+    /// Prompts unlike training (`shift.rs`): the in-distribution row, then one row per shift of
+    /// `shifts` that is on, each on the evaluation tasks so shifted, with `model` and every
+    /// learner recomputed on them (η, γ and λ as tuned on the training distribution). The
+    /// learners' columns are computed once per shift and η and cached; only the model is
+    /// evaluated anew. Empty until the references' last stage has arrived, as for `ood`.
+    pub fn shifts(
+        &mut self,
+        model: &Model,
+        ws: &mut Workspace,
+        arch: &Arch,
+        shifts: &Shifts,
+    ) -> Vec<ShiftRow> {
+        if !self.ready(Stage::Ood) {
+            return Vec::new();
+        }
+        let compared = self.baselines.compared_steps(arch);
+        let gd_eta = self.baselines.gd_eta;
+        let mut rows = Vec::new();
+        for which in std::iter::once(("none", 0.0)).chain(shifts.active()) {
+            let tasks = shift::shifted(&self.eval_tasks, which);
+            let cached = self
+                .shift_baselines
+                .iter()
+                .position(|(r, _, eta)| (r.shift, r.value) == which && *eta == gd_eta);
+            let at = cached.unwrap_or_else(|| {
+                let b = &self.baselines;
+                let learners = shift::Learners {
+                    gd_eta,
+                    gd_steps: b.gd_steps,
+                    compared: &compared,
+                    ridge_lambda: b.ridge_lambda,
+                };
+                let (row, gd) = shift::baseline_row(&tasks, which, &learners);
+                if self.shift_baselines.len() >= 32 {
+                    self.shift_baselines.remove(0); // (a learner moving a slider: keep the latest)
+                }
+                self.shift_baselines.push((row, gd, gd_eta));
+                self.shift_baselines.len() - 1
+            });
+            let (row, gd, _) = &self.shift_baselines[at];
+            let yhat: Vec<f64> = model
+                .predict(&tasks, ws)
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
+            rows.push(shift::with_model(row.clone(), &tasks, &yhat, gd));
+        }
+        rows
+    }
+
+    /// The baseline columns of the OOD row at `alpha`, from the cache or computed and cached
+    /// (NaN while GD waits for η*); `model` is left NaN.
+    fn ood_baseline_row(&mut self, alpha: f64) -> OodRow {
         if let Some(r) = self.ood_baselines.iter().find(|r| r.alpha == alpha) {
             return r.clone();
         }
+        if !self.ready(Stage::Gd) {
+            let nan = f64::NAN;
+            return OodRow {
+                alpha,
+                model: nan,
+                gd: nan,
+                gdpp: nan,
+                ols: nan,
+                ridge: nan,
+                zero: nan,
+            };
+        }
         let b = &self.baselines;
-        let k = b.gd_steps;
-        let r = OodRow {
-            alpha,
-            model: f64::NAN,
-            gd: baselines::gd(tasks, b.gd_eta, k).loss(tasks),
-            gdpp: if b.gdpp_per_step {
-                baselines::gd_plus_plus_steps(tasks, &b.gdpp_steps).loss(tasks)
-            } else {
-                baselines::gd_plus_plus_loss(tasks, b.gdpp_eta, b.gdpp_gamma, k)
-            },
-            ols: baselines::ridge(tasks, 0.0).loss(tasks),
-            ridge: baselines::ridge(tasks, b.ridge_lambda).loss(tasks),
-            zero: baselines::zero_loss(tasks),
+        let learners = OodLearners {
+            gd_eta: b.gd_eta,
+            steps: &b.gdpp_steps,
+            ridge_lambda: b.ridge_lambda,
         };
+        let r = block_on(references::ood_row(
+            &self.eval_tasks,
+            alpha,
+            &learners,
+            &Clock::unlimited(),
+        ));
         self.ood_baselines.push(r.clone());
         r
     }
 
     /// Alignment of the latest evaluated model with GD over a log grid of η around η*
-    /// (critique 5: cosine stays flat, the L2 metrics have their minimum near η*).
+    /// (critique 5: cosine stays flat, the L2 metrics have their minimum near η*); empty until
+    /// η* and an evaluation are there.
     pub fn eta_sweep(&self, points: usize) -> Vec<SweepPoint> {
         let k = self.baselines.gd_steps;
         let centre = self.baselines.gd_eta_star;
+        if !self.ready(Stage::EtaStar) || self.latest.yhat.is_empty() {
+            return Vec::new();
+        }
         (0..points)
             .map(|i| {
                 // From η*/10 to 4·η*, log-spaced (GD diverges soon above 2η*).
                 let u = i as f64 / (points.max(2) - 1) as f64;
                 let eta = centre * libm::exp(libm::log(0.1) + u * libm::log(40.0));
                 let gd = baselines::gd(&self.eval_tasks, eta, k);
-                let a = metrics::alignment(&self.latest.yhat, &self.latest.sens, &gd, self.d);
+                let d = self.eval_tasks.dist.d;
+                let a = metrics::alignment(&self.latest.yhat, &self.latest.sens, &gd, d);
                 SweepPoint {
                     eta,
                     gd_loss: gd.loss(&self.eval_tasks),

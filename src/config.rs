@@ -214,6 +214,13 @@ settings! {
         help: "Global gradient-norm clipping threshold; auto uses the paper's 0.001 for K ≤ 2 and 10 above." },
     alpha: f64 { label: "test input scale α", default: "1", min: 0.25, max: 3.0, scale: Lin, cheap: true,
         help: "Scale of the test inputs for the out-of-distribution read-out (1 = the training distribution)." },
+    /// Prompts unlike training (`shift.rs`): each shift alone, at test time only.
+    test_aniso: f64 { label: "test anisotropy κ_test", default: "1", min: 1.0, max: 10.0, scale: Log, cheap: true,
+        help: "Stretch the test inputs only (covariate shift; training unchanged): the largest input scale is κ_test times the smallest. 1 = off." },
+    test_corr: f64 { label: "test input correlation ρ", default: "0", min: 0.0, max: 0.95, scale: Lin, cheap: true,
+        help: "Correlate the test inputs only: every pair of coordinates gets correlation ρ, each keeps its variance. 0 = off." },
+    task_mean: f64 { label: "test task mean μ", default: "0", min: 0.0, max: 3.0, scale: Lin, cheap: true,
+        help: "Test tasks whose hidden W has mean μ in every coordinate (training has mean 0): GD from W₀ = 0 against GD from W₀ = μ. 0 = off." },
     init: Init { label: "start from", default: "random", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention without LayerNorm only; an MLP starts from its random weights)." },
     init_noise: f64 { label: "noise on the start", default: "0", min: 0.0, max: 1.0, scale: Lin, cheap: false,

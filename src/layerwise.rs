@@ -29,6 +29,7 @@ use crate::construct;
 use crate::metrics::{self, Alignment};
 use crate::model::{Arch, Model, Workspace};
 use crate::rng::{self, Stream};
+use crate::staged::{block_on, checkpoint, in_slices, Clock};
 use crate::task::Tasks;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use rand_distr::{Distribution, StandardNormal};
@@ -49,40 +50,67 @@ pub struct Spectral {
 impl Spectral {
     /// Tasks `from`, `from + every`, … below `max` (and the task count).
     pub fn of(tasks: &Tasks, from: usize, every: usize, max: usize) -> Spectral {
+        block_on(Spectral::of_staged(
+            tasks,
+            from,
+            every,
+            max,
+            &Clock::unlimited(),
+        ))
+    }
+
+    /// The same, a slice of tasks at a time on `clock`.
+    pub async fn of_staged(
+        tasks: &Tasks,
+        from: usize,
+        every: usize,
+        max: usize,
+        clock: &Clock,
+    ) -> Spectral {
         let (d, n) = (tasks.dist.d, tasks.dist.n);
-        let count = tasks.count.min(max);
-        let (mut lam, mut w, mut target) = (Vec::new(), Vec::new(), Vec::new());
-        for k in (from..count).step_by(every.max(1)) {
-            let (xs, xq) = tasks.inputs(k);
-            let ys = tasks.labels(k);
-            let mut c = DMatrix::<f64>::zeros(d, d);
-            let mut s = DVector::<f64>::zeros(d);
-            for i in 0..n {
-                let xi = &xs[i * d..(i + 1) * d];
-                for a in 0..d {
-                    s[a] += ys[i] as f64 * xi[a] as f64;
-                    for b in 0..d {
-                        c[(a, b)] += xi[a] as f64 * xi[b] as f64;
-                    }
-                }
-            }
-            let q = DVector::from_iterator(d, xq.iter().map(|&v| v as f64));
-            let e = SymmetricEigen::new(c);
-            let a = e.eigenvectors.transpose() * s;
-            let b = e.eigenvectors.transpose() * q;
-            for i in 0..d {
-                lam.push(e.eigenvalues[i]);
-                w.push(a[i] * b[i]);
-            }
-            target.push(tasks.target(k) as f64);
-        }
-        Spectral {
+        let mut sp = Spectral {
             d,
             n,
-            lam,
-            w,
-            target,
+            lam: Vec::new(),
+            w: Vec::new(),
+            target: Vec::new(),
+        };
+        let picked: Vec<usize> = (from..tasks.count.min(max)).step_by(every.max(1)).collect();
+        let per = clock.per_slice(d * d * (n + 4 * d));
+        in_slices(picked.len(), per, clock, |r| {
+            for &k in &picked[r] {
+                sp.push(tasks, k);
+            }
+        })
+        .await;
+        sp
+    }
+
+    /// Task `k`, decomposed.
+    fn push(&mut self, tasks: &Tasks, k: usize) {
+        let (d, n) = (self.d, self.n);
+        let (xs, xq) = tasks.inputs(k);
+        let ys = tasks.labels(k);
+        let mut c = DMatrix::<f64>::zeros(d, d);
+        let mut s = DVector::<f64>::zeros(d);
+        for i in 0..n {
+            let xi = &xs[i * d..(i + 1) * d];
+            for a in 0..d {
+                s[a] += ys[i] as f64 * xi[a] as f64;
+                for b in 0..d {
+                    c[(a, b)] += xi[a] as f64 * xi[b] as f64;
+                }
+            }
         }
+        let q = DVector::from_iterator(d, xq.iter().map(|&v| v as f64));
+        let e = SymmetricEigen::new(c);
+        let a = e.eigenvectors.transpose() * s;
+        let b = e.eigenvectors.transpose() * q;
+        for i in 0..d {
+            self.lam.push(e.eigenvalues[i]);
+            self.w.push(a[i] * b[i]);
+        }
+        self.target.push(tasks.target(k) as f64);
     }
 
     /// Predictions of GD++ with `theta` = [η_1, γ_1, η_2, γ_2, …] into `out`.
@@ -197,8 +225,26 @@ impl Spectral {
 /// rare task with a large input eigenvalue. It never ends above the shared version's loss on
 /// either half.
 pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<GdppStep> {
-    let sp = Spectral::of(tasks, 0, 2, FIT_TASKS);
-    let check = Spectral::of(tasks, 1, 2, FIT_TASKS);
+    block_on(fit_per_step_staged(
+        tasks,
+        steps,
+        eta,
+        gamma,
+        &Clock::unlimited(),
+    ))
+}
+
+/// `fit_per_step`, a slice at a time on `clock` (the same computation: it may only stop
+/// between tasks of the decomposition and between columns of the Jacobian).
+pub async fn fit_per_step_staged(
+    tasks: &Tasks,
+    steps: usize,
+    eta: f64,
+    gamma: f64,
+    clock: &Clock,
+) -> Vec<GdppStep> {
+    let sp = Spectral::of_staged(tasks, 0, 2, FIT_TASKS, clock).await;
+    let check = Spectral::of_staged(tasks, 1, 2, FIT_TASKS, clock).await;
     let mut theta: Vec<f64> = (0..steps).flat_map(|_| [eta, gamma]).collect();
     let mut check_loss = check.objective(&theta);
     let (rows, cols) = (sp.target.len() * steps, theta.len());
@@ -219,6 +265,7 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
             for r in 0..rows {
                 jac[(r, j)] = (plus[r] - minus[r]) / (2.0 * h);
             }
+            checkpoint(clock).await;
         }
         let resid = DVector::from_column_slice(&pred);
         let a = jac.transpose() * &jac;
@@ -267,18 +314,7 @@ pub fn fit_per_step(tasks: &Tasks, steps: usize, eta: f64, gamma: f64) -> Vec<Gd
         .collect()
 }
 
-/// The GD++ steps in the baselines: per-step fitted for deep models (K ≥ 2, not recurrent),
-/// otherwise K copies of the shared pair. Returns (steps, whether fitted per step).
-pub fn gdpp_steps(tasks: &Tasks, cfg: &Config, eta: f64, gamma: f64) -> (Vec<GdppStep>, bool) {
-    let k = cfg.layers;
-    if k >= 2 && !cfg.recurrent {
-        (fit_per_step(tasks, k, eta, gamma), true)
-    } else {
-        (vec![GdppStep { eta, gamma }; k], false)
-    }
-}
-
-/// The construction of those steps for `arch` (linear attention; one head, others zero): every
+/// The construction of the GD++ `steps` for `arch` (linear attention; one head, others zero): every
 /// weight set is the GD++ construction of its step (recurrent: of the first, all being equal).
 pub fn construction(arch: Arch, steps: &[GdppStep]) -> Model {
     let mut one = arch;
@@ -295,6 +331,13 @@ pub fn construction(arch: Arch, steps: &[GdppStep]) -> Model {
     Model { arch, params }
 }
 
+/// Whether a run with `cfg` starts from the construction (`init = construction`; softmax
+/// attention and LayerNorm have none and start at random whatever `init` says).
+pub fn starts_from_construction(cfg: &Config) -> bool {
+    let arch = Arch::from_config(cfg);
+    cfg.init == Init::Construction && !arch.softmax && !arch.layernorm
+}
+
 /// With `init = construction` (linear attention without LayerNorm), the model a run starts
 /// from: the construction of the learner it is compared with, plus `init_noise` × a standard
 /// normal per weight from the `Init` stream. An MLP keeps the weights of `random` (the run's
@@ -302,10 +345,10 @@ pub fn construction(arch: Arch, steps: &[GdppStep]) -> Model {
 /// gradients vanish). `None` for random starts, for softmax attention and for LayerNorm, where
 /// no weights compute a GD step.
 pub fn initial_construction(cfg: &Config, steps: &[GdppStep], random: &Model) -> Option<Model> {
-    let arch = Arch::from_config(cfg);
-    if cfg.init != Init::Construction || arch.softmax || arch.layernorm {
+    if !starts_from_construction(cfg) {
         return None;
     }
+    let arch = Arch::from_config(cfg);
     let mut model = construction(arch, steps);
     let s = arch.shape();
     let (np, extras) = (s.n_params(), s.attn_params());
@@ -369,23 +412,14 @@ pub fn truncated(model: &Model, k: usize) -> Model {
 }
 
 /// The learners' read-outs after every step k = 1..K on the evaluation tasks: the reference GD
-/// (its η) and the GD++ of the baselines (shared, or per step for deep models). Cached by the
-/// `Comparison`; `gd` is recomputed when the reference η changes.
+/// (its η) and the GD++ of the baselines (shared, or per step for deep models). Computed with
+/// the references (`references.rs`) and kept by the `Comparison`; `gd` is recomputed when the
+/// reference η changes.
 #[derive(Clone, Debug, Default)]
 pub struct LayerRefs {
     pub gd_eta: f64,
     pub gd: Vec<Predictions>,
     pub gdpp: Vec<Predictions>,
-}
-
-impl LayerRefs {
-    pub fn compute(tasks: &Tasks, gd_eta: f64, gd_steps: usize, gdpp: &[GdppStep]) -> LayerRefs {
-        LayerRefs {
-            gd_eta,
-            gd: gd_prefixes(tasks, gd_eta, gd_steps),
-            gdpp: prefixes(tasks, gdpp, true),
-        }
-    }
 }
 
 /// GD with step size `eta` after every step 1..K.
@@ -438,13 +472,18 @@ pub fn readout(
     step: usize,
 ) -> LayerReadout {
     let arch = model.arch;
-    let built = (!arch.softmax).then(|| construction(arch, steps));
+    // The learners' columns are NaN while their read-outs are still to come (`refs` empty).
+    let built = (!arch.softmax && !steps.is_empty()).then(|| construction(arch, steps));
     let d = arch.d;
+    let loss_of = |p: Option<&Predictions>| p.map_or(f64::NAN, |p| p.loss(tasks));
     let rows = (1..=arch.layers)
         .map(|k| {
             let m = truncated(model, k);
             let mut ws = Workspace::new(&m.arch);
             let (yhat, sens) = m.predict_with_sensitivity(tasks, &mut ws);
+            let align_with = |p: Option<&Predictions>| {
+                p.map_or_else(Alignment::nan, |p| metrics::alignment(&yhat, &sens, p, d))
+            };
             let y64: Vec<f64> = yhat.iter().map(|&v| v as f64).collect();
             let set = arch.set_of(k - 1);
             let view = metrics::weight_view(model, set, 0);
@@ -457,10 +496,10 @@ pub fn readout(
             LayerRow {
                 layer: k,
                 loss: baselines::half_mse(&y64, tasks),
-                gd_loss: refs.gd[k - 1].loss(tasks),
-                gdpp_loss: refs.gdpp[k - 1].loss(tasks),
-                vs_gd: metrics::alignment(&yhat, &sens, &refs.gd[k - 1], d),
-                vs_gdpp: metrics::alignment(&yhat, &sens, &refs.gdpp[k - 1], d),
+                gd_loss: loss_of(refs.gd.get(k - 1)),
+                gdpp_loss: loss_of(refs.gdpp.get(k - 1)),
+                vs_gd: align_with(refs.gd.get(k - 1)),
+                vs_gdpp: align_with(refs.gdpp.get(k - 1)),
                 eta_over_n: nan(view.eta_over_n),
                 gamma: nan(view.gamma),
                 beta: nan(view.beta),

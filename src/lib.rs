@@ -10,6 +10,10 @@ pub mod config;
 /// Named settings that recreate the paper's figures and the critics' experiments.
 pub mod presets;
 
+// Computing in slices
+/// Computations that run a time slice at a time and go on from there at the next call.
+pub mod staged;
+
 // The task
 /// Seeded random streams (train, init, eval) derived from one seed.
 pub mod rng;
@@ -48,6 +52,10 @@ pub mod metrics;
 pub mod layerwise;
 /// The loss along the straight path from the trained weights to the construction.
 pub mod interpolate;
+/// Everything a run is measured against, computed stage by stage (up front or in slices).
+pub mod references;
+/// Prompts unlike training: test-time shifts of the evaluation tasks.
+pub mod shift;
 
 // A run
 /// A training batch in fixed shards, each with its own stream: any number of workers, same bits.

@@ -6,7 +6,8 @@
 //!
 //! Classroom keys (see the `classroom` part below): `lock` (settings shown but fixed), `hide`
 //! (panels left out), `view` (only these cards, for a frame on a slide) and `autoplay`. Their
-//! names come from one place each: [`SCHEMA`]'s keys, [`PANELS`] and [`CARDS`].
+//! names come from one place each: [`SCHEMA`]'s keys, [`PANELS`] and [`CARDS`]. `tour=N` opens
+//! the page's guided tour at step N (1 to [`TOUR_STEPS`]; the steps are the page's, www/tour.js).
 
 use crate::config::{percent_decode, sanitize, Config, Notice, SCHEMA};
 use crate::prompt;
@@ -14,7 +15,7 @@ use serde::Serialize;
 
 /// The keys of a link that describe what the page shows rather than the run.
 pub const VIEW_KEYS: &[&str] = &[
-    "prompt", "present", "pin", "workers", "lock", "hide", "view", "autoplay",
+    "prompt", "present", "pin", "workers", "lock", "hide", "view", "autoplay", "tour",
 ];
 
 /// At most this many pinned runs (the page keeps as many).
@@ -23,6 +24,9 @@ pub const MAX_PINS: usize = 3;
 const MAX_PIN_BYTES: usize = 2000;
 /// The most workers a link may ask for.
 pub const MAX_WORKERS: u32 = 16;
+/// How many steps the page's guided tour has (www/tour.js; e2e/tour.test.mjs checks that the
+/// two agree). A link's `tour=N` names one of them.
+pub const TOUR_STEPS: u32 = 14;
 
 /// What the page shows, beyond the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -47,6 +51,9 @@ pub struct View {
     pub view: Vec<&'static str>,
     /// Whether the run the link opens trains at once (`autoplay=false`: it waits for Play).
     pub autoplay: bool,
+    /// The guided tour's step on show (`tour=N`, 1-based, at most [`TOUR_STEPS`]); `None`: no
+    /// tour. Never with `view`: a frame that shows some cards has no room for it.
+    pub tour: Option<u32>,
 }
 
 impl Default for View {
@@ -60,6 +67,7 @@ impl Default for View {
             hide: Vec::new(),
             view: Vec::new(),
             autoplay: true,
+            tour: None,
         }
     }
 }
@@ -127,6 +135,10 @@ pub const CARDS: &[Part] = &[
         label: "out of distribution",
     },
     Part {
+        name: "shifts",
+        label: "prompts unlike training",
+    },
+    Part {
         name: "sweep",
         label: "step size sweep",
     },
@@ -140,10 +152,12 @@ pub const CARDS: &[Part] = &[
     },
 ];
 
-/// The names a link's classroom keys accept, as JSON for the page: {panels, cards, lock}.
+/// The names a link's classroom keys accept, as JSON for the page: {panels, cards, lock,
+/// tour_steps}.
 pub fn parts_json() -> String {
     let lock: Vec<&str> = SCHEMA.iter().map(|k| k.key).collect();
-    serde_json::json!({ "panels": PANELS, "cards": CARDS, "lock": lock }).to_string()
+    serde_json::json!({ "panels": PANELS, "cards": CARDS, "lock": lock, "tour_steps": TOUR_STEPS })
+        .to_string()
 }
 
 /// Reads a link's query string: the settings first (unknown keys are reported by Config), then
@@ -157,6 +171,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
     let mut pins: Vec<String> = Vec::new();
     let mut extra_pins = 0;
     let mut workers: Option<String> = None;
+    let mut tours: Vec<String> = Vec::new();
     let mut classroom: Vec<(&'static str, String)> = Vec::new();
     let mut notices = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
@@ -179,6 +194,8 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
             }
         } else if percent_decode(k) == "workers" {
             workers = Some(percent_decode(v));
+        } else if percent_decode(k) == "tour" {
+            tours.push(percent_decode(v));
         } else if let Some(key) = CLASSROOM_KEYS.iter().find(|c| **c == percent_decode(k)) {
             classroom.push((key, percent_decode(v)));
         } else {
@@ -250,7 +267,33 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
         }
     }
     read_classroom(&classroom, &mut view, &mut notices);
+    read_tour(&tours, &mut view, &mut notices);
     (cfg, view, notices)
+}
+
+/// Reads `tour` (its values in link order; the last one counts) into `view`, after the
+/// classroom keys: a frame showing only some cards (`view`) has no room for the tour.
+fn read_tour(values: &[String], view: &mut View, notices: &mut Vec<Notice>) {
+    let Some(value) = values.last() else { return };
+    let mut say = |message: String| {
+        notices.push(Notice {
+            key: "tour".into(),
+            message,
+        })
+    };
+    if values.len() > 1 {
+        say("tour was given more than once; the last value is used.".into());
+    }
+    match value.trim().parse::<u32>() {
+        Ok(n) if (1..=TOUR_STEPS).contains(&n) && !view.view.is_empty() => say(format!(
+            "tour={n} was not used: a link that shows only some cards (view) has no room for the guided tour."
+        )),
+        Ok(n) if (1..=TOUR_STEPS).contains(&n) => view.tour = Some(n),
+        _ => say(format!(
+            "tour must be a step number from 1 to {TOUR_STEPS}, not '{}'; the page opens without the tour (Take the tour starts it).",
+            sanitize(value)
+        )),
+    }
 }
 
 /// A pinned run's settings, read strictly: a pin stands for a run that was trained, so a value
@@ -292,7 +335,7 @@ fn percent_encode(text: &str) -> String {
 }
 
 /// The canonical link query: the non-default settings (Config::to_query), then the view keys
-/// (`pin` values percent-encoded).
+/// (`pin` values percent-encoded), `tour` last.
 pub fn to_query(cfg: &Config, view: &View) -> String {
     let mut parts = vec![cfg.to_query()];
     if let Some(code) = &view.prompt {
@@ -309,6 +352,9 @@ pub fn to_query(cfg: &Config, view: &View) -> String {
         parts.push(format!("workers={n}"));
     }
     parts.extend(classroom_query(view));
+    if let Some(n) = view.tour {
+        parts.push(format!("tour={n}"));
+    }
     parts.retain(|p| !p.is_empty());
     parts.join("&")
 }

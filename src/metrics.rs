@@ -18,6 +18,17 @@ pub struct Alignment {
     pub model_diff: f64,
 }
 
+impl Alignment {
+    /// Not measured (yet): NaN, null in JSON.
+    pub fn nan() -> Alignment {
+        Alignment {
+            preds_diff: f64::NAN,
+            model_cos: f64::NAN,
+            model_diff: f64::NAN,
+        }
+    }
+}
+
 /// Alignment of a model's predictions `yhat` and sensitivities `sens` (count × d) with a
 /// reference learner's.
 pub fn alignment(yhat: &[f32], sens: &[f32], reference: &Predictions, d: usize) -> Alignment {

@@ -89,6 +89,17 @@ pub const PRESETS: &[Preset] = &[
         look: "At α = 2 (the dotted marker), does the thick orange transformer curve rise with GD's dashed line or stay low with OLS? The line under the chart gives the losses.",
     },
     Preset {
+        name: "shifted",
+        title: "Test prompts unlike training",
+        description: "Train as in fig. 2, then test on prompts unlike the training ones, one shift at a \
+                      time: inputs stretched (κ_test = 4) or correlated (ρ = 0.5), and tasks whose hidden W \
+                      has mean μ = 1. GD and least squares are recomputed on the same prompts: does the \
+                      transformer keep answering like GD, and like GD from W₀ = 0 or from the mean?",
+        query: "steps=2000&test_aniso=4&test_corr=0.5&task_mean=1",
+        watch: "card-shifts",
+        look: "In the table of the card “Prompts unlike training”, compare the transformer's column with GD's, GD from μ's and OLS's on each row; the sentence under it says which it is nearer.",
+    },
+    Preset {
         name: "query-in-keys",
         title: "Critique: the query among the keys (two layers)",
         description: "At one layer the query among the keys changes nothing for the construction: the \
@@ -192,6 +203,7 @@ pub const CARDS: &[&str] = &[
     "chart-weights",
     "chart-scatter",
     "chart-ood",
+    "card-shifts",
     "chart-sweep",
     "prompt-card",
 ];

@@ -2,14 +2,16 @@
 //! full `Report` (also the page's "Download run"), and the curves as CSV. Non-finite numbers
 //! serialise as `null` (and as empty CSV cells), so nothing downstream prints NaN.
 
-use crate::compare::{Baselines, Evaluation, OodRow, OOD_ALPHAS};
+use crate::compare::{Baselines, Evaluation};
 use crate::config::{Config, Notice};
 use crate::construct;
 use crate::interpolate::Interpolation;
 use crate::layerwise::{self, LayerReadout};
 use crate::metrics::{self, Alignment, WeightView};
 use crate::progress::Progress;
+use crate::references::{OodRow, Stage, OOD_ALPHAS};
 use crate::run::{History, Status};
+use crate::shift::ShiftRow;
 use crate::train::Trainer;
 use serde::Serialize;
 
@@ -54,7 +56,8 @@ impl From<&Evaluation> for Row {
 pub struct Weights {
     pub width: usize,
     pub learned: Vec<WeightView>,
-    pub construction: WeightView,
+    /// (Each construction is null, or empty, until the step sizes it is built from are there.)
+    pub construction: Option<WeightView>,
     pub construction_gdpp: Option<WeightView>,
     /// Deep models (K ≥ 2, not recurrent): the construction of every layer's own step (GD++ with
     /// that step's fitted η_k, γ_k), one per layer; empty otherwise.
@@ -75,13 +78,16 @@ pub fn weights(t: &Trainer) -> Weights {
     let mut arch = run.arch;
     arch.softmax = false;
     arch.heads = 1;
-    let b = &t.compare.baselines;
-    let constructed = construct::gd_model(arch, b.gd_eta);
-    let gdpp = (b.gd_steps >= 2).then(|| {
+    let (b, ready) = (&t.compare.baselines, |s| t.compare.ready(s));
+    let construction = ready(Stage::Gd).then(|| {
+        let model = construct::gd_model(arch, b.gd_eta);
+        metrics::weight_view(&model, 0, 0)
+    });
+    let gdpp = (b.gd_steps >= 2 && ready(Stage::Gdpp)).then(|| {
         let model = construct::gd_plus_plus_model(arch, b.gdpp_eta, b.gdpp_gamma);
         metrics::weight_view(&model, 0, 0)
     });
-    let construction_layers = if b.gdpp_per_step {
+    let construction_layers = if b.gdpp_per_step && ready(Stage::GdppSteps) {
         let model = layerwise::construction(arch, &b.gdpp_steps);
         (0..arch.sets())
             .map(|l| metrics::weight_view(&model, l, 0))
@@ -104,7 +110,7 @@ pub fn weights(t: &Trainer) -> Weights {
         construction_layers,
         width: run.arch.d + 1,
         learned,
-        construction: metrics::weight_view(&constructed, 0, 0),
+        construction,
         construction_gdpp: gdpp,
     }
 }
@@ -166,6 +172,12 @@ pub struct Snapshot {
     pub step: usize,
     pub steps: usize,
     pub status: Status,
+    /// The stages of the references still being computed (`references::Stage`, in the order
+    /// they come); left out once all are there. Their numbers are null until then.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<Stage>,
+    /// Whether training waits for its start (a start from the construction still to come).
+    pub waiting: bool,
     pub train_from: usize,
     pub train_loss: Vec<f32>,
     pub evals: EvalSlice,
@@ -177,18 +189,26 @@ pub struct Snapshot {
     /// Only in full snapshots (they are the bulk of one; the page redraws them less often).
     pub weights: Option<Weights>,
     pub scatter: Option<Scatter>,
-    /// The read-out after every layer (full snapshots only: it runs the model K times).
+    /// The read-out after every layer (when asked for, and once its references are there: it
+    /// runs the model K times).
     pub layers: Option<LayerReadout>,
 }
 
-/// `full` adds the weight view and the prediction scatter.
-pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) -> Snapshot {
+/// `full` adds the weight view and the prediction scatter, `layers` the per-layer read-out.
+pub fn snapshot(
+    t: &Trainer,
+    train_from: usize,
+    eval_from: usize,
+    (full, layers): (bool, bool),
+) -> Snapshot {
     let (run, cmp) = (&t.run, &t.compare);
     let train_from = train_from.min(run.history.train_loss.len());
     Snapshot {
         step: run.step,
         steps: run.cfg.steps,
         status: run.status,
+        pending: cmp.pending.clone(),
+        waiting: !t.can_train(),
         train_from,
         train_loss: run.history.train_loss[train_from..].to_vec(),
         evals: eval_slice(&run.history, eval_from),
@@ -198,7 +218,7 @@ pub fn snapshot(t: &Trainer, train_from: usize, eval_from: usize, full: bool) ->
         progress: Progress::of(&run.history, &cmp.baselines, run.arch.layers),
         weights: full.then(|| weights(t)),
         scatter: full.then(|| scatter(t)),
-        layers: full.then(|| t.layer_readout()),
+        layers: (layers && cmp.ready(Stage::Layers)).then(|| t.layer_readout()),
     }
 }
 
@@ -218,6 +238,8 @@ pub struct Report {
     pub baselines: Baselines,
     pub weights: Weights,
     pub ood: Vec<OodRow>,
+    /// Prompts unlike training (`shift.rs`): the in-distribution row and one per shift that is on.
+    pub shifts: Vec<ShiftRow>,
     /// The read-out after every layer, and the loss on the path from the trained weights to the
     /// construction (null for softmax attention).
     pub layers: LayerReadout,
@@ -228,7 +250,9 @@ pub struct Report {
 }
 
 pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
+    t.advance_references(f64::INFINITY); // (a no-op for the CLI's runs: they have them all)
     let ood = t.ood(&OOD_ALPHAS);
+    let shifts = t.shifts();
     let layers = t.layer_readout();
     let interpolation = t.interpolation();
     let (run, cmp) = (&t.run, &t.compare);
@@ -249,6 +273,7 @@ pub fn report(t: &mut Trainer, notices: Vec<Notice>, seconds: f64) -> Report {
         baselines: cmp.baselines.clone(),
         weights: weights(t),
         ood,
+        shifts,
         layers,
         interpolation,
         curves: run.history.clone(),

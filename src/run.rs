@@ -62,6 +62,28 @@ impl History {
         self.dist_pv.push(e.dist_pv);
     }
 
+    /// Replace evaluation `index` (measured anew now that what it is measured against is there).
+    pub fn set_eval(&mut self, index: usize, e: &Evaluation) {
+        let mut one = History::default();
+        one.push_eval(e);
+        let fields = [
+            (&mut self.eval_loss, one.eval_loss[0]),
+            (&mut self.preds_diff, one.preds_diff[0]),
+            (&mut self.model_cos, one.model_cos[0]),
+            (&mut self.model_diff, one.model_diff[0]),
+            (&mut self.eta_over_n, one.eta_over_n[0]),
+            (&mut self.preds_diff_gdpp, one.preds_diff_gdpp[0]),
+            (&mut self.model_cos_gdpp, one.model_cos_gdpp[0]),
+            (&mut self.model_diff_gdpp, one.model_diff_gdpp[0]),
+            (&mut self.dist_kq, one.dist_kq[0]),
+            (&mut self.dist_pv, one.dist_pv[0]),
+        ];
+        for (column, value) in fields {
+            column[index] = value;
+        }
+        self.eval_step[index] = e.step as u32;
+    }
+
     /// Whether the last recorded evaluation was at `step`.
     pub fn evaluated_at(&self, step: usize) -> bool {
         self.eval_step.last() == Some(&(step as u32))

@@ -116,7 +116,7 @@ impl Tasks {
                 *e = StandardNormal.sample(rng);
             }
         }
-        self.fill_labels_and_tokens();
+        self.refill();
     }
 
     /// Makes the prompts label-blind (`labels = shuffled`): task k's context labels become those
@@ -144,6 +144,21 @@ impl Tasks {
         }
     }
 
+    /// Tasks `range` as a set of their own (copied).
+    pub fn range(&self, range: std::ops::Range<usize>) -> Tasks {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        let (a, b) = (range.start, range.end);
+        Tasks {
+            dist: self.dist,
+            count: b - a,
+            w: self.w[a * d..b * d].to_vec(),
+            x: self.x[a * t * d..b * t * d].to_vec(),
+            eps: self.eps[a * t..b * t].to_vec(),
+            y: self.y[a * t..b * t].to_vec(),
+            tokens: self.tokens[a * t * (d + 1)..b * t * (d + 1)].to_vec(),
+        }
+    }
+
     /// The same tasks (same W, same ε) with every input scaled by α: x ~ U(−α·r, α·r).
     pub fn scaled(&self, alpha: f64) -> Tasks {
         let mut s = self.clone();
@@ -151,11 +166,13 @@ impl Tasks {
         for x in &mut s.x {
             *x = (*x as f64 * alpha) as f32;
         }
-        s.fill_labels_and_tokens();
+        s.refill();
         s
     }
 
-    fn fill_labels_and_tokens(&mut self) {
+    /// Labels and tokens from the teachers, inputs and noise draws as they are now (after a
+    /// change to any of them).
+    pub fn refill(&mut self) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
         for task in 0..self.count {
             let w = &self.w[task * d..(task + 1) * d];

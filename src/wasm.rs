@@ -2,15 +2,16 @@
 //! page's Web Worker owns. Everything crosses as JSON text (small, and serde turns NaN into
 //! null); errors cross as `JsError` with a sentence a learner can act on.
 
-use crate::compare::OOD_ALPHAS;
 use crate::config::Config;
 use crate::link;
 use crate::model::{Arch, Model};
 use crate::presets::PRESETS;
 use crate::prompt::{Frozen, Learners, Request};
+use crate::references::OOD_ALPHAS;
 use crate::report;
 use crate::run;
 use crate::shard::{self, ShardGrad, Sharder};
+use crate::staged::Clock;
 use crate::train::Trainer;
 use wasm_bindgen::prelude::*;
 
@@ -45,7 +46,8 @@ pub fn read_link(query: &str) -> Result<String, JsError> {
     json(&serde_json::json!({ "pins": view.pins, "present": view.present, "notices": notices }))
 }
 
-/// The names a link's classroom keys accept: {panels, cards, lock} (link.rs).
+/// The names a link's classroom keys accept: {panels, cards, lock}, and the guided tour's number
+/// of steps, tour_steps (link.rs).
 #[wasm_bindgen]
 pub fn view_parts() -> String {
     link::parts_json()
@@ -71,12 +73,13 @@ pub struct Lab {
 impl Lab {
     /// Validates `query`, a link (link.rs: the settings and the view keys such as `prompt`);
     /// never fails on bad values: they are corrected or dropped and reported by `notices`.
-    /// Samples the evaluation tasks and computes the baselines.
+    /// Samples the evaluation tasks; the baselines and the other references come later
+    /// (`advance_references`), so training can start at once.
     #[wasm_bindgen(constructor)]
     pub fn new(query: &str) -> Lab {
         let (cfg, view, notices) = link::parse(query);
         Lab {
-            trainer: Trainer::new(cfg),
+            trainer: Trainer::new_staged(cfg, Clock::new(js_sys::Date::now)),
             notices,
             view,
         }
@@ -97,8 +100,8 @@ impl Lab {
         json(&self.view.pins)
     }
 
-    /// What the link asked the page to show (link::View: prompt, present, lock, hide, view,
-    /// autoplay), validated, as JSON.
+    /// What the link asked the page to show (link::View: prompt, present, pins, workers, lock,
+    /// hide, view, autoplay, tour), validated, as JSON.
     pub fn view(&self) -> Result<String, JsError> {
         json(&self.view)
     }
@@ -133,9 +136,31 @@ impl Lab {
         self.trainer.run.cfg.to_query()
     }
 
-    /// Train up to `max_steps` steps; returns how many were taken.
+    /// Train up to `max_steps` steps; returns how many were taken (none while `can_train` is
+    /// false).
     pub fn advance(&mut self, max_steps: u32) -> u32 {
         self.trainer.advance(max_steps as usize) as u32
+    }
+
+    /// Compute the references for about `budget_ms` more (references.rs, a slice at a time);
+    /// true once all are there.
+    pub fn advance_references(&mut self, budget_ms: f64) -> bool {
+        self.trainer.advance_references(budget_ms)
+    }
+
+    /// Whether every reference is there.
+    pub fn references_done(&self) -> bool {
+        self.trainer.compare.complete()
+    }
+
+    /// How many stages of the references are still to come.
+    pub fn pending(&self) -> u32 {
+        self.trainer.compare.pending.len() as u32
+    }
+
+    /// Whether training can go on (a start from the construction waits for its learner).
+    pub fn can_train(&self) -> bool {
+        self.trainer.can_train()
     }
 
     pub fn step(&self) -> u32 {
@@ -172,23 +197,38 @@ impl Lab {
     }
 
     /// History since (`train_from`, `eval_from`) and the current state (see report::Snapshot);
-    /// `full` adds the weights and the prediction scatter.
-    pub fn snapshot(&self, train_from: u32, eval_from: u32, full: bool) -> Result<String, JsError> {
+    /// `full` adds the weights and the prediction scatter, `layers` the per-layer read-out.
+    /// Evaluations measured anew since the last snapshot (a reference arrived) are sent again.
+    pub fn snapshot(
+        &mut self,
+        train_from: u32,
+        eval_from: u32,
+        full: bool,
+        layers: bool,
+    ) -> Result<String, JsError> {
+        let eval_from = match self.trainer.take_revised() {
+            Some(r) => r.min(eval_from as usize),
+            None => eval_from as usize,
+        };
         json(&report::snapshot(
             &self.trainer,
             train_from as usize,
-            eval_from as usize,
-            full,
+            eval_from,
+            (full, layers),
         ))
     }
 
-    /// Change a setting that needs no retraining (`gd_eta`, `alpha`); returns notices as JSON.
+    /// Change a setting that needs no retraining (`gd_eta`, and the test-time settings `alpha`,
+    /// `test_aniso`, `test_corr`, `task_mean`); returns notices as JSON.
     pub fn set_cheap(&mut self, key: &str, value: &str) -> Result<String, JsError> {
         let mut cfg = self.trainer.run.cfg.clone();
         let notice = cfg.set(key, value);
         match key {
             "gd_eta" => self.trainer.set_gd_eta(cfg.gd_eta),
             "alpha" => self.trainer.run.cfg.alpha = cfg.alpha,
+            "test_aniso" => self.trainer.run.cfg.test_aniso = cfg.test_aniso,
+            "test_corr" => self.trainer.run.cfg.test_corr = cfg.test_corr,
+            "task_mean" => self.trainer.run.cfg.task_mean = cfg.task_mean,
             _ => {
                 return Err(JsError::new(&format!(
                     "'{key}' changes training: start a new run to change it"
@@ -211,6 +251,12 @@ impl Lab {
     /// The curves so far as CSV, the columns of `icl-lab run --csv`.
     pub fn curves_csv(&self) -> String {
         report::curves_csv(&self.trainer.run.history)
+    }
+
+    /// Prompts unlike training: the in-distribution row and one per shift that is on
+    /// (`shift.rs`); empty until the references are all there.
+    pub fn shifts(&mut self) -> Result<String, JsError> {
+        json(&self.trainer.shifts())
     }
 
     /// Out-of-distribution losses over the α grid, plus the row at the chosen α.
@@ -271,10 +317,13 @@ pub struct PromptView {
 fn learners_from_json(text: &str) -> Result<Learners, JsError> {
     let v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| JsError::new(&format!("bad learners: {e}")))?;
-    let f = |k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_f64())
-            .ok_or_else(|| JsError::new(&format!("bad learners: '{k}' is missing")))
+    // A step size still being computed is null: NaN here, and those learners answer null.
+    let f = |k: &str| match v.get(k) {
+        Some(serde_json::Value::Null) => Ok(f64::NAN),
+        Some(x) => x
+            .as_f64()
+            .ok_or_else(|| JsError::new(&format!("bad learners: '{k}' is not a number"))),
+        None => Err(JsError::new(&format!("bad learners: '{k}' is missing"))),
     };
     Ok(Learners {
         gd_eta: f("gd_eta")?,
@@ -324,6 +373,18 @@ impl PromptView {
         }
         self.learners = learners_from_json(learners)?;
         self.model.params = params;
+        Ok(())
+    }
+
+    /// The untrained model's parameters (`Lab::untrained_params`): a start from the
+    /// construction arrives after the run has begun.
+    pub fn set_untrained(&mut self, params: Vec<f32>) -> Result<(), JsError> {
+        if params.len() != self.untrained.params.len() {
+            return Err(JsError::new(
+                "the parameters do not fit this run's settings",
+            ));
+        }
+        self.untrained.params = params;
         Ok(())
     }
 

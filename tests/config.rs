@@ -88,7 +88,10 @@ fn schema_lists_every_field_once_in_order() {
         .collect();
     assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
     let cheap: Vec<&str> = SCHEMA.iter().filter(|k| k.cheap).map(|k| k.key).collect();
-    assert_eq!(cheap, ["gd_eta", "alpha"]);
+    assert_eq!(
+        cheap,
+        ["gd_eta", "alpha", "test_aniso", "test_corr", "task_mean"]
+    );
     for k in SCHEMA {
         assert!(
             k.min <= k.max && !k.label.is_empty() && k.help.ends_with('.'),
@@ -197,6 +200,9 @@ fn round_trips_through_the_query() {
         gd_eta: Some(1e-3),
         clip: Some(1e-6),
         alpha: 0.25,
+        test_aniso: 10.0,
+        test_corr: 0.95,
+        task_mean: 3.0,
         init: icl_lab::config::Init::Construction,
         init_noise: 0.5,
     });

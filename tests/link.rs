@@ -317,3 +317,82 @@ fn the_names_come_from_one_list_each() {
         );
     }
 }
+
+// ---- the guided tour: tour=N ---------------------------------------------------------------------
+
+use icl_lab::link::TOUR_STEPS;
+
+#[test]
+fn tour_is_a_step_number_kept_last_in_the_canonical_link() {
+    let (cfg, view, notices) = parse("tour=3&layers=2&autoplay=false");
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(view.tour, Some(3));
+    let q = to_query(&cfg, &view);
+    assert_eq!(q, "layers=2&autoplay=false&tour=3");
+    let (cfg2, view2, notices2) = parse(&q);
+    assert!(notices2.is_empty(), "{notices2:?}");
+    assert_eq!((to_query(&cfg2, &view2), view2), (q, view));
+    // Every step, the first and the last included; spaces around the number are read.
+    for n in 1..=TOUR_STEPS {
+        let (_, view, notices) = parse(&format!("tour=%20{n}%20"));
+        assert!(notices.is_empty(), "{n}: {notices:?}");
+        assert_eq!(view.tour, Some(n));
+    }
+    // No tour: nothing in the link.
+    let (cfg, view, _) = parse("d=3");
+    assert_eq!(
+        (view.tour, to_query(&cfg, &view)),
+        (None, "d=3".to_string())
+    );
+    // The names the page reads say how many steps there are.
+    let v: serde_json::Value = serde_json::from_str(&parts_json()).unwrap();
+    assert_eq!(v["tour_steps"], TOUR_STEPS);
+}
+
+#[test]
+fn hostile_tour_values_get_a_notice_and_the_page_opens_without_the_tour() {
+    let long = "9".repeat(5000);
+    for bad in [
+        "99",
+        "0",
+        "-1",
+        "1.5",
+        "abc",
+        "",
+        "3abc",
+        "<script>alert(1)</script>",
+        "%E2%80%AE%002",
+        "4294967296",
+        long.as_str(),
+    ] {
+        let (cfg, view, notices) = parse(&format!("d=3&steps=40&tour={bad}"));
+        assert_eq!(
+            (cfg.d, cfg.steps),
+            (3, 40),
+            "tour={bad}: the settings apply"
+        );
+        assert_eq!(view.tour, None, "tour={bad}");
+        assert_eq!(notices.len(), 1, "tour={bad}: {notices:?}");
+        assert_eq!(notices[0].key, "tour");
+        let m = &notices[0].message;
+        assert!(
+            m.starts_with(&format!(
+                "tour must be a step number from 1 to {TOUR_STEPS}"
+            )),
+            "{m}"
+        );
+        assert!(m.chars().count() < 200, "{m}");
+        assert!(!m.chars().any(|c| c.is_control() || c == '\u{202E}'), "{m}");
+        assert_eq!(to_query(&cfg, &view), "d=3&steps=40", "tour={bad}");
+    }
+    // Repeated: the last value counts, and the page says so.
+    let (_, view, notices) = parse("tour=2&tour=5");
+    assert_eq!(view.tour, Some(5));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    // A frame that shows some cards has no room for the tour: the cards stay, the tour goes.
+    let (cfg, view, notices) = parse("view=loss&tour=2");
+    assert_eq!((view.tour, view.view.clone()), (None, vec!["loss"]));
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].key, "tour");
+    assert_eq!(to_query(&cfg, &view), "view=loss");
+}

@@ -21,7 +21,7 @@ fn corners_of_the_schema_train_without_panic() {
         let mut t = Trainer::new(cfg);
         t.advance(5);
         let mut t2 = t;
-        let snap = serde_json::to_string(&report::snapshot(&t2, 0, 0, true)).unwrap();
+        let snap = serde_json::to_string(&report::snapshot(&t2, 0, 0, (true, true))).unwrap();
         assert!(!snap.contains("NaN") && !snap.contains("inf"), "{q}");
         let rep = report::report(&mut t2, vec![], 0.0);
         serde_json::to_string(&rep).unwrap();
@@ -56,6 +56,6 @@ fn a_huge_learning_rate_diverges_cleanly() {
         t.advance(200);
     }
     assert_eq!(t.run.status, Status::Diverged, "step {}", t.run.step);
-    let snap = serde_json::to_string(&report::snapshot(&t, 0, 0, true)).unwrap();
+    let snap = serde_json::to_string(&report::snapshot(&t, 0, 0, (true, true))).unwrap();
     assert!(!snap.contains("NaN"));
 }

@@ -1,6 +1,7 @@
 //! The wasm facade (`Lab`) as the page's worker uses it, run by wasm-bindgen-test in Node and
-//! in headless Chromium: bad queries are corrected with notices, training advances, snapshots
-//! are valid JSON without NaN, and the same query gives the same numbers (linear and softmax).
+//! in headless Chromium: bad queries are corrected with notices, training advances (before the
+//! references have arrived, as on the page), snapshots are valid JSON without NaN, and the same
+//! query gives the same numbers (linear and softmax).
 #![cfg(target_arch = "wasm32")]
 
 use icl_lab::wasm::{presets, schema, Lab};
@@ -32,9 +33,13 @@ fn hostile_query_is_corrected_and_trains() {
         assert!(keys.iter().any(|x| x == k), "no notice for {k}: {keys:?}");
     }
     assert_eq!(lab.advance(5), 5);
-    let snap = lab.snapshot(0, 0, true).unwrap();
+    let snap = lab.snapshot(0, 0, true, true).unwrap();
     assert!(!snap.contains("NaN"));
     assert_eq!(json(&snap)["step"], 5);
+    assert!(json(&snap)["pending"].as_array().unwrap().len() > 3);
+    while !lab.advance_references(5.0) {}
+    let snap = lab.snapshot(0, 0, true, true).unwrap();
+    assert!(!snap.contains("NaN") && json(&snap).get("pending").is_none());
 }
 
 #[wasm_bindgen_test]
@@ -44,14 +49,15 @@ fn same_query_same_numbers_and_cheap_knobs_do_not_retrain() {
     let mut b = Lab::new(q);
     a.advance(20);
     b.advance(20);
+    assert!(a.advance_references(f64::INFINITY) && b.advance_references(f64::INFINITY));
     assert_eq!(
-        a.snapshot(0, 0, true).unwrap(),
-        b.snapshot(0, 0, true).unwrap()
+        a.snapshot(0, 0, true, true).unwrap(),
+        b.snapshot(0, 0, true, true).unwrap()
     );
     a.set_cheap("gd_eta", "2.5").unwrap();
     assert_eq!(a.step(), 20);
     assert_eq!(
-        json(&a.snapshot(0, 0, false).unwrap())["baselines"]["gd_eta"],
+        json(&a.snapshot(0, 0, false, false).unwrap())["baselines"]["gd_eta"],
         2.5
     );
     assert!(a.set_cheap("d", "3").is_err());

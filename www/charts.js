@@ -4,6 +4,7 @@
 import { createPlot } from "./plot.js";
 import { COLORS, palette } from "./theme.js";
 import { fmt, fmtLoss, isNum } from "./format.js";
+import { COMPUTING } from "./pending.js";
 
 /** One colour per learner, the same in every chart, the table and the text (theme.js). */
 export { COLORS };
@@ -20,38 +21,41 @@ const OFF_SCALE = 3;
 
 /**
  * Reference lines of the baselines, shared by the loss chart and (as values) the table;
- * `pgd`: also one step of preconditioned GD (stretched inputs, where it differs from GD).
+ * `pgd`: also one step of preconditioned GD (stretched inputs, where it differs from GD);
+ * `pending`: the stages still being computed (their lines are named, not drawn, until then).
  */
-function referenceLines(refs, pgd) {
+function referenceLines(refs, pgd, pending = []) {
   if (!refs) return [];
   // A baseline far worse than predicting 0 (OLS fitting label noise at N ≈ d) would stretch the
   // axis and flatten the gaps the chart is about: it is named in the legend, not drawn.
   const ceiling = isNum(refs.zero_loss) ? refs.zero_loss * OFF_SCALE : Infinity;
   const lines = [
     { label: "zero predictor", short: "zero", value: refs.zero_loss, color: COLORS.zero, dash: DASHED, width: 1.5 },
-    { label: `1-step GD at η* = ${fmt(refs.eta_star_1)}`, short: "1-step GD", value: refs.gd1_loss, color: COLORS.gd1, width: 2 },
+    { label: `1-step GD at η* = ${fmt(refs.eta_star_1)}`, short: "1-step GD", stage: "gd1", value: refs.gd1_loss, color: COLORS.gd1, width: 2 },
   ];
-  if (pgd && isNum(refs.pgd_loss)) {
-    lines.push({ label: `1-step preconditioned GD at η = ${fmt(refs.pgd_eta)}`, short: "preconditioned GD", value: refs.pgd_loss, color: COLORS.pgd, width: 2.2, dash: [9, 3] });
+  if (pgd) {
+    lines.push({ label: `1-step preconditioned GD at η = ${fmt(refs.pgd_eta)}`, short: "preconditioned GD", stage: "pgd", value: refs.pgd_loss, color: COLORS.pgd, width: 2.2, dash: [9, 3] });
   }
-  const kStep = refs.gd_steps > 1 || refs.gd_eta !== refs.eta_star_1;
+  const kStep = refs.gd_steps > 1 || (isNum(refs.gd_eta) && refs.gd_eta !== refs.eta_star_1);
   if (kStep) {
-    lines.push({ label: `${refs.gd_steps}-step GD at η = ${fmt(refs.gd_eta)}`, short: "K-step GD", value: refs.gd_loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
+    lines.push({ label: `${refs.gd_steps}-step GD at η = ${fmt(refs.gd_eta)}`, short: `${refs.gd_steps}-step GD`, stage: "gd", value: refs.gd_loss, color: COLORS.gdK, width: 2, dash: [10, 3] });
   }
   if (refs.gd_steps > 1) {
-    lines.push({ label: `GD++ (${refs.gd_steps} steps, η = ${fmt(refs.gdpp_eta)}, γ = ${fmt(refs.gdpp_gamma)})`, short: "GD++", value: refs.gdpp_loss, color: COLORS.gdpp, width: 2 });
+    lines.push({ label: `GD++ (${refs.gd_steps} steps, η = ${fmt(refs.gdpp_eta)}, γ = ${fmt(refs.gdpp_gamma)})`, short: "GD++", stage: "gdpp", value: refs.gdpp_loss, color: COLORS.gdpp, width: 2 });
   }
   // A deep model (separate layers) is compared with GD++ that has its own (η_k, γ_k) per step.
   if (refs.gd_steps > 1 && refs.gdpp_per_step && isNum(refs.gdpp_steps_loss)) {
-    lines.push({ label: `GD++ with its own (η, γ) per step (${refs.gd_steps} steps)`, short: "per-step GD++", value: refs.gdpp_steps_loss, color: COLORS.gdpp, width: 2, dash: [2, 3] });
+    lines.push({ label: `GD++ with its own (η, γ) per step (${refs.gd_steps} steps)`, short: "per-step GD++", stage: "gdpp_steps", value: refs.gdpp_steps_loss, color: COLORS.gdpp, width: 2, dash: [2, 3] });
   }
-  lines.push({ label: "OLS (least squares)", short: "OLS", value: refs.ols_loss, color: COLORS.ols, width: 1.5, dash: [2, 3] });
+  lines.push({ label: "OLS (least squares)", short: "OLS", stage: "ols", value: refs.ols_loss, color: COLORS.ols, width: 1.5, dash: [2, 3] });
   if (isNum(refs.ridge_lambda) && refs.ridge_lambda > 0) {
-    lines.push({ label: `ridge (λ = σ² = ${fmt(refs.ridge_lambda)})`, short: "ridge", value: refs.ridge_loss, color: COLORS.ridge, width: 1.5, dash: [2, 3] });
+    lines.push({ label: `ridge (λ = σ² = ${fmt(refs.ridge_lambda)})`, short: "ridge", stage: "ols", value: refs.ridge_loss, color: COLORS.ridge, width: 1.5, dash: [2, 3] });
   }
   return lines.map((l) => {
     const off = isNum(l.value) && l.value > ceiling;
-    return { ...l, type: "hline", fmt: fmtLoss, tag: true, offScale: off, label: off ? `${l.short} ${fmtLoss(l.value)} (off the scale, not drawn)` : l.label };
+    const waiting = (pending || []).includes(l.stage);
+    const label = waiting ? `${l.short}: ${COMPUTING}` : off ? `${l.short} ${fmtLoss(l.value)} (off the scale, not drawn)` : l.label;
+    return { ...l, type: "hline", fmt: fmtLoss, tag: true, offScale: off, label, value: waiting ? null : l.value };
   });
 }
 
@@ -64,13 +68,13 @@ export function createLossChart(host) {
     ariaLabel: "Loss of the transformer during training, with the losses of gradient descent and the other baselines",
   });
   return {
-    update({ trainX, trainLoss, evals, refs, pgd, ghosts }) {
+    update({ trainX, trainLoss, evals, refs, pending, pgd, ghosts }) {
       plot.setData({
         // Drawn bottom to top: the noisy batch curve (faded), the baselines, the ghosts of pinned
         // runs, and the evaluation curve, the chart's message, on top.
         series: [
           { type: "line", label: "transformer, training batch (faded)", color: COLORS.modelTrain, width: 1, x: trainX, y: trainLoss, fmt: fmtLoss },
-          ...referenceLines(refs, pgd),
+          ...referenceLines(refs, pgd, pending),
           ...(ghosts || []),
           { type: "line", label: "transformer, evaluation tasks", color: COLORS.model, width: 3, x: evals.step, y: evals.loss, fmt: fmtLoss },
         ],
@@ -199,7 +203,7 @@ export function createOodChart(host) {
     ariaLabel: "Out-of-distribution loss as a function of the test input scale alpha",
   });
   return {
-    update({ rows, alpha, noisy }) {
+    update({ rows, alpha, noisy, waiting }) {
       const r = rows || [];
       const col = (k) => r.map((row) => row[k]);
       const a = col("alpha");
@@ -217,6 +221,7 @@ export function createOodChart(host) {
           { type: "line", label: "GD (reference η)", color: COLORS.gd1, width: 2, dash: [7, 4], x: a, y: col("gd"), fmt: fmtLoss },
         ],
         markers: isNum(alpha) ? [{ x: alpha, label: `α = ${fmt(alpha)}`, color: palette().text }] : [],
+        emptyText: waiting ? `the baselines at every α: ${COMPUTING}` : null,
       });
     },
     resize: plot.resize,
@@ -237,7 +242,7 @@ export function createSweepChart(host) {
     ariaLabel: "Alignment of the current model with gradient descent as a function of the step size eta",
   });
   return {
-    update({ points, etaStar, eta }) {
+    update({ points, etaStar, eta, waiting }) {
       const p = points || [];
       const col = (k) => p.map((row) => row[k]);
       const x = col("eta");
@@ -252,6 +257,7 @@ export function createSweepChart(host) {
           { type: "line", panel: 1, label: "model cos", color: COLORS.cos, width: 2.2, x, y: col("model_cos"), fmt: (v) => fmt(v, 4) },
         ],
         markers,
+        emptyText: waiting ? `GD’s best step size η*: ${COMPUTING}` : null,
       });
     },
     resize: plot.resize,

@@ -1,23 +1,27 @@
 // The page's client of the training worker (worker.js): one promise per request, settled by the
 // worker's reply with the same id, and callbacks for the events the worker sends between
 // replies (status, progress, paused, error). It keeps no run state of its own beyond which
-// requests are pending.
+// requests are pending. The worker itself is started early, by spawn.js.
+
+import { earlyFailure, worker } from "./spawn.js";
 
 /**
- * Starts the worker. `on` = {status(phase), progress({snapshot, stepsPerSec}), paused(),
+ * The client of the worker. `on` = {status(phase), progress({snapshot, stepsPerSec}), paused(),
  * error(message), unavailable(message)}: `error` hears of training failures between requests
  * (a failed request rejects its own promise instead), `unavailable` of a worker that could not
  * start.
  */
 export function createEngine(on) {
-  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
   const pending = new Map(); // id -> {resolve, reject}
   let nextId = 1;
   let starting = null; // the pending start request
 
+  const unavailable = (message) =>
+    on.unavailable(`The training worker could not start (${message || "the engine's files may be missing or being rebuilt"}). Reload the page.`);
+  if (earlyFailure() !== null) queueMicrotask(() => unavailable(earlyFailure()));
   worker.onerror = (e) => {
     e.preventDefault();
-    on.unavailable(`The training worker could not start (${e.message || "the engine's files may be missing or being rebuilt"}). Reload the page.`);
+    unavailable(e.message);
   };
 
   worker.onmessage = (e) => {

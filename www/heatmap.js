@@ -6,6 +6,7 @@ import { chartFont, createCanvasPanel, presenting } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { palette } from "./theme.js";
+import { COMPUTING } from "./pending.js";
 
 // Diverging map (blue = negative, white = 0, red = positive), in the style of ColorBrewer RdBu.
 const STOPS = [
@@ -184,7 +185,7 @@ export function createWeights(host, { height = 380 } = {}) {
     const learned = weights && weights.learned ? weights.learned[choice] || weights.learned[0] : null;
     const [built, builtTitle] = construction();
     const n = weights ? weights.width : 0;
-    if (!n || !learned || !built) {
+    if (!n || !learned) {
       ctx.font = chartFont();
       ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
@@ -200,7 +201,7 @@ export function createWeights(host, { height = 380 } = {}) {
       ["w_kq", "W_KQ / β", "W_KQ"],
       ["w_pv", "W_PV · β", "W_PV"],
     ];
-    const vmaxes = rows.map(([field]) => absMax(learned[field], built[field]));
+    const vmaxes = rows.map(([field]) => absMax(learned[field], built ? built[field] : null));
     // The colour bar (12 px, 10 px from the matrix) and its widest label, 4 px from it.
     ctx.font = chartFont(true);
     const barW = 30 + Math.max(...vmaxes.map((v) => ctx.measureText(tick(-v)).width));
@@ -225,7 +226,15 @@ export function createWeights(host, { height = 380 } = {}) {
       const y0 = titleH + r * (size + titleH + gapY);
       const vmax = vmaxes[r];
       cells.push(drawMatrix(ctx, learned[field], n, x0, y0, cell, vmax, `learned ${learnedName}`));
-      cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
+      if (built) cells.push(drawMatrix(ctx, built[field], n, x0 + size + gapX, y0, cell, vmax, `${builtTitle} ${builtName}`));
+      else {
+        // The construction's step sizes are still being computed (the engine sends null).
+        ctx.font = chartFont();
+        ctx.fillStyle = palette().axis;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(`construction: ${COMPUTING}`, x0 + size + gapX + size / 2, y0 + size / 2);
+      }
       drawColorBar(ctx, x0 + 2 * size + gapX + 10, y0, size, vmax);
     });
     drawHover(ctx);

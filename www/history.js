@@ -57,10 +57,11 @@ export function addSnapshot(h, snap) {
   }
   for (const k of Object.keys(h.evals)) for (const v of ev[k] || []) h.evals[k].push(v);
   // The snapshot that first shows a new η is sent right after the change: every evaluation
-  // received so far was measured against the old one.
-  const from = h.snapshot && h.snapshot.baselines ? h.snapshot.baselines.gd_eta : undefined;
-  const to = snap.baselines ? snap.baselines.gd_eta : undefined;
-  if (from !== undefined && to !== undefined && from !== to && h.evals.step.length) {
+  // received so far was measured against the old one. (GD still being computed has no η, null:
+  // its arrival measures every evaluation so far, so it is no change.)
+  const from = h.snapshot && h.snapshot.baselines ? h.snapshot.baselines.gd_eta : null;
+  const to = snap.baselines ? snap.baselines.gd_eta : null;
+  if (typeof from === "number" && typeof to === "number" && from !== to && h.evals.step.length) {
     const step = h.evals.step[h.evals.step.length - 1];
     const last = h.etaChanges[h.etaChanges.length - 1];
     // Changes with no evaluation between them (unticking "auto", then typing a value) are one:

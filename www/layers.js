@@ -7,9 +7,13 @@
 import { COLORS } from "./charts.js";
 import { el, setText } from "./dom.js";
 import { fixed, fmt, fmtLoss, int, isNum } from "./format.js";
+import { COMPUTING, waitsFor } from "./pending.js";
 import { createPlot } from "./plot.js";
 
 const $ = (id) => document.getElementById(id);
+
+/** The stage of the learner whose construction the weights are compared with (pending.js). */
+const builtStage = (config) => (config && config.layers > 1 ? "gdpp_steps" : "gd");
 
 /** The card; `ask()` resolves to {value: Interpolation|null, ms} (the worker's read-out). */
 export function createLayersCard(ask) {
@@ -105,7 +109,8 @@ export function createLayersCard(ask) {
       markers: [],
     });
     $("plot-layers").hidden = !(config && config.layers > 1);
-    if (snap && snap.status === "done" && !askedForDone && config && config.attn !== "softmax") {
+    // (Once the construction is there: a run may end before its references do.)
+    if (snap && snap.status === "done" && !askedForDone && config && config.attn !== "softmax" && !waitsFor(snap, builtStage(config))) {
       askedForDone = true;
       requestPath();
     }
@@ -155,11 +160,14 @@ export function createLayersCard(ask) {
         `after layer ${K} ${fmtLoss(lastRow.loss)} (${K} steps of GD ${fmtLoss(lastRow.gd_loss)}, GD++ ${fmtLoss(lastRow.gdpp_loss)}). ` +
         `The read-out is below k-step GD’s after ${below} of ${K} layers.` +
         (L.per_step ? " GD++ here has its own (η_k, γ_k) per step, fitted to the evaluation tasks, as the paper does for deep models." : "");
+    } else if (waitsFor(snap, "layers")) {
+      note = `The read-out after every layer comes with k steps of GD and GD++ for every k: ${COMPUTING}`;
     }
     setText($("layers-note"), note);
     let pn = "";
     if (config && config.attn === "softmax") pn = "Softmax attention has no construction, so there is no path to it.";
     else if (config && config.layernorm) pn = "With LayerNorm no weights make a layer a GD step (a normalised token has lost the size a GD step needs), so there is no construction to go to.";
+    else if (waitsFor(snap, builtStage(config))) pn = `The path needs the construction, which needs the learner’s step sizes: ${COMPUTING}`;
     else if (path && isNum(path.trained)) {
       const low = path.peak <= Math.max(path.trained, path.construction) * 1.05;
       pn =

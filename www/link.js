@@ -11,8 +11,8 @@ function inOrder(names, allowed) {
 
 /**
  * The link's query for the settings `query` (canonical, from the engine) and `view` = {prompt,
- * present, pins, workers, lock, hide, view, autoplay} (link.rs View; missing fields are the
- * defaults). `parts` =
+ * present, pins, workers, lock, hide, view, autoplay, tour} (link.rs View; missing fields are the
+ * defaults; `tour`: the guided tour's step on show, 1-based, or 0/null). `parts` =
  * {lock, panels, cards}: the engine's names (view_parts), which fix the order of each list.
  */
 export function linkQuery(query, view, parts) {
@@ -30,6 +30,8 @@ export function linkQuery(query, view, parts) {
   const cards = inOrder(v.view || [], parts.cards.map((p) => p.name));
   if (cards.length) out.push(`view=${cards.join(",")}`);
   if (v.autoplay === false) out.push("autoplay=false");
+  // The engine drops the tour beside `view` (a frame showing some cards has no room for it).
+  if (v.tour > 0 && !cards.length) out.push(`tour=${v.tour}`);
   return out.filter(Boolean).join("&");
 }
 

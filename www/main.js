@@ -9,7 +9,7 @@ import { addSnapshot, createHistory } from "./history.js";
 import { createNotices } from "./notice.js";
 import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
 import { createPoller } from "./poller.js";
-import { presetCaption, presetForQuery, presetNamed } from "./presets.js";
+import { canonicalPairs, presetCaption, presetForQuery, presetNamed } from "./presets.js";
 import { createPromptCard } from "./promptcard.js";
 import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
@@ -23,6 +23,9 @@ import { createShareDialog } from "./share.js";
 import { cardPicture, download } from "./export.js";
 import { redrawAll } from "./canvas.js";
 import { onSchemeChange } from "./theme.js";
+import { STEPS } from "./tour.js";
+import { createTour } from "./tourguide.js";
+import { registerOffline } from "./offline.js";
 
 const $ = (id) => document.getElementById(id);
 const DEBOUNCE_MS = 300; // slider drags restart the run only once they settle
@@ -53,14 +56,19 @@ const state = {
   pins: loadPins(), // pinned runs drawn as ghosts (pins.js)
   reproducing: null, // while the link's pinned runs are trained again: {collect, done, fail}
   afterReproducing: null, // a run asked for while they were
+  runSerial: 0, // counts the runs shown (onReady): the guided tour's numbers belong to one of them
   get ood() {
     return readouts.ood.value;
   },
   get sweep() {
     return readouts.sweep.value;
   },
+  get shifts() {
+    return readouts.shifts.value;
+  },
 };
 let controls = null;
+let tour = null; // the guided tour (tourguide.js), set up with the page's buttons below
 
 const view = createView(state, { interpolate: () => engine.readout("interpolation") });
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
@@ -68,10 +76,11 @@ const engine = createEngine({ status: onStatus, progress: onProgress, paused: on
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
-// Presenter mode adds `present=true`, each pinned run a `pin`, a link's worker count `workers=N`
-// and a classroom link its lock/hide/view/autoplay keys (view keys of link.rs, written by link.js
-// in the engine's order) unless `withView` is false (a preset is matched without).
-const viewNow = () => ({ ...state.view, present: state.present, pins: state.pins.map((p) => p.query), workers: state.workers });
+// Presenter mode adds `present=true`, each pinned run a `pin`, a link's worker count `workers=N`,
+// a classroom link its lock/hide/view/autoplay keys and the guided tour its step `tour=N` (view
+// keys of link.rs, written by link.js in the engine's order) unless `withView` is false (a preset
+// is matched without).
+const viewNow = () => ({ ...state.view, present: state.present, pins: state.pins.map((p) => p.query), workers: state.workers, tour: tour ? tour.step : 0 });
 const linkFor = (query, code, withView = true) => {
   const view = withView ? viewNow() : {};
   const parts = state.parts || { lock: [], panels: [], cards: [] };
@@ -102,13 +111,21 @@ const card = createPromptCard($("prompt-card"), {
 const readouts = {
   ood: createPoller(() => engine.readout("ood"), { everyMs: 2000, ms: 500, onValue: onReadout, onError }),
   sweep: createPoller(() => engine.readout("sweep"), { everyMs: 2500, ms: 200, onValue: onReadout, onError }),
+  shifts: createPoller(() => engine.readout("shifts"), { everyMs: 3000, ms: 300, onValue: onReadout, onError }),
 };
 
 const tiers = createTiers(
   [
     { name: "fast", everyMs: 200, draw: view.fast },
     { name: "slow", everyMs: 600, draw: drawSlow },
-    { name: "text", everyMs: 600, draw: view.text },
+    {
+      name: "text",
+      everyMs: 600,
+      draw: () => {
+        view.text();
+        if (tour) tour.update();
+      },
+    },
   ],
   // While a point of the prompt card is dragged, the other charts wait (they catch up when it
   // is let go), so every pointer move is answered and drawn within the frame.
@@ -143,6 +160,7 @@ function publish() {
   lab.history = { train_loss: state.history.trainLoss, evals: state.history.evals };
   lab.ood = state.ood;
   lab.sweep = state.sweep;
+  lab.shifts = state.shifts;
 }
 Object.defineProperty(lab, "prompt", { get: () => card.state, enumerable: true });
 lab.engine = engine; // tests compare the page's answers with the worker's Lab
@@ -169,6 +187,7 @@ function setPhase(phase) {
   updateButtons();
   view.showPhase();
   publish();
+  if (tour) tour.update();
 }
 
 /** Starts a run from `query` (the first one loads the engine). */
@@ -205,9 +224,18 @@ function onReady(m) {
     state.presets = m.presets;
     state.parts = m.parts;
     buildPresets();
-    controls = buildControls($("controls"), m.schema, onControl, { alpha: $("alpha-control") });
+    const beside = { alpha: $("alpha-control"), test_aniso: $("test_aniso-control"), test_corr: $("test_corr-control"), task_mean: $("task_mean-control") };
+    controls = buildControls($("controls"), m.schema, onControl, beside);
     share = createShareDialog({ schema: m.schema, parts: m.parts, current: () => ({ query: state.query, view: { ...viewNow(), prompt: card.code || null } }) });
     waitForPlay = m.view.autoplay === false;
+    openTour = m.view.tour || 0;
+    // A link that fixes settings keeps its students from the tour's experiments, unless the link
+    // itself opens the tour (then its author chose them).
+    const allowed = !m.view.lock.length || openTour > 0;
+    for (const b of tourButtons()) {
+      b.disabled = !allowed;
+      if (!allowed) b.title = "The link fixes some settings, so the tour, which changes them, is off.";
+    }
   }
   if (state.pendingQuery !== null) {
     // The learner changed something while this run was being prepared: start that one instead.
@@ -218,6 +246,7 @@ function onReady(m) {
   }
   state.config = m.config;
   state.query = m.query;
+  state.runSerial++;
   state.desired = valuesFrom(m.schema, m.config);
   state.present = Boolean(m.present);
   state.workers = Number(m.workers) || 0;
@@ -239,11 +268,18 @@ function onReady(m) {
   if (waitForPlay) {
     state.running = false;
     setPhase("paused");
-    return;
+  } else {
+    state.running = true;
+    engine.run().catch(onError);
+    setPhase("training");
   }
-  state.running = true;
-  engine.run().catch(onError);
-  setPhase("training");
+  // A link's `tour=N` opens the tour at that step once the engine's presets are known (its
+  // step keeps this run when it has the step's settings).
+  if (openTour) {
+    const n = openTour;
+    openTour = 0;
+    tour.open(n, false);
+  }
 }
 
 function onProgress(m) {
@@ -283,6 +319,7 @@ function onSet(m) {
   showPreset(presetForQuery(state.presets, linkFor(m.query, card.code, false)));
   readouts.ood.invalidate();
   readouts.sweep.invalidate();
+  readouts.shifts.invalidate();
   publish();
   pollReadouts(true);
 }
@@ -409,6 +446,44 @@ $("present").addEventListener("click", () => {
   syncLink();
   tiers.invalidate();
 });
+
+// ---- the guided tour (tour.js: the steps; tourguide.js: the dialog) ------------------------
+let openTour = 0; // the link's tour step, opened once its run is ready
+const tourButtons = () => [$("tour-open"), ...document.querySelectorAll("[data-tour-open]")];
+
+/** Shows step `step`'s experiment; returns the least run serial its numbers may come from. */
+function tourLoad(step) {
+  const p = presetNamed(state.presets, step.preset);
+  if (!p) return state.runSerial;
+  // The step's settings are on show already (the steps before it used them, or the link did):
+  // the run carries on.
+  const shown = lab.ready && !engine.starting && state.pendingQuery === null && !state.reproducing && canonicalPairs(state.query) === canonicalPairs(p.query);
+  if (shown) return state.runSerial;
+  loadPreset(p);
+  return state.runSerial + 1;
+}
+
+/** What the tour's checks read: the page's state for the run on show (null while one starts). */
+function tourLive(step) {
+  const snap = state.history.snapshot;
+  if (!lab.ready || engine.starting || state.pendingQuery !== null || state.reproducing) return null;
+  if (!snap || !snap.latest || !snap.baselines || !snap.progress) return null;
+  const p = presetNamed(state.presets, step.preset);
+  return {
+    serial: state.runSerial,
+    changed: !p || canonicalPairs(state.query) !== canonicalPairs(p.query),
+    phase: state.phase,
+    snap,
+    evals: state.history.evals,
+    ood: state.ood,
+    sweep: state.sweep,
+    config: state.config,
+  };
+}
+
+tour = createTour({ root: $("tour"), steps: STEPS, load: tourLoad, live: tourLive, onChange: syncLink, opener: $("tour-open") });
+for (const b of tourButtons()) b.addEventListener("click", () => tour.open(tour.step || 1));
+Object.defineProperty(lab, "tour", { get: () => tour.current, enumerable: true });
 
 // ---- pinned runs ------------------------------------------------------------------------
 function showPins() {
@@ -615,3 +690,4 @@ if (window.matchMedia("(max-width: 980px)").matches) $("settings").open = false;
 wireSkipLinks();
 setPhase("loading");
 boot(queryFromLocation());
+registerOffline();

@@ -3,11 +3,13 @@
 // transformer cell gets a second line comparing it with GD++; with stretched inputs (κ > 1) and one
 // layer the table adds one step of preconditioned GD, and the second line compares with that.
 // Each pinned run gets a row below the transformer's, with its final numbers against its own GD.
+// A number whose learner is still being computed reads "computing…" (pending.js).
 
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, stretched } from "./format.js";
 import { COLORS } from "./charts.js";
 import { colorOf } from "./pins.js";
 import { el, setText } from "./dom.js";
+import { unlessWaiting } from "./pending.js";
 
 const COLUMNS = 5; // loss, vs GD, preds diff, model cos, model diff
 
@@ -24,24 +26,27 @@ function rows(snap, config, pins) {
   // The second line: against GD++ from two layers on (the learner such models are compared
   // with), else against preconditioned GD when the inputs are stretched.
   const gdpp = isNum(K) && K > 1;
-  const [tag, otherLoss, otherOf] = gdpp ? ["GD++", r.gdpp_loss, (row) => row.gdpp] : ["PGD", r.pgd_loss, (row) => row.pgd];
-  const plain = (loss, vsGd) => [[fmtLoss(loss), ""], [vsGd, ""], [DASH, ""], [DASH, ""], [DASH, ""]];
-  const model = (row) => {
+  const [tag, otherLoss, otherOf, otherStage] = gdpp ? ["GD++", r.gdpp_loss, (row) => row.gdpp, "gdpp_steps"] : ["PGD", r.pgd_loss, (row) => row.pgd, "pgd"];
+  // `text`, or "computing…" while `stages` are still to come.
+  const wait = (stages, text) => unlessWaiting(snap, stages, text);
+  const vsGd = (loss, stage) => wait(["gd", stage], pct(loss, r.gd_loss));
+  const plain = (loss, stage, vs) => [[wait([stage], fmtLoss(loss)), ""], [vs, ""], [DASH, ""], [DASH, ""], [DASH, ""]];
+  const model = (row, own) => {
     const p = otherOf(row) || {};
-    const second = (text) => (gdpp || pgd ? `${tag} ${text}` : "");
+    const second = (text) => (gdpp || pgd ? `${tag} ${wait([otherStage, own], text)}` : "");
     return [
-      [fmtLoss(row.loss), ""],
-      [pct(row.loss, r.gd_loss), second(pct(row.loss, otherLoss))],
-      [fmt(row.preds_diff, 3), second(fmt(p.preds_diff, 3))],
-      [fixed(row.model_cos, 4), second(fixed(p.model_cos, 4))],
-      [fmt(row.model_diff, 3), second(fmt(p.model_diff, 3))],
+      [wait([own], fmtLoss(row.loss)), ""],
+      [wait(["gd", own], pct(row.loss, r.gd_loss)), second(pct(row.loss, otherLoss))],
+      [wait(["gd", own], fmt(row.preds_diff, 3)), second(fmt(p.preds_diff, 3))],
+      [wait(["gd", own], fixed(row.model_cos, 4)), second(fixed(p.model_cos, 4))],
+      [wait(["gd", own], fmt(row.model_diff, 3)), second(fmt(p.model_diff, 3))],
     ];
   };
-  const vsGd = (loss) => pct(loss, r.gd_loss);
   const blind = config && config.labels === "shuffled" ? ", label-blind" : "";
+  // The trained row waits for the untrained model's evaluation only while it is that one (step 0).
   const list = [
-    { id: "row-trained", name: `transformer, trained${blind} (step ${int(snap.step)})`, color: COLORS.model, cells: model(latest) },
-    { id: "row-untrained", name: "transformer, untrained (initial weights)", color: COLORS.model, cells: model(u) },
+    { id: "row-trained", name: `transformer, trained${blind} (step ${int(snap.step)})`, color: COLORS.model, cells: model(latest, latest.step === 0 ? "untrained" : "") },
+    { id: "row-untrained", name: "transformer, untrained (initial weights)", color: COLORS.model, cells: model(u, "untrained") },
     ...(pins || []).map((p, i) => {
       const f = p.final;
       return {
@@ -51,17 +56,17 @@ function rows(snap, config, pins) {
         cells: [[fmtLoss(f.loss), ""], [pct(f.loss, f.gd_loss), "its own GD"], [fmt(f.preds_diff, 3), ""], [fixed(f.model_cos, 4), ""], [fmt(f.model_diff, 3), ""]],
       };
     }),
-    { id: "row-gd1", name: `1-step GD (η* = ${fmt(r.eta_star_1)})`, color: COLORS.gd1, cells: plain(r.gd1_loss, vsGd(r.gd1_loss)) },
+    { id: "row-gd1", name: `1-step GD (η* = ${fmt(r.eta_star_1)})`, color: COLORS.gd1, cells: plain(r.gd1_loss, "gd1", vsGd(r.gd1_loss, "gd1")) },
   ];
   if (pgd) {
-    list.push({ id: "row-pgd", name: `1-step preconditioned GD (PGD, η = ${fmt(r.pgd_eta)})`, color: COLORS.pgd, cells: plain(r.pgd_loss, vsGd(r.pgd_loss)) });
+    list.push({ id: "row-pgd", name: `1-step preconditioned GD (PGD, η = ${fmt(r.pgd_eta)})`, color: COLORS.pgd, cells: plain(r.pgd_loss, "pgd", vsGd(r.pgd_loss, "pgd")) });
   }
   list.push(
-    { id: "row-gd", name: `${isNum(K) ? K : "K"}-step GD (η = ${fmt(r.gd_eta)}) — reference`, color: COLORS.gdK, cells: plain(r.gd_loss, DASH) },
-    { id: "row-gdpp", name: `GD++ (η = ${fmt(r.gdpp_eta)}, γ = ${fmt(r.gdpp_gamma)})`, color: COLORS.gdpp, cells: plain(r.gdpp_loss, vsGd(r.gdpp_loss)) },
-    { id: "row-ols", name: "OLS (least squares)", color: COLORS.ols, cells: plain(r.ols_loss, vsGd(r.ols_loss)) },
-    { id: "row-ridge", name: `ridge (λ = σ² = ${fmt(r.ridge_lambda)})`, color: COLORS.ridge, cells: plain(r.ridge_loss, vsGd(r.ridge_loss)) },
-    { id: "row-zero", name: "zero predictor (ŷ = 0)", color: COLORS.zero, cells: plain(r.zero_loss, vsGd(r.zero_loss)) },
+    { id: "row-gd", name: `${isNum(K) ? K : "K"}-step GD (η = ${fmt(r.gd_eta)}) — reference`, color: COLORS.gdK, cells: plain(r.gd_loss, "gd", DASH) },
+    { id: "row-gdpp", name: `GD++ (η = ${fmt(r.gdpp_eta)}, γ = ${fmt(r.gdpp_gamma)})`, color: COLORS.gdpp, cells: plain(r.gdpp_loss, "gdpp", vsGd(r.gdpp_loss, "gdpp")) },
+    { id: "row-ols", name: "OLS (least squares)", color: COLORS.ols, cells: plain(r.ols_loss, "ols", vsGd(r.ols_loss, "ols")) },
+    { id: "row-ridge", name: `ridge (λ = σ² = ${fmt(r.ridge_lambda)})`, color: COLORS.ridge, cells: plain(r.ridge_loss, "ols", vsGd(r.ridge_loss, "ols")) },
+    { id: "row-zero", name: "zero predictor (ŷ = 0)", color: COLORS.zero, cells: plain(r.zero_loss, "", vsGd(r.zero_loss, "")) },
   );
   return list;
 }

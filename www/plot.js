@@ -424,7 +424,7 @@ const legendKey = (series) =>
  * emptyText?, ariaLabel }.
  * setData({ series: [{label, color, width?, dash?, panel?, type: "line"|"hline"|"points",
  * x?, y?, value?, radius?, alpha?, legend?, hover?, fmt?, short?, tinyToFloor?, hoverText?(i)}],
- * markers: [{x, label, color, row?}] }).
+ * markers: [{x, label, color, row?}], emptyText? (what an empty plot says, for now) }).
  */
 export function createPlot(host, spec) {
   let data = { series: [], markers: [] };
@@ -445,7 +445,7 @@ export function createPlot(host, spec) {
       ctx.fillStyle = palette().axis;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      ctx.fillText(spec.emptyText || "no data yet", (L.left + L.right) / 2, (L.top + L.bottom) / 2);
+      ctx.fillText(data.emptyText || spec.emptyText || "no data yet", (L.left + L.right) / 2, (L.top + L.bottom) / 2);
       panel.hideTip();
       return;
     }
@@ -471,7 +471,7 @@ export function createPlot(host, spec) {
   return {
     canvas: panel.canvas,
     setData(d) {
-      data = { series: d.series || [], markers: d.markers || [] };
+      data = { series: d.series || [], markers: d.markers || [], emptyText: d.emptyText };
       const key = legendKey(data.series);
       if (key !== shownLegend) {
         shownLegend = key;

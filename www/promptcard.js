@@ -8,6 +8,7 @@
 import init, { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
 import { fmt, int, isNum } from "./format.js";
+import { COMPUTING } from "./pending.js";
 import { addExample, copyPrompt, LEARNER_COLORS, learnersShown, promptSentences, removeExample, roundPrompt } from "./promptmath.js";
 import { createPromptPlot, pointName } from "./promptplot.js";
 
@@ -177,9 +178,11 @@ export function createPromptCard(host, deps) {
         setText(r.w, d === 1 && s.task && s.task.w ? fmt(s.task.w[0], 3) : "");
         continue;
       }
-      setText(r.a, fmt(ans.predictions[k], 3));
       const w = ans.implied_weights[k] || [];
-      setText(r.w, d === 1 ? fmt(w[0], 3) : fmt(Math.hypot(...w), 3));
+      // A learner whose step size is still being computed (null in the answer) says so.
+      const waiting = k === "gd" || k === "gd_same_step" ? !isNum(ans.gd_eta) : k === "gdpp" && !isNum(ans.gdpp_eta);
+      setText(r.a, waiting ? COMPUTING : fmt(ans.predictions[k], 3));
+      setText(r.w, waiting ? "" : d === 1 ? fmt(w[0], 3) : fmt(Math.hypot(...w), 3));
     }
   }
 
@@ -325,6 +328,7 @@ export function createPromptCard(host, deps) {
       if (s.pending) {
         // The run's first weights arrived while the engine was loading.
         s.view.set_model(s.pending.frozen.params, s.pending.frozen.learners);
+        s.view.set_untrained(s.pending.frozen.untrained);
         s.step = s.pending.step;
         s.pending = null;
       }
@@ -355,7 +359,10 @@ export function createPromptCard(host, deps) {
       }
       await showTask(0);
     },
-    /** The trained parameters now: frozen = {params (Float32Array), learners (JSON text)}. */
+    /**
+     * The trained parameters now: frozen = {params (Float32Array), untrained (Float32Array),
+     * learners (JSON text)}.
+     */
     setModel(frozen, step, training) {
       s.training = training;
       if (!s.view) {
@@ -364,6 +371,8 @@ export function createPromptCard(host, deps) {
       }
       try {
         s.view.set_model(frozen.params, frozen.learners);
+        // (A start from the construction arrives after the run began: the untrained model too.)
+        s.view.set_untrained(frozen.untrained);
       } catch (err) {
         deps.error(err instanceof Error ? err.message : String(err));
         return;

@@ -38,8 +38,9 @@ export function createShareDialog({ schema, parts, current }) {
     return {
       prompt: base.view.prompt,
       present: present.checked,
-      pins: base.view.pins, // the pinned runs and the worker count pass through unchanged
+      pins: base.view.pins, // the pinned runs, the worker count and the tour's step pass through
       workers: base.view.workers,
+      tour: base.view.tour,
       lock: picked(lockBoxes, false), // unticked: students may not change it
       hide: picked(hideBoxes),
       view: picked(viewBoxes),

@@ -3,10 +3,11 @@
 
 import { setText } from "./dom.js";
 import { fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
+import { COMPUTING, pendingNames, waitsFor } from "./pending.js";
 
 const DETAIL = {
   loading: "Loading the engine (WebAssembly)…",
-  preparing: "Preparing baselines: sampling the evaluation tasks and tuning GD, GD++, OLS and ridge…",
+  preparing: "Preparing: sampling the evaluation tasks (the baselines follow while training runs)…",
   reproducing: "Training the link’s pinned runs again before its own run: same settings and seed, so the same numbers.",
   training: "Training: every step is one Adam update on a batch of fresh regression tasks.",
   paused: "Paused. Press Play to continue, or Step +10 to go one small step at a time.",
@@ -17,7 +18,7 @@ const DETAIL = {
 
 const LABEL = {
   loading: "loading wasm",
-  preparing: "preparing baselines…",
+  preparing: "preparing…",
   reproducing: "reproducing pins…",
   training: "training",
   paused: "paused",
@@ -45,7 +46,10 @@ export function progressSentence(snap, done, config) {
   if (!p || !l || !isNum(l.loss)) return "";
   const name = targetName(snap);
   const r = snap.baselines || {};
-  const now = `${fmtLoss(l.loss)}, ${relation(l.loss, p.target_loss, `${name}’s ${fmtLoss(p.target_loss)}`)}`;
+  const target = waitsFor(snap, p.target === "gdpp" ? "gdpp" : "gd")
+    ? `${name}’s loss ${COMPUTING}`
+    : relation(l.loss, p.target_loss, `${name}’s ${fmtLoss(p.target_loss)}`);
+  const now = `${fmtLoss(l.loss)}, ${target}`;
   switch (p.verdict) {
     case "reached":
       return `${done ? "Done: the" : "The"} transformer reached ${name}’s loss at step ${int(p.reached_at)}; now ${now}.`;
@@ -83,8 +87,12 @@ export function createStatus(els) {
         // While training, only a plateau or a stall is worth interrupting the default sentence.
         if (said && (phase === "done" || ["plateau", "settled"].includes(snap.progress.verdict))) detail = said;
       }
+      // The references still being computed, each named, until the last has arrived.
+      const names = pendingNames(snap);
+      if (snap && snap.waiting && phase === "training") detail = `Training starts from the construction once it is there: computing ${names}…`;
+      else if (names && phase !== "error" && phase !== "loading") detail += ` Computing meanwhile: ${names}…`;
       // A link with autoplay=false opens its run waiting at step 0.
-      if (phase === "paused" && snap && snap.step === 0) detail = "Ready: press Play to start training.";
+      if (phase === "paused" && snap && snap.step === 0) detail = `Ready: press Play to start training.${names ? ` Computing meanwhile: ${names}…` : ""}`;
       setText(els.detail, detail);
       const step = snap ? snap.step : 0;
       const steps = snap ? snap.steps : null;
@@ -107,12 +115,18 @@ export function createStatus(els) {
       const K = r.gd_steps;
       const pgd = stretched(config) && isNum(r.pgd_loss);
       const gdName = K > 1 ? `${K} steps of GD` : "one GD step";
-      let text = `At step ${int(l.step)} the transformer’s loss is ${fmtLoss(l.loss)}; ${gdName} at η = ${fmt(r.gd_eta)} gets ${fmtLoss(r.gd_loss)} (${pct(l.loss, r.gd_loss)})`;
-      if (K > 1) text += `, GD++ ${fmtLoss(r.gdpp_loss)} (${pct(l.loss, r.gdpp_loss)})`;
-      if (pgd) text += `, one preconditioned GD step ${fmtLoss(r.pgd_loss)} (${pct(l.loss, r.pgd_loss)})`;
-      text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}`;
-      if (pgd && l.pgd) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;
-      if (K > 1 && l.gdpp) text += ` (vs GD++: ${fmt(l.gdpp.model_cos, 3)}, ${fmt(l.gdpp.preds_diff, 3)})`;
+      const loss = isNum(l.loss) ? fmtLoss(l.loss) : COMPUTING; // (step 0 before the untrained model's evaluation)
+      const vs = (other) => (isNum(l.loss) ? ` (${pct(l.loss, other)})` : "");
+      let text = `At step ${int(l.step)} the transformer’s loss is ${loss}; `;
+      text += waitsFor(snap, "gd") ? `${gdName}: ${COMPUTING}` : `${gdName} at η = ${fmt(r.gd_eta)} gets ${fmtLoss(r.gd_loss)}${vs(r.gd_loss)}`;
+      if (K > 1) text += waitsFor(snap, "gdpp") ? `, GD++ ${COMPUTING}` : `, GD++ ${fmtLoss(r.gdpp_loss)}${vs(r.gdpp_loss)}`;
+      if (pgd) text += `, one preconditioned GD step ${fmtLoss(r.pgd_loss)}${vs(r.pgd_loss)}`;
+      // The alignment once it can be measured (GD there, and an evaluation to measure).
+      if (!waitsFor(snap, "gd") && isNum(l.preds_diff)) {
+        text += `. Model cos ${fmt(l.model_cos, 3)}, preds diff ${fmt(l.preds_diff, 3)}`;
+        if (pgd && l.pgd && isNum(l.pgd.preds_diff)) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;
+        if (K > 1 && l.gdpp && isNum(l.gdpp.preds_diff)) text += ` (vs GD++: ${fmt(l.gdpp.model_cos, 3)}, ${fmt(l.gdpp.preds_diff, 3)})`;
+      }
       text += ".";
       const p = snap.progress || {};
       if (isNum(p.reached_gd_at)) {

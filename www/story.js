@@ -3,6 +3,31 @@
 
 import { setText } from "./dom.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
+import { COMPUTING, waitsFor } from "./pending.js";
+import { shiftSentences } from "./shifts.js";
+
+/** The stages (pending.js) each live value waits for: "computing…" until they are there. */
+const NEEDS = {
+  eta_star: ["gd1"],
+  gd1_loss: ["gd1"],
+  gd_eta: ["gd"],
+  gd_loss: ["gd"],
+  gd_ref: ["gd"],
+  first_1pct: ["gd"],
+  construct_eta_n: ["gd"],
+  ols_loss: ["ols"],
+  untrained_loss: ["untrained"],
+  untrained_cos: ["untrained", "gd"],
+  untrained_preds_diff: ["untrained", "gd"],
+  preds_diff: ["gd"],
+  model_cos: ["gd"],
+  gdpp_loss: ["gdpp"],
+  gdpp_steps_loss: ["gdpp_steps"],
+  k_sentence: ["gd", "gdpp"],
+  pgd_loss: ["pgd"],
+  pgd_preds_diff: ["pgd"],
+  pgd_model_cos: ["pgd"],
+};
 
 /** The live values, by name, for the current config and snapshot (and the pinned runs). */
 function liveValues(config, snap, ood, pins) {
@@ -65,6 +90,8 @@ function liveValues(config, snap, ood, pins) {
         ? `one step, so GD++ adds nothing (GD++ loss ${fmtLoss(refs.gdpp_loss)} vs GD ${fmtLoss(refs.gd_loss)}). Try two layers:`
         : `${K} steps of GD reach ${fmtLoss(refs.gd_loss)}, GD++ (γ = ${fmt(refs.gdpp_gamma, 3)}) reaches ${fmtLoss(refs.gdpp_loss)}, and the transformer ${fmtLoss(latest.loss)} (${pct(latest.loss, refs.gdpp_loss)} vs GD++).`;
   }
+  for (const [key, stages] of Object.entries(NEEDS)) if (waitsFor(s, ...stages)) v[key] = COMPUTING;
+  if (latest.step === 0 && waitsFor(s, "untrained")) v.model_loss = COMPUTING;
   return v;
 }
 
@@ -174,6 +201,13 @@ function oodNote(ood) {
   return `Here, at α = 2: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)} (the transformer is ${relation(row.model, row.gd, "GD’s")}), least squares ${fmtLoss(row.ols)}.`;
 }
 
+/** What the shifted prompts gave, as measured (shifts.js); a pointer to the card until then. */
+function shiftNote(rows) {
+  const shifted = (rows || []).filter((r) => r.shift !== "none");
+  if (!shifted.length) return "Shift the test prompts with the sliders of the card “Prompts unlike training”.";
+  return `Here: ${shiftSentences(rows).join(" ")}`;
+}
+
 /** The optimal learners beside GD and the transformer, for this run's noise. */
 function optimalNote(c, refs, latest) {
   if (!isNum(refs.ols_loss) || !isNum(refs.gd_loss)) return "";
@@ -226,8 +260,8 @@ function conditions(c) {
   return on;
 }
 
-export function updateStory(root, config, snap, ood, pins) {
-  const values = liveValues(config, snap, ood, pins);
+export function updateStory(root, config, snap, ood, pins, shifts) {
+  const values = { ...liveValues(config, snap, ood, pins), shift_note: shiftNote(shifts) };
   nodes ??= [...root.querySelectorAll("[data-live]")];
   for (const node of nodes) {
     const key = node.getAttribute("data-live");

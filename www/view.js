@@ -8,10 +8,46 @@ import { fixed, fmt, fmtLoss, int, isNum, stretched } from "./format.js";
 import { createWeights } from "./heatmap.js";
 import { createLayersCard } from "./layers.js";
 import { updateNumbers } from "./numbers.js";
+import { COMPUTING, waitsFor } from "./pending.js";
+import { shiftName, shiftSentences, SHIFT_COLUMNS } from "./shifts.js";
 import { createStatus } from "./status.js";
 import { updateStory } from "./story.js";
 
 const $ = (id) => document.getElementById(id);
+
+let shiftShape = ""; // the shift rows on show: the table is rebuilt only when they change
+
+/** "Prompts unlike training": the engine's shift rows as a table, and what they say. */
+function shiftsCard(rows, snap) {
+  const head = $("shifts-head");
+  if (head.children.length === 1) {
+    head.append(...SHIFT_COLUMNS.map(([name, title]) => Object.assign(document.createElement("th"), { scope: "col", title, textContent: name })));
+  }
+  const body = $("shifts-body");
+  const list = rows || [];
+  const shape = list.map((r) => `${r.shift}:${r.value}`).join(",");
+  if (shape !== shiftShape) {
+    shiftShape = shape;
+    body.replaceChildren(
+      ...list.map((r) => {
+        const tr = document.createElement("tr");
+        tr.dataset.testid = `shift-${r.shift}`;
+        tr.append(Object.assign(document.createElement("th"), { scope: "row" }), ...SHIFT_COLUMNS.map(() => document.createElement("td")));
+        return tr;
+      }),
+    );
+  }
+  list.forEach((r, i) => {
+    const cells = body.rows[i].cells;
+    setText(cells[0], shiftName(r));
+    SHIFT_COLUMNS.forEach(([, , cell], k) => setText(cells[k + 1], cell(r)));
+  });
+  // One item per sentence, rebuilt only when the sentences change.
+  const items = list.length ? shiftSentences(list) : snap ? [`The losses on shifted prompts: ${COMPUTING}`] : [];
+  const ul = $("shifts-readout");
+  if (ul.children.length !== items.length) ul.replaceChildren(...items.map(() => document.createElement("li")));
+  items.forEach((t, i) => setText(ul.children[i], t));
+}
 
 /**
  * With stretched inputs: the latest alignment with preconditioned GD beside that with plain GD,
@@ -20,7 +56,9 @@ const $ = (id) => document.getElementById(id);
 function alignReadout(snap, config) {
   const l = snap ? snap.latest : null;
   let text = "";
-  if (stretched(config) && l && l.pgd && isNum(l.step)) {
+  if (stretched(config) && waitsFor(snap, "gd", "pgd")) {
+    text = `Against one preconditioned GD step: ${COMPUTING}`;
+  } else if (stretched(config) && l && l.pgd && isNum(l.step) && isNum(l.pgd.preds_diff)) {
     const p = l.pgd;
     const closer = isNum(p.preds_diff) && isNum(l.preds_diff) && p.preds_diff < l.preds_diff;
     text =
@@ -54,10 +92,15 @@ function etaNote(changes, evals) {
 }
 
 /** The losses at the chosen α, in words under the chart. */
-function oodReadout(rows, config) {
+function oodReadout(rows, config, snap) {
   const alpha = config ? config.alpha : null;
   const row = (rows || []).find((r) => r.alpha === alpha);
-  const text = row
+  // The read-out comes once its baselines are there (the references' last stage); a row may
+  // still wait for GD when its η* is being computed again.
+  const waiting = waitsFor(snap, "ood") || (row && !isNum(row.zero));
+  const text = waiting
+    ? `The losses at α = ${fmt(alpha)}, with the baselines at every α: ${COMPUTING}`
+    : row
     ? `At α = ${fmt(alpha)}: transformer ${fmtLoss(row.model)}, GD ${fmtLoss(row.gd)}, GD++ ${fmtLoss(row.gdpp)}, OLS ${fmtLoss(row.ols)}` +
       (config.noise > 0 ? `, ridge (λ = σ²) ${fmtLoss(row.ridge)}` : "") +
       `, zero predictor ${fmtLoss(row.zero)}.`
@@ -70,13 +113,15 @@ function oodReadout(rows, config) {
  * under the heatmaps. For softmax attention no step size can be read from the weights: say so.
  */
 function etaSentence(view, built, snap, config) {
-  if (!view || !built || !built.view) return;
+  if (!view || !built) return;
   let text;
   if (config && config.attn === "softmax") {
     text = "With softmax attention W_KQ scales the attention logits and each head outputs a weighted average, not a sum over examples: no GD step size can be read from these weights, so none is shown.";
   } else if (config && config.layernorm) {
     text =
       `With LayerNorm, attention multiplies normalised tokens (each divided by its own spread, then scaled and shifted by learned weights), not the (x, y) the construction is built for, and no weights make such a layer a GD step: the heatmaps show only how much the learned pattern resembles the construction’s, and the η/N read from the corner, ${fixed(view.eta_over_n, 3)}, is not a GD step size.`;
+  } else if (!built.view) {
+    text = `Learned η/N = ${fixed(view.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}); the construction beside it: ${COMPUTING}`;
   } else if (built.name.startsWith("GD++")) {
     const c = built.view;
     text = `Learned η/N = ${fixed(view.eta_over_n, 3)} and γ = ${fixed(view.gamma, 3)} (minus the mean x-diagonal of W_PV·β) vs the GD++ construction’s η/N = ${fixed(c.eta_over_n, 3)} and γ = ${fixed(c.gamma, 3)} (β = ${fmt(view.beta, 3)}).`;
@@ -89,7 +134,7 @@ function etaSentence(view, built, snap, config) {
     const off = snap.weights.mlp_off_loss;
     text += ` These are the attention’s weights only: the MLP after it can rescale its answer, so the step the whole layer takes need not be the attention’s. With the MLP switched off (W₂ = 0) the trained model’s loss is ${fmtLoss(off)}, with it ${fmtLoss(snap.latest && snap.latest.loss)} (GD ${fmtLoss(snap.baselines.gd_loss)}).`;
   }
-  if (stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
+  if (built.view && stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
     // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.
     text += ` One preconditioned GD step uses η/N = ${fixed(snap.baselines.pgd_eta / config.n, 3)} (its Γ scaled to a mean of 1).`;
   }
@@ -136,7 +181,7 @@ export function createView(state, actions = {}) {
     fast() {
       const { snapshot: snap, trainX, trainLoss, evals } = state.history;
       status.show(state.phase, snap, state.rate, state.config, state.poolSize);
-      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pgd: stretched(state.config), ghosts: state.ghosts && state.ghosts.loss });
+      charts["plot-loss"].update({ trainX, trainLoss, evals, refs: snap.baselines, pending: snap.pending, pgd: stretched(state.config), ghosts: state.ghosts && state.ghosts.loss });
       status.headline(snap, state.config);
     },
     /** The other figures. */
@@ -146,16 +191,17 @@ export function createView(state, actions = {}) {
       weights.update(snap.weights);
       if (snap.layers) layers.update(snap, evals, state.config, state.query);
       charts["plot-scatter"].update(snap.scatter);
-      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0) });
-      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta });
+      charts["plot-ood"].update({ rows: state.ood, alpha: state.config ? state.config.alpha : null, noisy: Boolean(state.config && state.config.noise > 0), waiting: waitsFor(snap, "ood") });
+      charts["plot-sweep"].update({ points: state.sweep, etaStar: snap.baselines.gd_eta_star, eta: snap.baselines.gd_eta, waiting: waitsFor(snap, "eta_star") });
     },
     /** The table, the story's live numbers and the sentences under the charts. */
     text() {
       const snap = state.history.snapshot;
       updateNumbers($("numbers-body"), snap, state.config, state.pins);
-      updateStory(document.body, state.config, snap, state.ood, state.pins);
+      updateStory(document.body, state.config, snap, state.ood, state.pins, state.shifts);
       etaSentence(weights.current, weights.construction, snap, state.config);
-      oodReadout(state.ood, state.config);
+      oodReadout(state.ood, state.config, snap);
+      shiftsCard(state.shifts, snap);
       alignReadout(snap, state.config);
       layers.text(snap, state.config);
       etaNote(state.history.etaChanges, state.history.evals);

@@ -2,7 +2,10 @@
 // main thread never waits on the engine. It speaks a small explicit protocol (engine.js is its
 // client). Every request carries an `id` and gets exactly one reply with that id, once handled:
 //
-//   in   {id, type:"link",  query}          load the engine if needed, then read a link's view keys
+//   in   {type:"prepare", query}            (spawn.js, before the page listens; no reply) start the
+//                                           run of the page's address at once, silently: the page's
+//                                           "start" with the same query adopts it
+//        {id, type:"link",  query}          load the engine if needed, then read a link's view keys
 //        {id, type:"start", query}          load the engine if needed, then a new run from `query`
 //        {id, type:"run"}                   train until done, diverged or paused
 //        {id, type:"pause"}                 stop after the current chunk
@@ -10,6 +13,7 @@
 //        {id, type:"set",   key, value}     change a cheap setting (gd_eta, alpha) without retraining
 //        {id, type:"ood"}                   out-of-distribution losses over α
 //        {id, type:"sweep"}                 the model against GD over a grid of η
+//        {id, type:"shifts"}                the model and GD on prompts unlike training (shift.rs)
 //        {id, type:"interpolation"}         the loss on the path from the weights to the construction
 //        {id, type:"eval_prompt", index}    evaluation task `index` as a prompt (the prompt card)
 //        {id, type:"prompt", prompt}        every learner's answer to a JSON prompt, by the Lab
@@ -30,18 +34,26 @@
 //                                             prompt: the answer (prompt.rs Answer)
 //                                             set:   {query, config, notices}
 //                                             ood:   {value: rows, ms};  sweep: {value: points, ms}
-//                                             report: the run so far as the CLI's JSON report (text)
+//                                             shifts: {value: rows, ms}
+//                                             report: the run so far as the CLI's JSON report (text;
+//                                                     the references still to come are computed
+//                                                     first)
 //                                             curves_csv: its curves as CSV (text)
 //                                             run, pause, step: null
 //        {type:"reply", id, error}          the request failed (training stops)
 //   and, between the replies, events:
-//        {type:"status",   phase}           "loading" (engine) or "preparing" (sampling, baselines)
-//        {type:"progress", snapshot, stepsPerSec, workers, frozen?}
-//                                           new history since the previous progress; workers: how
-//                                           many share the training; with the weights (at most
-//                                           twice a second, and when a run stops or a setting
-//                                           changes) `frozen` = {params (Float32Array), learners}:
-//                                           the trained model for the page's own PromptView
+//        {type:"status",   phase}           "loading" (engine) or "preparing" (sampling the
+//                                           evaluation tasks; the baselines and other references
+//                                           come later, a slice at a time between training
+//                                           chunks: snapshot.pending names the stages still to
+//                                           come, whose numbers are null until then)
+//        {type:"progress", snapshot, stepsPerSec, workers, frozen?}   new history since the
+//                                           previous progress; workers: how many share the
+//                                           training; with the weights (at most twice a second, and
+//                                           when a run stops or a setting changes) `frozen` =
+//                                           {params, untrained (Float32Arrays), learners}: the
+//                                           trained and untrained models for the page's own
+//                                           PromptView (promptcard.js)
 //        {type:"paused"}                    training stopped (paused, step budget used, or done)
 //        {type:"error",    message}         training failed between requests
 //
@@ -55,6 +67,13 @@ const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at o
 const POST_MS = 100; // at most ~10 progress messages a second
 const SWEEP_POINTS = 60;
 const FULL_EVERY_MS = 500; // weights + scatter in a snapshot at most this often
+// While references are still to come they get a slice after every training chunk: half as long
+// as the chunk (a third of the worker's time), at least REFS_MIN_MS; all of it when not training.
+const REFS_SHARE = 0.5;
+const REFS_MIN_MS = 10;
+// The per-layer read-out runs the model K times on every evaluation task: in a full snapshot at
+// most this often, and never more than a fifth of the time (from what the last one cost).
+const LAYERS_EVERY_MS = 1000;
 
 let engine = null; // {schema, presets} once the wasm module is loaded
 let lab = null;
@@ -72,6 +91,16 @@ let pooled = null; // {size, ready: promise of the pool}: its workers, kept from
 let pool = null; // the pool once set up for the current run (null: train in this worker)
 let runId = 0; // increases with every new run: a pooled step of an older run is dropped
 let busy = false; // a pooled chunk is in flight
+let refsDone = true; // false while the run's references are still being computed
+let pendingCount = 0; // how many stages were still to come at the last progress message
+let layers = { at: -Infinity, ms: 0 }; // when the last per-layer read-out was sent, its cost
+// The page listens from its first request on (engine.js): nothing is posted before, since it
+// would be lost. Until its first "start" a run started by "prepare" trains silently (a "link"
+// request is answered, but the run's events wait), for at most EARLY_MAX_MS, and the page's
+// "start" adopts it: its first step is done while the page loads.
+let listening = false;
+let early = null; // {query, at}: the run "prepare" started, until the page's start adopts it
+const EARLY_MAX_MS = 10000;
 
 const tick = new MessageChannel();
 tick.port1.onmessage = () => {
@@ -86,8 +115,9 @@ function schedule() {
   }
 }
 
+/** An event about the run: only once the page has started one (see `listening`). */
 function post(msg) {
-  self.postMessage(msg);
+  if (listening) self.postMessage(msg);
 }
 
 function message(err) {
@@ -99,10 +129,32 @@ function fail(err) {
   post({ type: "error", message: message(err) });
 }
 
+// The engine is fetched and compiled as soon as the worker starts (spawn.js starts it early),
+// without a word to the page: nothing may be posted before the page's first request, which is
+// when it listens.
+const compiling = init().then(warmUp);
+compiling.catch(() => {}); // (a failure is reported to the request that waits for it)
+
+// The browser first runs the engine's loops as compiled by its quick baseline compiler, several
+// times slower than the optimised code it compiles once they have run a while. A few steps of a
+// tiny run (every part of a step and an evaluation, two heads, two layers), while the page is
+// still loading, make the real run's first step fast (measured in Node: the heavy link's first
+// step 0.82 s → 0.32 s, for 20 ms here). Its numbers are thrown away.
+const WARM_UP = "d=8&n=8&layers=2&heads=2&batch=32&eval_tasks=256&eval_every=1";
+
+function warmUp() {
+  const lab = new Lab(WARM_UP);
+  try {
+    lab.advance(4);
+  } finally {
+    lab.free();
+  }
+}
+
 async function load() {
   if (engine) return engine;
   post({ type: "status", phase: "loading" });
-  await init();
+  await compiling;
   engine = { schema: JSON.parse(schema()), presets: JSON.parse(presets()), parts: JSON.parse(view_parts()) };
   return engine;
 }
@@ -165,6 +217,7 @@ function preparePool(wanted) {
 
 function newRun(query) {
   running = false;
+  early = null;
   post({ type: "status", phase: "preparing" });
   runId++;
   busy = false;
@@ -175,11 +228,21 @@ function newRun(query) {
   evalLen = 0;
   chunk = 1;
   trainMs = 0;
+  refsDone = lab.references_done();
+  pendingCount = -1;
+  layers = { at: -Infinity, ms: 0 };
+  // (The references start with the first training chunk, the "run" that follows this reply,
+  // so the first step comes first; then they go on between chunks, training or not.)
   rate = { t: performance.now(), step: 0, perSec: null };
   // A link's worker count is used at once; otherwise the first steps' cost decides (choosePool).
   autoPool = lab.workers() === 0;
   probe = { ms: 0, steps: 0 };
   preparePool(autoPool ? 1 : lab.workers());
+  return runInfo();
+}
+
+/** The start reply: the engine's schema and presets, and the run's settings and models. */
+function runInfo() {
   return {
     schema: engine.schema,
     presets: engine.presets,
@@ -198,19 +261,25 @@ function newRun(query) {
 }
 
 function sendProgress(force = false) {
+  if (!listening) return; // (the history so far goes with the first message once it listens)
   // Weights and the prediction scatter are the bulk of a snapshot: send them at most twice a
   // second, and always once a run stops.
   const now = performance.now();
   const full = force || now - lastFull >= FULL_EVERY_MS || lab.step() === 0 || lab.status() !== "training";
   if (full) lastFull = now;
-  const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen, full));
-  const workers = pool ? pool.size : 1;
+  const withLayers = full && (force || now - layers.at >= Math.max(LAYERS_EVERY_MS, 5 * layers.ms));
+  const t0 = performance.now();
+  const snapshot = JSON.parse(lab.snapshot(trainLen, evalLen, full, withLayers));
+  if (snapshot.layers) layers = { at: now, ms: performance.now() - t0 };
   trainLen = snapshot.train_from + snapshot.train_loss.length;
   evalLen = snapshot.evals.from + snapshot.evals.step.length;
+  pendingCount = (snapshot.pending || []).length;
   lastPost = performance.now();
+  const workers = pool ? pool.size : 1;
   if (full) {
     const params = lab.params();
-    self.postMessage({ type: "progress", snapshot, stepsPerSec: rate.perSec, workers, frozen: { params, learners: lab.learners() } }, [params.buffer]);
+    const untrained = lab.untrained_params();
+    self.postMessage({ type: "progress", snapshot, stepsPerSec: rate.perSec, workers, frozen: { params, untrained, learners: lab.learners() } }, [params.buffer, untrained.buffer]);
   } else post({ type: "progress", snapshot, stepsPerSec: rate.perSec, workers });
 }
 
@@ -223,20 +292,35 @@ function measureRate() {
   }
 }
 
-// One chunk of training, then yield so queued messages (pause) are handled first.
+// A slice of the references' computation (they never hold training back: it starts at once and
+// they arrive between its chunks, the snapshots naming those still to come).
+function advanceReferences(ms) {
+  if (refsDone) return;
+  refsDone = lab.advance_references(ms);
+}
+
+// One chunk of training (and a slice of the references while they are still to come), then
+// yield so queued messages (pause) are handled first.
 function train() {
-  if (!running || !lab || busy) return;
-  if (pool) {
-    trainPooled();
-    return;
-  }
+  if (!lab || busy) return;
+  if (early && !listening && performance.now() - early.at > EARLY_MAX_MS) running = false;
   try {
-    const want = Math.max(1, Math.min(chunk, budget));
-    const t0 = performance.now();
-    const taken = lab.advance(want);
-    const ms = performance.now() - t0;
-    choosePool(taken, ms);
-    afterChunk(taken, ms);
+    const training = running && lab.can_train();
+    if (training && pool) {
+      trainPooled();
+      return;
+    }
+    const first = trainLen === 0;
+    let taken = 0;
+    let ms = 0;
+    if (training) {
+      const want = Math.max(1, Math.min(chunk, budget));
+      const t0 = performance.now();
+      taken = lab.advance(want);
+      ms = performance.now() - t0;
+      choosePool(taken, ms);
+    }
+    afterChunk(training, first, taken, ms);
   } catch (err) {
     fail(err);
   }
@@ -247,6 +331,7 @@ function train() {
 async function trainPooled() {
   busy = true;
   const id = runId;
+  const first = trainLen === 0;
   try {
     const want = Math.max(1, Math.min(chunk, budget));
     const t0 = performance.now();
@@ -261,8 +346,12 @@ async function trainPooled() {
       taken++;
     }
     busy = false;
-    if (running) afterChunk(taken, performance.now() - t0);
-    else trainMs += performance.now() - t0;
+    const ms = performance.now() - t0;
+    if (running) afterChunk(true, first, taken, ms);
+    else {
+      trainMs += ms;
+      if (!refsDone) schedule();
+    }
   } catch (err) {
     if (id !== runId) return;
     busy = false;
@@ -270,24 +359,36 @@ async function trainPooled() {
   }
 }
 
-function afterChunk(taken, ms) {
+/** After a chunk (`training`: one was due; `taken` steps in `ms`): the chunk size and the rate,
+ * progress for the page, a slice of the references still to come, and the next chunk. */
+function afterChunk(training, first, taken, ms) {
   trainMs += ms;
   try {
-    if (taken > 0) {
-      const perStep = ms / taken;
-      chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));
-      budget -= taken;
+    let refsMs = CHUNK_MS;
+    if (training) {
+      if (taken > 0) {
+        const perStep = ms / taken;
+        chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));
+        budget -= taken;
+      }
+      refsMs = Math.max(REFS_MIN_MS, ms * REFS_SHARE);
+      measureRate();
     }
-    measureRate();
-    const finished = taken === 0 || budget <= 0;
-    if (finished || performance.now() - lastPost >= POST_MS) sendProgress();
+    const finished = training && (taken === 0 || budget <= 0);
+    // The first step is on the page before anything else is computed.
+    if (training && ((first && taken > 0) || finished || performance.now() - lastPost >= POST_MS)) sendProgress();
+    if (!refsDone) {
+      advanceReferences(refsMs);
+      // A stage that arrived is worth a message at once (its numbers replace "computing…"), the
+      // last one with the weights beside their constructions.
+      if (lab.pending() !== pendingCount || (!training && performance.now() - lastPost >= POST_MS)) sendProgress(refsDone);
+    }
     if (finished) {
       running = false;
       budget = Infinity;
       post({ type: "paused" });
-      return;
     }
-    schedule();
+    if (running || !refsDone) schedule();
   } catch (err) {
     fail(err);
   }
@@ -307,8 +408,25 @@ async function handle(msg) {
       const link = JSON.parse(read_link(String(msg.query ?? "")));
       return { ...link, presets: engine.presets };
     }
+    case "prepare":
+      await load();
+      if (!listening && !lab) {
+        newRun(msg.query);
+        early = { query: String(msg.query ?? ""), at: performance.now() };
+        // A link that waits for Play (autoplay=false) or trains its pinned runs first gets its
+        // run ready, untrained.
+        const view = JSON.parse(lab.view());
+        running = view.autoplay !== false && view.pins.length === 0;
+        if (running || !refsDone) schedule();
+      }
+      return null;
     case "start":
       await load();
+      // The run "prepare" started on the same address: it goes on, with its history.
+      if (early && early.query === String(msg.query ?? "") && lab) {
+        early = null;
+        return runInfo();
+      }
       return newRun(msg.query);
     case "run":
       if (!lab) return null;
@@ -323,6 +441,7 @@ async function handle(msg) {
       budget = Infinity;
       sendProgress(true);
       post({ type: "paused" });
+      if (!refsDone) schedule();
       return null;
     case "step":
       if (!lab) return null;
@@ -340,6 +459,11 @@ async function handle(msg) {
       const [value, ms] = timed(() => JSON.parse(lab.ood()));
       return { value, ms };
     }
+    case "shifts": {
+      if (!lab) return null;
+      const [value, ms] = timed(() => JSON.parse(lab.shifts()));
+      return { value, ms };
+    }
     case "interpolation": {
       if (!lab) return null;
       const [value, ms] = timed(() => JSON.parse(lab.interpolation()));
@@ -351,9 +475,14 @@ async function handle(msg) {
     case "prompt":
       if (!lab) return null;
       return JSON.parse(lab.prompt(String(msg.prompt)));
-    case "report":
-      // The engine's text as it is: the CLI's report schema, number for number.
-      return lab ? lab.report(trainMs / 1000) : null;
+    case "report": {
+      // The engine's text as it is: the CLI's report schema, number for number (the references
+      // still to come are computed first, as the CLI has them all).
+      if (!lab) return null;
+      const text = lab.report(trainMs / 1000);
+      refsDone = lab.references_done();
+      return text;
+    }
     case "curves_csv":
       return lab ? lab.curves_csv() : null;
     case "sweep": {
@@ -367,15 +496,16 @@ async function handle(msg) {
 }
 
 // After these replies the page gets the run's state at once.
-const PROGRESS_AFTER = new Set(["start", "set"]);
+const PROGRESS_AFTER = new Set(["start", "set", "report"]);
 
 async function reply(msg) {
   try {
     const value = await handle(msg);
-    post({ type: "reply", id: msg.id, value: value ?? null });
+    if (msg.id === undefined) return; // ("prepare" has no reply)
+    self.postMessage({ type: "reply", id: msg.id, value: value ?? null });
   } catch (err) {
     running = false;
-    post({ type: "reply", id: msg.id, error: message(err) });
+    self.postMessage({ type: "reply", id: msg.id, error: message(err) });
     return;
   }
   if (PROGRESS_AFTER.has(msg.type) && lab) {
@@ -390,5 +520,9 @@ async function reply(msg) {
 // Messages are handled one at a time, in order, even across the async engine load.
 let queue = Promise.resolve();
 self.onmessage = (e) => {
-  queue = queue.then(() => reply(e.data || {}));
+  const msg = e.data || {};
+  // A "link" request reads a link for the page (which may train its pinned runs first): the
+  // run "prepare" started is still its own until the page starts one.
+  if (msg.id !== undefined && msg.type !== "link") listening = true;
+  queue = queue.then(() => reply(msg));
 };

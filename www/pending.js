@@ -1,0 +1,37 @@
+// The references the engine is still computing while the run trains (snapshot.pending: stage
+// names of src/references.rs, in the order they come; their numbers are null until then). A
+// number waiting for one reads "computing…": never a dash that could pass for "no value", and
+// never a stale number.
+
+export const COMPUTING = "computing…";
+
+/** What the page calls each stage while it is computed. */
+const STAGE_NAMES = {
+  gd1: "one GD step",
+  pgd: "preconditioned GD",
+  untrained: "the untrained model",
+  eta_star: "GD’s best step size η*",
+  gd: "K-step GD",
+  ols: "OLS and ridge",
+  gdpp: "GD++ tuning",
+  gdpp_steps: "GD++ per step",
+  layers: "the learners after every step",
+  ood: "the out-of-distribution baselines",
+};
+
+/** True while any of `stages` is still being computed for `snap`. */
+export function waitsFor(snap, ...stages) {
+  const p = snap && snap.pending;
+  return Boolean(p) && stages.some((s) => p.includes(s));
+}
+
+/** `text`, or "computing…" while any of `stages` is still to come. */
+export function unlessWaiting(snap, stages, text) {
+  return waitsFor(snap, ...stages) ? COMPUTING : text;
+}
+
+/** The stages still to come, in words ("" when none). */
+export function pendingNames(snap) {
+  const p = (snap && snap.pending) || [];
+  return p.map((s) => STAGE_NAMES[s] || s).join(", ");
+}
