@@ -1,8 +1,9 @@
 // Offline after the first visit: registers the service worker (sw.js), which keeps a copy of the
 // static site and serves it when the network is gone. Only where it can work: a page served over
 // http(s) (not a file opened from disk) in a browser with the API (a secure context: https, or
-// localhost). Registered once the page has loaded, so its copying does not compete with the
-// engine's first download.
+// localhost). Registered a few seconds after the page has loaded, so its copying of the site
+// competes neither with the engine's first download nor with the first training steps.
+const AFTER_LOAD_MS = 3000;
 
 export function registerOffline() {
   if (!/^https?:$/.test(window.location.protocol) || !("serviceWorker" in navigator)) return;
@@ -11,6 +12,7 @@ export function registerOffline() {
       // The page works the same without it; only the offline copy is missing.
       console.warn(`No offline copy of the lab: ${err && err.message ? err.message : err}`);
     });
-  if (document.readyState === "complete") register();
-  else window.addEventListener("load", register, { once: true });
+  const later = () => setTimeout(register, AFTER_LOAD_MS);
+  if (document.readyState === "complete") later();
+  else window.addEventListener("load", later, { once: true });
 }
