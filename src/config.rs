@@ -178,6 +178,12 @@ settings! {
         help: "Linear attention can express a GD step exactly; softmax attention can only approximate it." },
     query_in_keys: bool { label: "query in keys", default: "false", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Let the query token attend to itself as one more example; off means it reads only the N context tokens." },
+    /// LayerNorm before attention (the paper's appendix; placement as in its code: `Arch::norm_before`).
+    layernorm: bool { label: "LayerNorm", default: "false", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Normalise each token (mean 0, variance 1, then a learned scale and offset) before attention, and before the MLP if there is one: before every layer with shared weights, between layers only with separate ones, as in the paper's code. The prediction is still read from the query's raw label entry." },
+    /// Width M of a GELU MLP block with its own residual connection after every attention layer.
+    mlp: usize { label: "MLP width M", default: "0", min: 0.0, max: 128.0, scale: Lin, cheap: false,
+        help: "Width M of a two-layer GELU MLP added after every attention layer, with its own residual connection, as in a standard transformer block (0 = no MLP, as in the paper's main experiments; its code uses 4·(d+1))." },
     lr: f64 { label: "learning rate", default: "0.001", min: 1e-5, max: 1e-1, scale: Log, cheap: false,
         help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
     batch: usize { label: "batch size", default: "2048", min: 16.0, max: 8192.0, scale: Log, cheap: false,
@@ -216,7 +222,7 @@ settings! {
     task_mean: f64 { label: "test task mean μ", default: "0", min: 0.0, max: 3.0, scale: Lin, cheap: true,
         help: "Test tasks whose hidden W has mean μ in every coordinate (training has mean 0): GD from W₀ = 0 against GD from W₀ = μ. 0 = off." },
     init: Init { label: "start from", default: "random", min: 0.0, max: 1.0, scale: Lin, cheap: false,
-        help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention only)." },
+        help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention without LayerNorm only; an MLP starts from its random weights)." },
     init_noise: f64 { label: "noise on the start", default: "0", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Standard deviation of the Gaussian noise added to every weight of a start from the construction (0 = the construction exactly)." },
 }
@@ -424,6 +430,27 @@ impl Config {
     pub fn clip_norm(&self) -> f64 {
         self.clip
             .unwrap_or(if self.layers <= 2 { 0.001 } else { 10.0 })
+    }
+
+    /// Settings that are each valid but do not act as written together, as notices saying what
+    /// the run does instead. Kept apart from the notices of `from_pairs`, which are about single
+    /// values: the page shows these with the others (`link::parse`), the CLI prints them as notes.
+    pub fn combination_notices(&self) -> Vec<Notice> {
+        let mut out = Vec::new();
+        if self.init == Init::Construction && (self.attn == Attn::Softmax || self.layernorm) {
+            let with = if self.attn == Attn::Softmax {
+                "softmax attention"
+            } else {
+                "LayerNorm"
+            };
+            out.push(Notice {
+                key: "init".into(),
+                message: format!(
+                    "init = construction: there is no construction with {with} (no weights make such a layer a GD step), so the run starts from random weights."
+                ),
+            });
+        }
+        out
     }
 
     /// The paper clips token values to [-10, 10] for K > 3 to keep deep models stable.

@@ -1,13 +1,15 @@
-//! The transformer: K attention layers (recurrent = one set of weights applied K times, or deep =
-//! K sets), H heads, linear or softmax attention, and the read-out ŷ = −(label entry of the
-//! query token after the last layer). Parameters live in one flat vector (layout in `arch.rs`)
-//! so the optimiser, the gradient check and the page see them the same way. Whole batches run on
-//! the lane engine (`batched.rs`, linear and softmax attention); one task at a time, and the
-//! tests' oracle, run on the reference path (`lsa.rs`).
+//! The transformer: K layers (recurrent = one set of weights applied K times, or deep = K sets),
+//! each H attention heads, linear or softmax, with an optional LayerNorm and MLP block
+//! (block.rs), and the read-out ŷ = −(label entry of the query token after the last layer).
+//! Parameters live in one flat vector (layout in `arch.rs`) so the optimiser, the gradient check
+//! and the page see them the same way. Whole batches run on the engine `Arch::engine` names,
+//! openly: the lane engine (`batched.rs`) for attention alone, linear or softmax; the reference
+//! path, one task at a time, with LayerNorm or an MLP. One task at a time, and the tests' oracle,
+//! always run on the reference path (`block.rs` over `lsa.rs`, `norm.rs`, `mlp.rs`).
 
-pub use crate::arch::Arch;
+pub use crate::arch::{Arch, Engine};
 use crate::batched::Batched;
-use crate::lsa::{self, LayerCache, Scratch};
+use crate::block::{self, BlockCache, BlockScratch};
 use crate::rng::Rng;
 use crate::task::Tasks;
 use rand_distr::{Distribution, StandardNormal};
@@ -20,12 +22,12 @@ pub struct Model {
 
 /// Buffers for forward and backward passes, reused across tasks and steps: those of the
 /// reference path (always there: `Model::forward` / `backward` run one task at a time, and tests
-/// compare the engines) and the lane engine's, made at the first whole batch (a workspace that
-/// only answers single prompts never needs them; softmax's caches grow with K·H·N²).
+/// compare the engines) and the lane engine's, made at the first whole batch on it (a workspace
+/// that only answers single prompts never needs them; softmax's caches grow with K·H·N²).
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    caches: Vec<LayerCache>,
-    scratch: Scratch,
+    caches: Vec<BlockCache>,
+    scratch: BlockScratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
     lanes: Option<Box<Batched>>,
@@ -35,8 +37,10 @@ impl Workspace {
     pub fn new(arch: &Arch) -> Self {
         let s = arch.shape();
         Workspace {
-            caches: (0..arch.layers).map(|_| LayerCache::new(&s)).collect(),
-            scratch: Scratch::new(&s),
+            caches: (0..arch.layers)
+                .map(|layer| BlockCache::new(&s, arch.norm_before(layer)))
+                .collect(),
+            scratch: BlockScratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
             lanes: None,
@@ -54,27 +58,40 @@ impl Workspace {
     /// The token matrices after each layer of the last `forward` (the last layer's rows before
     /// the query are copies of its input).
     pub fn layer_outputs(&self) -> impl Iterator<Item = &[f32]> {
-        self.caches.iter().map(|c| c.e_out.as_slice())
+        self.caches.iter().map(|c| c.output())
     }
 }
 
 impl Model {
     /// The reference code's initialisation: truncated normal (±2σ) with variance
-    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P.
+    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and the MLP's W_1, H·(d+1) for
+    /// P and M for W_2; LayerNorm starts as Haiku's does, with scale 1 and offset 0.
     pub fn init(arch: Arch, rng: &mut Rng) -> Model {
         let s = arch.shape();
         let mut params = vec![0.0; arch.n_params()];
         // Haiku's VarianceScaling divides by the std of a unit normal truncated at ±2.
         let base = 0.002 / arch.layers as f64;
+        let sd = |fan_in: usize| (base / fan_in as f64).sqrt() / 0.879_625_661_034_239_8;
+        let (w, m) = (s.width, s.mlp);
         for set in params.chunks_exact_mut(s.n_params()) {
-            let (qkv, p) = set.split_at_mut(s.p_offset());
-            let sd_qkv = (base / s.width as f64).sqrt() / 0.879_625_661_034_239_8;
-            let sd_p = (base / (s.heads * s.width) as f64).sqrt() / 0.879_625_661_034_239_8;
+            let (qkv, rest) = set.split_at_mut(s.p_offset());
             for x in qkv {
-                *x = (sd_qkv * truncated_normal(rng)) as f32;
+                *x = (sd(w) * truncated_normal(rng)) as f32;
             }
-            for x in p {
-                *x = (sd_p * truncated_normal(rng)) as f32;
+            for x in &mut rest[..w * s.p_stride()] {
+                *x = (sd(s.heads * w) * truncated_normal(rng)) as f32;
+            }
+            if s.layernorm {
+                set[s.norm_attn_offset()..][..w].fill(1.0);
+                if m > 0 {
+                    set[s.norm_mlp_offset()..][..w].fill(1.0);
+                }
+            }
+            for x in &mut set[s.mlp_w1_offset()..s.mlp_w2_offset()] {
+                *x = (sd(w) * truncated_normal(rng)) as f32;
+            }
+            for x in &mut set[s.mlp_w2_offset()..] {
+                *x = (sd(m) * truncated_normal(rng)) as f32;
             }
         }
         Model { arch, params }
@@ -92,19 +109,21 @@ impl Model {
         let layers = self.arch.layers;
         for layer in 0..layers {
             if layer == 0 {
-                ws.caches[0].e_in.copy_from_slice(tokens);
+                ws.caches[0].input_mut().copy_from_slice(tokens);
             } else {
                 let (done, rest) = ws.caches.split_at_mut(layer);
-                rest[0].e_in.copy_from_slice(&done[layer - 1].e_out);
+                rest[0]
+                    .input_mut()
+                    .copy_from_slice(done[layer - 1].output());
             }
-            lsa::forward(
+            block::forward(
                 &s,
                 self.layer_params(layer),
                 self.arch.row0(layer),
                 &mut ws.caches[layer],
             );
         }
-        -ws.caches[layers - 1].e_out[self.arch.n * s.width + self.arch.d]
+        -ws.caches[layers - 1].output()[self.arch.n * s.width + self.arch.d]
     }
 
     /// Backward from ∂L/∂ŷ = `g_yhat` after `forward` on the same workspace: adds ∂L/∂params to
@@ -117,11 +136,11 @@ impl Model {
         for layer in (0..self.arch.layers).rev() {
             let set = self.arch.set_of(layer);
             let want_in = layer > 0 || input_grad;
-            lsa::backward(
+            block::backward(
                 &s,
                 self.layer_params(layer),
                 self.arch.row0(layer),
-                &ws.caches[layer],
+                &mut ws.caches[layer],
                 &mut ws.g,
                 &mut grad[set * np..(set + 1) * np],
                 if want_in { Some(&mut ws.g_next) } else { None },
@@ -133,11 +152,15 @@ impl Model {
         }
     }
 
-    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the lane
-    /// engine.
+    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the
+    /// architecture's engine.
     pub fn loss_and_grad(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
-        ws.lanes(&self.arch)
-            .loss_and_grad(&self.params, tasks, grad)
+        match self.arch.engine() {
+            Engine::Lanes => ws
+                .lanes(&self.arch)
+                .loss_and_grad(&self.params, tasks, grad),
+            Engine::Reference => self.loss_and_grad_reference(tasks, grad, ws),
+        }
     }
 
     /// The same loss and gradient through the reference path only (for tests and benches).
@@ -157,22 +180,30 @@ impl Model {
         loss / tasks.count as f64
     }
 
-    /// Predictions ŷ for every task, on the lane engine.
+    /// Predictions ŷ for every task, on the architecture's engine.
     pub fn predict(&self, tasks: &Tasks, ws: &mut Workspace) -> Vec<f32> {
-        ws.lanes(&self.arch).predict(&self.params, tasks, false).0
+        match self.arch.engine() {
+            Engine::Lanes => ws.lanes(&self.arch).predict(&self.params, tasks, false).0,
+            Engine::Reference => (0..tasks.count)
+                .map(|k| self.forward(tasks.task_tokens(k), ws))
+                .collect(),
+        }
     }
 
-    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the lane
-    /// engine.
+    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the
+    /// architecture's engine (both take them from the backward pass to the input tokens).
     pub fn predict_with_sensitivity(
         &self,
         tasks: &Tasks,
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
-        ws.lanes(&self.arch).predict(&self.params, tasks, true)
+        match self.arch.engine() {
+            Engine::Lanes => ws.lanes(&self.arch).predict(&self.params, tasks, true),
+            Engine::Reference => self.predict_with_sensitivity_reference(tasks, ws),
+        }
     }
 
-    /// The same predictions and sensitivities through the reference path only (for tests).
+    /// The same predictions and sensitivities through the reference path only.
     pub fn predict_with_sensitivity_reference(
         &self,
         tasks: &Tasks,

@@ -185,6 +185,8 @@ fn round_trips_through_the_query() {
         heads: 4,
         attn: Attn::Softmax,
         query_in_keys: true,
+        layernorm: true,
+        mlp: 128,
         lr: 1e-5,
         batch: 8192,
         steps: 100000,
