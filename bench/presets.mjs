@@ -69,6 +69,17 @@ export const CRITERIA = {
     text: "off the plateau and within 10 % of 1-step GD (the copy: attention on the y token above 0.5)",
     met: ({ snapshot: s }) => s.step > 0 && s.latest.loss <= 1.1 * s.baselines.gd1_loss && s.latest.copy && s.latest.copy.attention_next > 0.5,
   },
+  // Its text announces the paper's two-sided LayerNorm claim: the time until the read-out shows
+  // both sides (above GD at α = 1, below at α = 2) after the loss has settled.
+  layernorm: {
+    text: "settled, above GD at α = 1 and below GD at α = 2 in the read-out",
+    met: (lab) => {
+      const at = (a) => (lab.ood || []).find((r) => r.alpha === a);
+      const [one, two] = [at(1), at(2)];
+      return lab.snapshot.progress.verdict === "settled" && one && two && one.model > one.gd && two.model < two.gd;
+    },
+  },
+  mlp: { text: "within 1 % of 1-step GD", met: (lab) => lab.snapshot.progress.reached_gd_at != null },
   drag1d: { text: "the whole (600-step) budget trained", met: (lab) => lab.snapshot.status === "done" },
   outlier: { text: "the whole (600-step) budget trained", met: (lab) => lab.snapshot.status === "done" },
 };

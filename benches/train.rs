@@ -7,6 +7,8 @@
 //!   cargo bench --bench train -- --json     one JSON object (read by scripts/bench.sh)
 //!   cargo bench --bench train -- --softmax  the softmax rows only (`--portable`: and without
 //!                                           AVX2)
+//!   cargo bench --bench train -- --blocks   LayerNorm and MLP (K = 1): the lane engine's model
+//!                                           ms per batch against the reference path's
 
 use icl_lab::config::Config;
 use icl_lab::model::{Arch, Model, Workspace};
@@ -87,8 +89,59 @@ fn print_softmax(rows: &[(&str, &str, Measured)]) {
     }
 }
 
+/// LayerNorm and the MLP block at K = 1, B = 2048: model ms per batch (forward and backward) on
+/// the lane engine and on the reference path, medians of `reps`.
+fn print_blocks(reps: usize) {
+    println!(
+        "LayerNorm and MLP, K = 1, B = 2048, d = N = 10: model ms per batch (median of {reps})"
+    );
+    println!(
+        "{:<42} {:>10} {:>10} {:>8}",
+        "", "lanes", "reference", "ratio"
+    );
+    for query in [
+        "layers=1",
+        "layernorm=true",
+        "mlp=44",
+        "layernorm=true&mlp=44",
+        "layernorm=true&layers=2&recurrent=false",
+    ] {
+        let (cfg, _) = Config::from_query(query);
+        let arch = Arch::from_config(&cfg);
+        let mut rng = stream(9, Stream::Train);
+        let tasks = Tasks::sample(TaskDist::from_config(&cfg), cfg.batch, &mut rng);
+        let model = Model::init(arch, &mut stream(9, Stream::Init));
+        let mut ws = Workspace::new(&arch);
+        let mut grad = vec![0.0; model.params.len()];
+        let mut time = |reference: bool| {
+            let mut t: Vec<f64> = (0..reps)
+                .map(|_| {
+                    let s = Instant::now();
+                    if reference {
+                        model.loss_and_grad_reference(&tasks, &mut grad, &mut ws);
+                    } else {
+                        model.loss_and_grad(&tasks, &mut grad, &mut ws);
+                    }
+                    s.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            t.sort_by(f64::total_cmp);
+            t[reps / 2]
+        };
+        let (lanes, reference) = (time(false), time(true));
+        println!(
+            "{query:<42} {lanes:>10.3} {reference:>10.3} {:>7.1}×",
+            reference / lanes
+        );
+    }
+}
+
 fn main() {
     let json = std::env::args().any(|a| a == "--json");
+    if std::env::args().any(|a| a == "--blocks") {
+        print_blocks(15);
+        return;
+    }
     let quick = std::env::args().any(|a| a == "--quick");
     let (n1, n3, reps) = if quick { (50, 10, 3) } else { (200, 40, 5) };
     if std::env::args().any(|a| a == "--softmax") {

@@ -36,8 +36,8 @@ describe("run controls", () => {
     await page.goto(env.server.url);
     await until(page, () => window.__lab.ready);
     await page.getByTestId("preset").selectOption("gdpp");
-    await until(page, () => window.__lab.ready && window.__lab.query === "layers=2", null, 60000);
-    assert.match(await page.evaluate(() => location.search), /^\?layers=2$/);
+    await until(page, () => window.__lab.ready && window.__lab.query === "layers=2&lr=0.002", null, 60000);
+    assert.match(await page.evaluate(() => location.search), /^\?layers=2&lr=0\.002$/);
     assert.equal(await page.getByTestId("value-layers").inputValue(), "2");
     assert.match(await page.getByTestId("preset-desc").innerText(), /GD\+\+/);
     await until(page, () => window.__lab.step >= 600 && window.__lab.ood && window.__lab.sweep, null, 90000);

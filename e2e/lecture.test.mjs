@@ -129,7 +129,7 @@ describe("lecturer: GD's η, the menu and the presets", () => {
     await until(page, (q) => window.__lab.ready && window.__lab.query === q, want, 60000);
     // A pointer choice (selectOption) commits at once.
     await page.getByTestId("preset").selectOption("gdpp");
-    await until(page, () => window.__lab.ready && window.__lab.query === "layers=2", null, 60000);
+    await until(page, () => window.__lab.ready && window.__lab.query === "layers=2&lr=0.002", null, 60000);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

@@ -2,7 +2,7 @@
 // numbers, bit for bit, for the same settings: a researcher's JSON and a learner's tab agree,
 // and `icl-lab check` can re-run a report downloaded from the page. Every number of the report is
 // compared (libm gives both builds the same exp / ln / pow; nalgebra runs without its run-time
-// chosen FMA kernels), linear and softmax attention alike.
+// chosen FMA kernels), linear and softmax attention alike, with LayerNorm and an MLP too.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +33,11 @@ test("wasm engine and native CLI give identical numbers", { skip: !fs.existsSync
     "attn=softmax&layers=4&recurrent=false&query_in_keys=true&steps=30&batch=128&eval_tasks=256&eval_every=5&seed=2",
     "layers=3&recurrent=false&steps=40&batch=256&eval_tasks=256",
     "noise=0.5&aniso=2.5&d=6&n=12&steps=40&batch=256&eval_tasks=256",
+    // LayerNorm and the MLP: on the lane engine (GELU's tanh from the engine's exp), with token
+    // clipping, and on the reference path with softmax attention.
+    "layernorm=true&mlp=8&layers=2&recurrent=false&steps=40&batch=256&eval_tasks=256&seed=4",
+    "layernorm=true&mlp=6&layers=4&steps=20&batch=128&eval_tasks=256",
+    "attn=softmax&layernorm=true&mlp=6&steps=20&batch=128&eval_tasks=256",
   ]) {
     const lab = new Lab(query);
     // As on the page: the references come in slices between training chunks (references.rs),

@@ -334,7 +334,7 @@ describe("the guided tour on the page", () => {
     await page.goto(`${env.server.url}?tour=6`);
     await until(page, () => window.__lab.tour && window.__lab.tour.step === 6 && window.__lab.tour.state !== "loading", null, 90000);
     assert.equal(await page.evaluate(() => window.__lab.config.layers), 2);
-    assert.match(await page.evaluate(() => location.search), /^\?layers=2&tour=6$/);
+    assert.match(await page.evaluate(() => location.search), /^\?layers=2&lr=0\.002&tour=6$/);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

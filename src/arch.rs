@@ -6,7 +6,9 @@
 //!
 //! Parameter layout: one block of `LayerShape::n_params()` per weight set (1 set when recurrent,
 //! K when deep); inside a set, per head h: W_Q,h, W_K,h, W_V,h (D×D row-major each), then
-//! P (D × H·D row-major), whose h-th D×D column block is P_h.
+//! P (D × H·D row-major), whose h-th D×D column block is P_h. Then, only when switched on
+//! (`layernorm`, `mlp`): the LayerNorm before attention (scale, offset: D each), the LayerNorm
+//! before the MLP (D, D; with both switches), and the MLP's W_1 (M×D) and W_2 (D×M), M its width.
 
 use crate::classic;
 use crate::config::{Attn, Config, Tokens};
@@ -31,6 +33,14 @@ pub struct Arch {
     pub clip_tokens: bool,
     /// How a task is laid out in tokens (paired, or classic: `classic.rs`).
     pub tokens: Tokens,
+    /// A LayerNorm before attention (and before the MLP, if there is one): see `norm_before`.
+    pub layernorm: bool,
+    /// Whether the first layer's attention input is normalised too: yes when the weights are
+    /// shared or K = 1; no in a deep stack, where the reference code normalises between layers
+    /// only. (A field, not a rule on K, so a stack cut after its first layers keeps it.)
+    pub norm_first: bool,
+    /// Width M of the GELU MLP block after each attention layer (0 = none).
+    pub mlp: usize,
 }
 
 impl Arch {
@@ -45,6 +55,24 @@ impl Arch {
             query_in_keys: cfg.query_in_keys,
             clip_tokens: cfg.clips_tokens(),
             tokens: cfg.tokens,
+            layernorm: cfg.layernorm,
+            norm_first: cfg.layernorm && (cfg.recurrent || cfg.layers == 1),
+            mlp: cfg.mlp,
+        }
+    }
+    /// Whether layer `layer` normalises its attention input (the paper's code: a recurrent
+    /// model before every application, a deep one before every layer but the first).
+    pub fn norm_before(&self, layer: usize) -> bool {
+        self.layernorm && (layer > 0 || self.norm_first)
+    }
+    /// Which engine runs whole batches: the lane engine for linear attention (with or without
+    /// LayerNorm and MLP) and for softmax attention alone; softmax with LayerNorm or an MLP runs
+    /// on the reference path, one task at a time.
+    pub fn engine(&self) -> Engine {
+        if self.softmax && (self.layernorm || self.mlp > 0) {
+            Engine::Reference
+        } else {
+            Engine::Lanes
         }
     }
     /// Whether tasks are laid out as classic tokens (x and y apart, `classic.rs`).
@@ -75,6 +103,8 @@ impl Arch {
             heads: self.heads,
             softmax,
             clip_tokens: self.clip_tokens,
+            layernorm: self.layernorm,
+            mlp: self.mlp,
         }
     }
     /// The query's token row: N (paired) or 2N (classic).
@@ -130,6 +160,15 @@ impl Arch {
     }
 }
 
+/// Which engine runs whole batches (`model.rs`): the lane engine (`batched.rs`, 16 tasks per
+/// SIMD block) or the reference path (`block.rs`, one task at a time).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Lanes,
+    Reference,
+}
+
 /// Shapes and switches of one layer.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LayerShape {
@@ -143,12 +182,38 @@ pub struct LayerShape {
     pub softmax: bool,
     /// Clip token values to [−10, 10] after the layer (paper, K > 3).
     pub clip_tokens: bool,
+    /// The layer has LayerNorm parameters (before attention; before the MLP too if it has one).
+    pub layernorm: bool,
+    /// Width M of the MLP block (0 = none).
+    pub mlp: usize,
 }
 
 impl LayerShape {
-    /// Parameters of one layer: W_Q, W_K, W_V per head (D×D each) and P (D × H·D).
+    /// Parameters of one layer: W_Q, W_K, W_V per head (D×D each) and P (D × H·D), then the
+    /// LayerNorms' and the MLP's when switched on.
     pub fn n_params(&self) -> usize {
+        self.mlp_w2_offset() + self.width * self.mlp
+    }
+    /// Parameters of the attention alone (W_Q, W_K, W_V, P): where the extras begin.
+    pub fn attn_params(&self) -> usize {
         4 * self.heads * self.width * self.width
+    }
+    /// Offset of the pre-attention LayerNorm's scale (D entries; its offset follows).
+    pub fn norm_attn_offset(&self) -> usize {
+        self.attn_params()
+    }
+    /// Offset of the pre-MLP LayerNorm's scale (D entries; its offset follows).
+    pub fn norm_mlp_offset(&self) -> usize {
+        self.norm_attn_offset() + if self.layernorm { 2 * self.width } else { 0 }
+    }
+    /// Offset of the MLP's W_1 (M×D row-major).
+    pub fn mlp_w1_offset(&self) -> usize {
+        let norm = self.layernorm && self.mlp > 0;
+        self.norm_mlp_offset() + if norm { 2 * self.width } else { 0 }
+    }
+    /// Offset of the MLP's W_2 (D×M row-major).
+    pub fn mlp_w2_offset(&self) -> usize {
+        self.mlp_w1_offset() + self.mlp * self.width
     }
     /// Entries of one D×D matrix.
     pub fn dd(&self) -> usize {

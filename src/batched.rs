@@ -17,13 +17,20 @@
 //! (2N + 1 tokens of width d + 10, laid out per lane in `load`); their first layer is softmax and
 //! their second the linear read-out, so the kind of attention is chosen per layer.
 //!
+//! With LayerNorm or an MLP (critique 1; linear attention only, see `Arch::engine`) a layer
+//! attends over x = LayerNorm(e) while its residual stream keeps e, and an MLP maps each token
+//! after attention; their kernels are in `batched/blocks.rs`. With an MLP the read-out needs the
+//! query's whole token after attention, e_q + Σ_h W_PV,h m_h with m_h = Σ_i (z_h·x_i) x_i.
+//!
 //! Names: `layer` is a layer index (`layers` = K), `lane` a SIMD lane (one task of the block),
 //! `h` a head, `w` the token width D, `t` the tokens T, `keys` the key tokens S.
 
+mod blocks;
 mod softmax;
 
 use crate::arch::{add_head_product_grads, head_products, Arch, TOKEN_CLIP};
 use crate::task::Tasks;
+use blocks::{acc_offset, extras, mask_clipped, Extras};
 use softmax::SoftCache;
 
 /// Whether x86_64 may use its AVX2 build of the engine when the CPU has it (the benchmark turns
@@ -127,6 +134,10 @@ pub struct Batched {
     sa: Vec<V>,
     /// Softmax layers' caches and scratch.
     soft: SoftCache,
+    /// LayerNorm and MLP buffers and gradient accumulators (empty when off), and the weights
+    /// of the batch (their kernels read them directly; attention reads the products).
+    ext: Extras,
+    params: Vec<f32>,
     /// Gradient accumulators of W_KQ and W_PV per (set, head), per lane.
     acc_kq: Vec<V>,
     acc_pv: Vec<V>,
@@ -168,6 +179,8 @@ impl Batched {
             g_c: vec![Z; dd],
             sa: vec![Z; w],
             soft: SoftCache::new(arch),
+            ext: Extras::new(arch),
+            params: Vec::new(),
             acc_kq: vec![Z; sh * dd],
             acc_pv: vec![Z; sh * dd],
             y: Z,
@@ -192,6 +205,11 @@ impl Batched {
         }
         self.acc_kq.fill(Z);
         self.acc_pv.fill(Z);
+        if self.arch.layernorm || self.arch.mlp > 0 {
+            self.params.clear();
+            self.params.extend_from_slice(params);
+            self.ext.acc.fill(Z);
+        }
     }
 
     /// Load block `blk` of `tasks` (tasks past the end are zero and masked out).
@@ -230,36 +248,64 @@ impl Batched {
         self.forward_readout()
     }
 
-    /// A full layer (all but the last): e[layer + 1] from e[layer], clipped in deep stacks.
+    /// A full layer (all but the last): e[layer + 1] from e[layer], clipped in deep stacks
+    /// (after attention, and after the MLP if there is one).
     #[inline(always)]
     fn forward_full(&mut self, layer: usize) {
+        let s = self.arch.shape();
+        if self.arch.norm_before(layer) {
+            let p = self.arch.layer_params(&self.params, layer);
+            self.ext.norm_attn(&s, p, layer, &self.e[layer]);
+        }
         if self.arch.layer_shape(layer).softmax {
             self.forward_full_softmax(layer);
         } else {
             self.forward_full_linear(layer);
         }
+        let mlp = s.mlp > 0;
         if self.arch.clip_tokens {
-            for v in self.e[layer + 1].iter_mut() {
+            let attended = if mlp {
+                &mut self.ext.h[layer]
+            } else {
+                &mut self.e[layer + 1]
+            };
+            for v in attended.iter_mut() {
                 clip(v);
             }
         }
+        if mlp {
+            let p = self.arch.layer_params(&self.params, layer);
+            let out = &mut self.e[layer + 1];
+            self.ext.mlp_forward(&s, p, layer, 0..self.t, out);
+        }
     }
 
-    /// A full linear layer: e[layer + 1] = (I + A) e[layer]. (Dense maths, one step after the
-    /// other: C, then A head by head, then the map.)
+    /// A full linear layer: e[layer + 1] = (I + A) e[layer]; with LayerNorm e + A x, C and A
+    /// from x = LayerNorm(e); with an MLP into h[layer], the MLP's input. (Dense maths, one step
+    /// after the other: C, then A head by head, then the map.)
     #[inline(always)]
     fn forward_full_linear(&mut self, layer: usize) {
         let (w, t, keys) = (self.w, self.t, self.keys);
         let (done, rest) = self.e.split_at_mut(layer + 1);
-        let (e, out) = (&done[layer], &mut rest[0]);
-        // C = Σ_i e_i e_iᵀ (symmetric). Loops are ordered so every accumulator stays in a
+        let e = &done[layer];
+        let x: &[V] = if self.arch.norm_before(layer) {
+            &self.ext.x[layer]
+        } else {
+            e
+        };
+        let out: &mut [V] = if self.arch.mlp > 0 {
+            &mut self.ext.h[layer]
+        } else {
+            &mut rest[0]
+        };
+        // C = Σ_i x_i x_iᵀ (symmetric). Loops are ordered so every accumulator stays in a
         // register.
         let c = &mut self.c[layer];
         for a in 0..w {
             for b in a..w {
                 let mut acc = Z;
                 for i in 0..keys {
-                    acc = madd(acc, e[i * w + a], e[i * w + b]);
+                    acc = madd(acc, x[i * w + a], x[i * w + b]);
                 }
                 c[a * w + b] = acc;
                 c[b * w + a] = acc;
@@ -291,13 +337,13 @@ impl Batched {
                 }
             }
         }
-        // e_j ← e_j + A e_j
+        // e_j ← e_j + A x_j
         out.copy_from_slice(e);
         for j in 0..t {
             for a in 0..w {
                 let mut acc = out[j * w + a];
                 for b in 0..w {
-                    acc = madd(acc, am[a * w + b], e[j * w + b]);
+                    acc = madd(acc, am[a * w + b], x[j * w + b]);
                 }
                 out[j * w + a] = acc;
             }
@@ -308,8 +354,16 @@ impl Batched {
     /// stacks, per lane.
     #[inline(always)]
     fn forward_readout(&mut self) -> V {
-        let out = if self.arch.layer_shape(self.arch.layers - 1).softmax {
+        let last = self.arch.layers - 1;
+        if self.arch.norm_before(last) {
+            let p = self.arch.layer_params(&self.params, last);
+            self.ext
+                .norm_attn(&self.arch.shape(), p, last, &self.e[last]);
+        }
+        let out = if self.arch.layer_shape(last).softmax {
             self.readout_softmax()
+        } else if self.arch.mlp > 0 {
+            self.readout_linear_mlp()
         } else {
             self.readout_linear()
         };
@@ -328,13 +382,18 @@ impl Batched {
     }
 
     /// The linear read-out: the query's label entry e_q[d] + Σ_h Σ_i a_hi b_hi per lane, with
-    /// a_hi = u_h·e_i and b_hi = z_h·e_i (unclipped); keeps z, a, b for the backward pass.
+    /// a_hi = u_h·x_i and b_hi = z_h·x_i, z_h = W_KQ,h x_q, where x = e, or LayerNorm(e)
+    /// (unclipped); keeps z, a, b for the backward pass.
     #[inline(always)]
     fn readout_linear(&mut self) -> V {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
-        let e = &self.e[last];
         let n = self.t - 1;
-        let mut out = e[n * w + w - 1];
+        let mut out = self.e[last][n * w + w - 1];
+        let e: &[V] = if self.arch.norm_before(last) {
+            &self.ext.x[last]
+        } else {
+            &self.e[last]
+        };
         for h in 0..self.arch.heads {
             let o = self.prod_offset(last, h);
             let kq = &self.prod.kq[o..o + w * w];
@@ -380,23 +439,52 @@ impl Batched {
     /// gradients when `weights`; with `need_in`, writes ∂L/∂(read-out input) to `self.g`.
     #[inline(always)]
     fn backward_readout(&mut self, g: V, weights: bool, need_in: bool) {
-        if self.arch.layer_shape(self.arch.layers - 1).softmax {
+        let last = self.arch.layers - 1;
+        let norm = self.arch.norm_before(last);
+        // LayerNorm's own gradient needs ∂L/∂x even where ∂L/∂e is not wanted.
+        let need_x = need_in || (norm && weights);
+        if self.arch.layer_shape(last).softmax {
             self.backward_readout_softmax(g, weights, need_in);
+        } else if self.arch.mlp > 0 {
+            self.backward_readout_linear_mlp(g, weights, need_x);
         } else {
-            self.backward_readout_linear(g, weights, need_in);
+            self.backward_readout_linear(g, weights, need_x);
+        }
+        if norm && need_x {
+            let (s, n, w) = (self.arch.shape(), self.t - 1, self.w);
+            let p = self.arch.layer_params(&self.params, last);
+            let at = (last, acc_offset(&self.arch, last));
+            self.ext.norm_attn_back(&s, p, at, &mut self.g, weights);
+            // The residual path, which bypasses the normalisation: ∂L/∂h_q (kept in g2's query
+            // row by the MLP's backward), or g at the query's label entry.
+            if self.arch.mlp > 0 {
+                for c in 0..w {
+                    self.g[n * w + c] = add(self.g[n * w + c], self.g2[n * w + c]);
+                }
+            } else {
+                self.g[n * w + w - 1] = add(self.g[n * w + w - 1], g);
+            }
         }
     }
 
-    /// `backward_readout` for linear attention.
+    /// `backward_readout` for linear attention. With LayerNorm, `self.g` gets ∂L/∂x without the
+    /// residual path (the caller adds it after the normalisation's backward).
     #[inline(always)]
     fn backward_readout_linear(&mut self, g: V, weights: bool, need_in: bool) {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
         let n = self.t - 1;
         let dd = w * w;
-        let e = &self.e[last];
+        let norm = self.arch.norm_before(last);
+        let e: &[V] = if norm {
+            &self.ext.x[last]
+        } else {
+            &self.e[last]
+        };
         if need_in {
             self.g.fill(Z);
-            self.g[n * w + w - 1] = g;
+            if !norm {
+                self.g[n * w + w - 1] = g;
+            }
         }
         for h in 0..self.arch.heads {
             let o = self.prod_offset(last, h);
@@ -458,26 +546,54 @@ impl Batched {
     /// `weights`.
     #[inline(always)]
     fn backward_full(&mut self, layer: usize, weights: bool, need_in: bool) {
-        if self.arch.clip_tokens {
+        let s = self.arch.shape();
+        let acc_at = acc_offset(&self.arch, layer);
+        if s.mlp > 0 {
+            // ∂L/∂e[layer + 1] → ∂L/∂h[layer] through the MLP and its residual connection.
+            let p = self.arch.layer_params(&self.params, layer);
+            let g_out = (&mut self.g[..], &self.e[layer + 1][..]);
+            self.ext
+                .mlp_backward(&s, p, (layer, acc_at), 0..self.t, g_out, weights);
+            if self.arch.clip_tokens {
+                mask_clipped(&mut self.g, &self.ext.h[layer]);
+            }
+        } else if self.arch.clip_tokens {
             for (gv, ov) in self.g.iter_mut().zip(&self.e[layer + 1]) {
                 zero_where_clipped(gv, ov);
             }
         }
+        let norm = self.arch.norm_before(layer);
+        // LayerNorm's own gradient needs ∂L/∂x even where ∂L/∂e is not wanted.
+        let need_x = need_in || (norm && weights);
         if self.arch.layer_shape(layer).softmax {
             self.backward_full_softmax(layer, weights, need_in);
         } else {
-            self.backward_full_linear(layer, weights, need_in);
+            self.backward_full_linear(layer, weights, need_x);
+        }
+        if norm && need_x {
+            // g2 holds ∂L/∂x; the residual path adds ∂L/∂(layer output) = g after it.
+            let p = self.arch.layer_params(&self.params, layer);
+            self.ext
+                .norm_attn_back(&s, p, (layer, acc_at), &mut self.g2, weights);
+            for (a, b) in self.g2.iter_mut().zip(&self.g) {
+                *a = add(*a, *b);
+            }
         }
         std::mem::swap(&mut self.g, &mut self.g2);
     }
 
-    /// Backward of full linear layer `layer` from ∂L/∂e[layer + 1] in `self.g` (clip mask
-    /// applied): writes ∂L/∂e[layer] to `self.g2` (complete only with `need_in`) and accumulates
-    /// the product gradients when `weights`.
+    /// Backward of full linear layer `layer` from ∂L/∂(its output) in `self.g` (clip mask
+    /// applied): writes ∂L/∂e[layer] to `self.g2` (complete only with `need_in`; with LayerNorm
+    /// ∂L/∂x, without the residual path) and accumulates the product gradients when `weights`.
     #[inline(always)]
     fn backward_full_linear(&mut self, layer: usize, weights: bool, need_in: bool) {
         let (w, t, keys) = (self.w, self.t, self.keys);
-        let e = &self.e[layer];
+        let norm = self.arch.norm_before(layer);
+        let e: &[V] = if norm {
+            &self.ext.x[layer]
+        } else {
+            &self.e[layer]
+        };
         let am = &self.a[layer];
         // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
         let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
@@ -492,7 +608,7 @@ impl Batched {
         }
         for j in 0..t {
             for b in 0..w {
-                let mut acc = gg[j * w + b];
+                let mut acc = if norm { Z } else { gg[j * w + b] };
                 for a in 0..w {
                     acc = madd(acc, am[a * w + b], gg[j * w + a]);
                 }
@@ -503,9 +619,13 @@ impl Batched {
         for h in 0..self.arch.heads {
             self.backward_full_head(layer, h, weights);
         }
-        // C = Σ_i e_i e_iᵀ ⇒ ∂e_i += (G_C + G_Cᵀ) e_i
+        // C = Σ_i x_i x_iᵀ ⇒ ∂x_i += (G_C + G_Cᵀ) x_i
         if need_in {
-            let e = &self.e[layer];
+            let e: &[V] = if norm {
+                &self.ext.x[layer]
+            } else {
+                &self.e[layer]
+            };
             for a in 0..w {
                 for b in 0..=a {
                     let v = add(self.g_c[a * w + b], self.g_c[b * w + a]);
@@ -595,6 +715,12 @@ impl Batched {
                 let gkq: Vec<f32> = self.acc_kq[o..o + dd].iter().map(lane_sum).collect();
                 let gpv: Vec<f32> = self.acc_pv[o..o + dd].iter().map(lane_sum).collect();
                 add_head_product_grads(&shape, p, h, &gkq, &gpv, gp);
+            }
+            // The LayerNorms' and the MLP's weights: their gradients, summed over the lanes.
+            let n_ext = extras(&shape);
+            let acc = &self.ext.acc[set * n_ext..(set + 1) * n_ext];
+            for (g, a) in gp[shape.attn_params()..].iter_mut().zip(acc) {
+                *g += lane_sum(a);
             }
         }
     }

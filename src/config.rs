@@ -12,7 +12,8 @@
 //! * unknown keys are ignored, and a repeated key keeps its last value;
 //! * settings that do not fit together are made to fit after all keys are read, in one notice:
 //!   classic tokens (`tokens = classic`) run the paper's two-layer model only, so they set
-//!   `layers = 2`, `recurrent = false` and `attn = softmax` (see [`Config::reconcile`]).
+//!   `layers = 2`, `recurrent = false`, `attn = softmax`, `layernorm = false` and `mlp = 0` (see
+//!   [`Config::reconcile`]).
 //!
 //! Keys and values echoed in messages are shortened and stripped of control characters, so a
 //! message can be shown as plain text whatever the URL contained.
@@ -198,6 +199,12 @@ settings! {
     /// Paired (x_i, y_i) tokens, or the classic layout with x and y in separate tokens.
     tokens: Tokens { label: "tokens", default: "paired", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Paired: one token (x_i, y_i) per example, as in the construction. Classic: x_i and y_i in separate tokens with a position code, read by a softmax layer then a linear one (paper section 4; sets two layers with their own weights)." },
+    /// LayerNorm before attention (the paper's appendix; placement as in its code: `Arch::norm_before`).
+    layernorm: bool { label: "LayerNorm", default: "false", min: 0.0, max: 1.0, scale: Lin, cheap: false,
+        help: "Normalise each token (mean 0, variance 1, then a learned scale and offset) before attention, and before the MLP if there is one: before every layer with shared weights, between layers only with separate ones, as in the paper's code. The prediction is still read from the query's raw label entry." },
+    /// Width M of a GELU MLP block with its own residual connection after every attention layer.
+    mlp: usize { label: "MLP width M", default: "0", min: 0.0, max: 128.0, scale: Lin, cheap: false,
+        help: "Width M of a two-layer GELU MLP added after every attention layer, with its own residual connection, as in a standard transformer block (0 = no MLP, as in the paper's main experiments; its code uses 4·(d+1))." },
     lr: f64 { label: "learning rate", default: "0.001", min: 1e-5, max: 1e-1, scale: Log, cheap: false,
         help: "Adam learning rate for training the transformer; too high diverges, too low learns slowly." },
     batch: usize { label: "batch size", default: "2048", min: 16.0, max: 8192.0, scale: Log, cheap: false,
@@ -236,7 +243,7 @@ settings! {
     task_mean: f64 { label: "test task mean μ", default: "0", min: 0.0, max: 3.0, scale: Lin, cheap: true,
         help: "Test tasks whose hidden W has mean μ in every coordinate (training has mean 0): GD from W₀ = 0 against GD from W₀ = μ. 0 = off." },
     init: Init { label: "start from", default: "random", min: 0.0, max: 1.0, scale: Lin, cheap: false,
-        help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention only)." },
+        help: "Start from small random weights, or from the construction of the learner the model is compared with (GD for one layer, GD++ from two; linear attention without LayerNorm only; an MLP starts from its random weights)." },
     init_noise: f64 { label: "noise on the start", default: "0", min: 0.0, max: 1.0, scale: Lin, cheap: false,
         help: "Standard deviation of the Gaussian noise added to every weight of a start from the construction (0 = the construction exactly)." },
 }
@@ -451,9 +458,9 @@ impl Config {
     }
 
     /// Sets one key with the same validation as [`Config::from_pairs`] (the page's sliders use
-    /// it). Returns `None` when the value was accepted as written.
-    /// The value's own correction comes first; a setting that does not fit the others is then
-    /// made to fit ([`Config::reconcile`]) and that notice is returned when the value had none.
+    /// it). Returns `None` when the value was accepted as written. The value's own correction
+    /// comes first; a setting that does not fit the others is then made to fit
+    /// ([`Config::reconcile`]) and that notice is returned when the value had none.
     pub fn set(&mut self, key: &str, value: &str) -> Option<Notice> {
         let own = match knob(key) {
             Some(k) => self.set_knob(k, Some(value)),
@@ -466,8 +473,9 @@ impl Config {
     /// Makes the settings fit together, after every key was read. Classic tokens run only the
     /// model of the paper's section 4: two layers, the first softmax attention (it learns to
     /// copy each y_i next to its x_i; the paper reports that a linear first layer fails to
-    /// train) and the second linear, so with their own weights. Any other `layers`, `recurrent`
-    /// or `attn` is replaced, in one notice that names what changed.
+    /// train) and the second linear, so with their own weights, and without LayerNorm or MLP.
+    /// Any other `layers`, `recurrent`, `attn`, `layernorm` or `mlp` is replaced, in one notice
+    /// that names what changed.
     pub fn reconcile(&mut self) -> Option<Notice> {
         if self.tokens != Tokens::Classic {
             return None;
@@ -485,11 +493,19 @@ impl Config {
             changed.push("attn = softmax".to_string());
             self.attn = Attn::Softmax;
         }
+        if self.layernorm {
+            changed.push("layernorm = false".to_string());
+            self.layernorm = false;
+        }
+        if self.mlp != 0 {
+            changed.push(format!("mlp = 0 (not {})", self.mlp));
+            self.mlp = 0;
+        }
         (!changed.is_empty()).then(|| Notice {
             key: "tokens".into(),
             message: format!(
                 "Classic tokens run the paper's two-layer model only (a softmax layer, then a \
-                 linear one, each with its own weights); using {}.",
+                 linear one, each with its own weights, no LayerNorm or MLP); using {}.",
                 changed.join(", ")
             ),
         })
@@ -514,6 +530,27 @@ impl Config {
             Tokens::Paired => self.layers,
             Tokens::Classic => 1,
         }
+    }
+
+    /// Settings that are each valid but do not act as written together, as notices saying what
+    /// the run does instead. Kept apart from the notices of `from_pairs`, which are about single
+    /// values: the page shows these with the others (`link::parse`), the CLI prints them as notes.
+    pub fn combination_notices(&self) -> Vec<Notice> {
+        let mut out = Vec::new();
+        if self.init == Init::Construction && (self.attn == Attn::Softmax || self.layernorm) {
+            let with = if self.attn == Attn::Softmax {
+                "softmax attention"
+            } else {
+                "LayerNorm"
+            };
+            out.push(Notice {
+                key: "init".into(),
+                message: format!(
+                    "init = construction: there is no construction with {with} (no weights make such a layer a GD step), so the run starts from random weights."
+                ),
+            });
+        }
+        out
     }
 
     /// The paper clips token values to [-10, 10] for K > 3 to keep deep models stable.

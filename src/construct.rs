@@ -5,6 +5,12 @@
 //!       ⇒ W_KQ = W_Kᵀ W_Q = diag(1,…,1,0) and W_PV = P W_V = −η/N in the corner.
 //! GD++: W_V = [[I_d, 0], [0, −1]],  P = [[−γ I_d, 0], [0, η/N]]  (same W_K, W_Q).
 //! Each layer then maps y_j ← y_j − ΔW x_j (and x_j ← (I − γ XXᵀ) x_j for GD++).
+//!
+//! The switches of critique 1: an MLP block gets zero weights, so it adds nothing and the model
+//! still computes GD exactly. With LayerNorm no weights make a layer a GD step (a normalised
+//! token has lost its scale, which the GD step needs); its LayerNorms get scale 1 and offset 0,
+//! as at initialisation, and the model is then *not* GD: only its W_KQ / W_PV products serve,
+//! as the reference the learned products are drawn and measured against.
 
 use crate::model::{Arch, Model};
 
@@ -30,6 +36,12 @@ pub fn gd_plus_plus_model(arch: Arch, eta: f64, gamma: f64) -> Model {
             set[po + i * hd + i] = p_x as f32;
         }
         set[po + d * hd + d] = (eta / n) as f32;
+        if s.layernorm {
+            set[s.norm_attn_offset()..][..w].fill(1.0);
+            if s.mlp > 0 {
+                set[s.norm_mlp_offset()..][..w].fill(1.0);
+            }
+        }
     }
     Model { arch, params }
 }

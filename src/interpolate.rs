@@ -9,7 +9,9 @@
 //! compute the same function), so each trained head is first rescaled to the construction's
 //! scale (mean x-diagonal of W_KQ = 1, as in the weight view); then point t of the path is
 //! (1 − t)·(W_KQ/β, W_PV·β) + t·(construction), realised as W_Q = W_KQ(t), W_K = I, W_V = I,
-//! P_h = W_PV(t). Heads beyond the first move to zero (the construction uses one head).
+//! P_h = W_PV(t). Heads beyond the first move to zero (the construction uses one head). An MLP's
+//! weights move straight to the construction's, zero (an MLP that adds nothing). With LayerNorm
+//! or softmax attention there is no path: no weights make such a layer a GD step.
 
 use crate::baselines;
 use crate::layerwise::{self, GdppStep};
@@ -69,18 +71,26 @@ pub fn point(model: &Model, steps: &[GdppStep], t: f64) -> Model {
                 }
             }
         }
+        let (from, to) = (
+            &model.params[set * np..(set + 1) * np],
+            &built.params[set * np..(set + 1) * np],
+        );
+        for k in s.attn_params()..np {
+            out[k] = ((1.0 - t) * from[k] as f64 + t * to[k] as f64) as f32;
+        }
     }
     Model { arch, params }
 }
 
-/// The loss at `POINTS` evenly spaced points of the path on `tasks` (linear attention only).
+/// The loss at `POINTS` evenly spaced points of the path on `tasks` (linear attention without
+/// LayerNorm only).
 pub fn path(
     model: &Model,
     steps: &[GdppStep],
     tasks: &Tasks,
     step: usize,
 ) -> Option<Interpolation> {
-    if model.arch.softmax {
+    if model.arch.softmax || model.arch.layernorm {
         return None;
     }
     let mut ws = Workspace::new(&model.arch);

@@ -332,20 +332,33 @@ pub fn construction(arch: Arch, steps: &[GdppStep]) -> Model {
 }
 
 /// Whether a run with `cfg` starts from the construction (`init = construction`; softmax
-/// attention has none and starts at random whatever `init` says).
+/// attention and LayerNorm have none and start at random whatever `init` says).
 pub fn starts_from_construction(cfg: &Config) -> bool {
-    cfg.init == Init::Construction && !Arch::from_config(cfg).softmax
+    let arch = Arch::from_config(cfg);
+    cfg.init == Init::Construction && !arch.softmax && !arch.layernorm
 }
 
-/// With `init = construction` (linear attention only), the model a run starts from: the
-/// construction of the learner it is compared with, plus `init_noise` × a standard normal per
-/// weight from the `Init` stream. `None` for random starts and for softmax attention.
-pub fn initial_construction(cfg: &Config, steps: &[GdppStep]) -> Option<Model> {
-    let arch = Arch::from_config(cfg);
-    if cfg.init != Init::Construction || arch.softmax {
+/// With `init = construction` (linear attention without LayerNorm), the model a run starts
+/// from: the construction of the learner it is compared with, plus `init_noise` × a standard
+/// normal per weight from the `Init` stream. An MLP keeps the weights of `random` (the run's
+/// random initialisation): with zero weights it would add nothing and never learn (its
+/// gradients vanish). `None` for random starts, for softmax attention and for LayerNorm, where
+/// no weights compute a GD step.
+pub fn initial_construction(cfg: &Config, steps: &[GdppStep], random: &Model) -> Option<Model> {
+    if !starts_from_construction(cfg) {
         return None;
     }
+    let arch = Arch::from_config(cfg);
     let mut model = construction(arch, steps);
+    let s = arch.shape();
+    let (np, extras) = (s.n_params(), s.attn_params());
+    for (set, from) in model
+        .params
+        .chunks_exact_mut(np)
+        .zip(random.params.chunks_exact(np))
+    {
+        set[extras..].copy_from_slice(&from[extras..]);
+    }
     if cfg.init_noise > 0.0 {
         let mut r = rng::stream(cfg.seed, Stream::Init);
         for p in &mut model.params {

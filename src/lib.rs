@@ -29,6 +29,13 @@ pub mod arch;
 pub mod kernels;
 /// One attention layer, forward and hand-written backward: the reference path (the oracle).
 pub mod lsa;
+/// LayerNorm of each token, forward and backward (the LayerNorm switch).
+pub mod norm;
+/// The GELU MLP block after attention, forward and backward (the MLP switch).
+pub mod mlp;
+/// One layer on the reference path: [LayerNorm →] attention [→ [LayerNorm →] MLP], each with
+/// its residual connection.
+pub mod block;
 /// The lane engine for linear and softmax attention: 16 tasks per SIMD block.
 pub mod batched;
 /// K layers, heads, read-out, initialisation; the engine chosen openly.

@@ -207,6 +207,7 @@ pub fn parse(query: &str) -> (Config, View, Vec<Notice>) {
         }
     }
     let (cfg, mut cfg_notices) = Config::from_query(&settings.join("&"));
+    cfg_notices.append(&mut cfg.combination_notices());
     cfg_notices.append(&mut notices);
     let mut notices = cfg_notices;
     let mut view = View::default();

@@ -65,12 +65,20 @@ impl Scratch {
     }
 }
 
-/// Forward: reads `c.e_in`, writes `c.e_out` (rows before `row0` are copied unchanged).
-pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
+/// Forward: attends over `c.e_in` and writes `c.e_out` = residual + attention output, where the
+/// residual stream is `residual` (the un-normalised tokens when `c.e_in` holds their LayerNorm,
+/// see block.rs) or, when `None`, `c.e_in` itself. Rows before `row0` are copied unchanged.
+pub fn forward(
+    s: &LayerShape,
+    p: &[f32],
+    row0: usize,
+    c: &mut LayerCache,
+    residual: Option<&[f32]>,
+) {
     let (t, w, sk, hd) = (s.tokens, s.width, s.keys, s.heads * s.width);
     let rows = t - row0;
     let pmat = s.p(p);
-    c.e_out.copy_from_slice(&c.e_in);
+    c.e_out.copy_from_slice(residual.unwrap_or(&c.e_in));
     for h in 0..s.heads {
         let q = &mut c.q[h * t * w..(h + 1) * t * w][row0 * w..];
         let k = &mut c.k[h * sk * w..(h + 1) * sk * w];
@@ -119,7 +127,9 @@ pub fn forward(s: &LayerShape, p: &[f32], row0: usize, c: &mut LayerCache) {
 
 #[allow(clippy::too_many_arguments)] // the buffers are separate on purpose: no allocation per task
 /// Backward: given `g_out` = ∂L/∂e_out (rows from `row0`), adds ∂L/∂params into `grad` and,
-/// when `g_in` is given, writes ∂L/∂e_in into it. `g_out` is modified (clip mask).
+/// when `g_in` is given, writes ∂L/∂e_in into it: through the attention, plus the residual path
+/// when `residual_in` (the forward's residual was `c.e_in` itself; otherwise the caller adds
+/// `g_out` to the residual stream's gradient). `g_out` is modified (clip mask).
 pub fn backward(
     s: &LayerShape,
     p: &[f32],
@@ -128,6 +138,7 @@ pub fn backward(
     g_out: &mut [f32],
     grad: &mut [f32],
     mut g_in: Option<&mut [f32]>,
+    residual_in: bool,
     sc: &mut Scratch,
 ) {
     let (t, w, sk, hd) = (s.tokens, s.width, s.keys, s.heads * s.width);
@@ -144,7 +155,9 @@ pub fn backward(
     let g_rows = &g_out[row0 * w..t * w];
     if let Some(g_in) = g_in.as_deref_mut() {
         g_in.fill(0.0);
-        g_in[row0 * w..].copy_from_slice(g_rows); // the residual path
+        if residual_in {
+            g_in[row0 * w..].copy_from_slice(g_rows); // the residual path
+        }
     }
     let pmat = s.p(p);
     for h in 0..s.heads {

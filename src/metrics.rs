@@ -58,6 +58,20 @@ pub fn alignment(yhat: &[f32], sens: &[f32], reference: &Predictions, d: usize) 
     a
 }
 
+/// `model` with its MLP blocks switched off (W₂ = 0, so each adds nothing), or None when it has
+/// no MLP: what the attention alone answers.
+pub fn mlp_off(model: &Model) -> Option<Model> {
+    let s = model.arch.shape();
+    if s.mlp == 0 {
+        return None;
+    }
+    let mut off = model.clone();
+    for set in off.params.chunks_exact_mut(s.n_params()) {
+        set[s.mlp_w2_offset()..].fill(0.0);
+    }
+    Some(off)
+}
+
 /// W_KQ / β and W_PV · β of one head of one layer, row-major (d+1)×(d+1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WeightView {
@@ -71,6 +85,11 @@ pub struct WeightView {
     /// −(mean of the x-block diagonal of W_PV · β): how much the layer also moves the inputs,
     /// to compare with GD++'s γ (0 for the plain GD construction).
     pub gamma: f64,
+    /// The largest |entry| of W_PV · β outside the entries the GD and GD++ constructions use
+    /// (the corner and the x-block's diagonal), where both have 0: what the layer writes beyond
+    /// them. With an MLP, for instance, it may copy its answer into the query's x entries,
+    /// which only the MLP reads.
+    pub pv_elsewhere: f64,
 }
 
 /// The products W_KQ = W_Kᵀ W_Q and W_PV = P_h W_V of head `head` in layer `layer`, in f64.
@@ -96,7 +115,12 @@ pub fn weight_view(model: &Model, layer: usize, head: usize) -> WeightView {
     } else {
         -(0..d).map(|i| w_pv[i * w + i]).sum::<f64>() / d as f64
     };
+    let pv_elsewhere = (0..w * w)
+        .filter(|&e| e / w != e % w)
+        .map(|e| w_pv[e].abs())
+        .fold(0.0, f64::max);
     WeightView {
+        pv_elsewhere,
         layer,
         head,
         beta,

@@ -1,15 +1,18 @@
-//! The transformer: K attention layers (recurrent = one set of weights applied K times, or deep =
-//! K sets), H heads, linear or softmax attention, and the read-out ŷ = −(label entry of the
-//! query token after the last layer). Parameters live in one flat vector (layout in `arch.rs`)
-//! so the optimiser, the gradient check and the page see them the same way. Whole batches run on
-//! the lane engine (`batched.rs`, linear and softmax attention); one task at a time, and the
-//! tests' oracle, run on the reference path (`lsa.rs`). Both run classic tokens too
-//! (`classic.rs`: x and y in separate tokens, a softmax layer then a linear one).
+//! The transformer: K layers (recurrent = one set of weights applied K times, or deep = K sets),
+//! each H attention heads, linear or softmax, with an optional LayerNorm and MLP block
+//! (block.rs), and the read-out ŷ = −(label entry of the query token after the last layer).
+//! Parameters live in one flat vector (layout in `arch.rs`) so the optimiser, the gradient check
+//! and the page see them the same way. Whole batches run on the engine `Arch::engine` names,
+//! openly: the lane engine (`batched.rs`) for attention alone, linear or softmax; the reference
+//! path, one task at a time, with LayerNorm or an MLP. One task at a time, and the tests' oracle,
+//! always run on the reference path (`block.rs` over `lsa.rs`, `norm.rs`, `mlp.rs`). Both run
+//! classic tokens too (`classic.rs`: x and y in separate tokens, a softmax layer then a linear
+//! one).
 
-pub use crate::arch::Arch;
+pub use crate::arch::{Arch, Engine};
 use crate::batched::Batched;
+use crate::block::{self, BlockCache, BlockScratch};
 use crate::classic;
-use crate::lsa::{self, LayerCache, Scratch};
 use crate::rng::Rng;
 use crate::task::Tasks;
 use rand_distr::{Distribution, StandardNormal};
@@ -22,12 +25,12 @@ pub struct Model {
 
 /// Buffers for forward and backward passes, reused across tasks and steps: those of the
 /// reference path (always there: `Model::forward` / `backward` run one task at a time, and tests
-/// compare the engines) and the lane engine's, made at the first whole batch (a workspace that
-/// only answers single prompts never needs them; softmax's caches grow with K·H·N²).
+/// compare the engines) and the lane engine's, made at the first whole batch on it (a workspace
+/// that only answers single prompts never needs them; softmax's caches grow with K·H·N²).
 #[derive(Clone, Debug)]
 pub struct Workspace {
-    caches: Vec<LayerCache>,
-    scratch: Scratch,
+    caches: Vec<BlockCache>,
+    scratch: BlockScratch,
     g: Vec<f32>,
     g_next: Vec<f32>,
     /// Classic tokens: their layout, and ∂/∂(the paired tokens the sequence was laid out
@@ -42,9 +45,9 @@ impl Workspace {
         let s = arch.shape();
         Workspace {
             caches: (0..arch.layers)
-                .map(|l| LayerCache::new(&arch.layer_shape(l)))
+                .map(|layer| BlockCache::new(&arch.layer_shape(layer), arch.norm_before(layer)))
                 .collect(),
-            scratch: Scratch::new(&s),
+            scratch: BlockScratch::new(&s),
             g: vec![0.0; s.tokens * s.width],
             g_next: vec![0.0; s.tokens * s.width],
             layout: arch.classic().then(|| classic::Layout::new(arch.d, arch.n)),
@@ -76,13 +79,14 @@ impl Workspace {
     /// The token matrices after each layer of the last `forward` (the last layer's rows before
     /// the query are copies of its input).
     pub fn layer_outputs(&self) -> impl Iterator<Item = &[f32]> {
-        self.caches.iter().map(|c| c.e_out.as_slice())
+        self.caches.iter().map(|c| c.output())
     }
 }
 
 impl Model {
     /// The reference code's initialisation: truncated normal (±2σ) with variance
-    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and H·(d+1) for P; its
+    /// 0.002 / (K · fan_in), where fan_in is d+1 for W_Q, W_K, W_V and the MLP's W_1, H·(d+1) for
+    /// P and M for W_2; LayerNorm starts as Haiku's does, with scale 1 and offset 0. Its
     /// classic-token notebook uses 0.02 / (K · fan_in), with the wider tokens' fan_in.
     pub fn init(arch: Arch, rng: &mut Rng) -> Model {
         let s = arch.shape();
@@ -90,15 +94,27 @@ impl Model {
         // Haiku's VarianceScaling divides by the std of a unit normal truncated at ±2.
         let scale = if arch.classic() { 0.02 } else { 0.002 };
         let base = scale / arch.layers as f64;
+        let sd = |fan_in: usize| (base / fan_in as f64).sqrt() / 0.879_625_661_034_239_8;
+        let (w, m) = (s.width, s.mlp);
         for set in params.chunks_exact_mut(s.n_params()) {
-            let (qkv, p) = set.split_at_mut(s.p_offset());
-            let sd_qkv = (base / s.width as f64).sqrt() / 0.879_625_661_034_239_8;
-            let sd_p = (base / (s.heads * s.width) as f64).sqrt() / 0.879_625_661_034_239_8;
+            let (qkv, rest) = set.split_at_mut(s.p_offset());
             for x in qkv {
-                *x = (sd_qkv * truncated_normal(rng)) as f32;
+                *x = (sd(w) * truncated_normal(rng)) as f32;
             }
-            for x in p {
-                *x = (sd_p * truncated_normal(rng)) as f32;
+            for x in &mut rest[..w * s.p_stride()] {
+                *x = (sd(s.heads * w) * truncated_normal(rng)) as f32;
+            }
+            if s.layernorm {
+                set[s.norm_attn_offset()..][..w].fill(1.0);
+                if m > 0 {
+                    set[s.norm_mlp_offset()..][..w].fill(1.0);
+                }
+            }
+            for x in &mut set[s.mlp_w1_offset()..s.mlp_w2_offset()] {
+                *x = (sd(w) * truncated_normal(rng)) as f32;
+            }
+            for x in &mut set[s.mlp_w2_offset()..] {
+                *x = (sd(m) * truncated_normal(rng)) as f32;
             }
         }
         Model { arch, params }
@@ -110,30 +126,31 @@ impl Model {
     }
 
     /// Prediction ŷ for one task's tokens through the reference path (fills the workspace for
-    /// `backward`).
-    /// `tokens` are the paired tokens `(N+1) × (d+1)` in both layouts: classic tokens are laid
-    /// out from them (`classic::Layout`).
+    /// `backward`). `tokens` are the paired tokens `(N+1) × (d+1)` in both layouts: classic
+    /// tokens are laid out from them (`classic::Layout`).
     pub fn forward(&self, tokens: &[f32], ws: &mut Workspace) -> f32 {
         let layers = self.arch.layers;
         for layer in 0..layers {
             if layer == 0 {
-                let first = &mut ws.caches[0].e_in;
+                let first = ws.caches[0].input_mut();
                 match &ws.layout {
                     Some(layout) => layout.lay_out(tokens, first),
                     None => first.copy_from_slice(tokens),
                 }
             } else {
                 let (done, rest) = ws.caches.split_at_mut(layer);
-                rest[0].e_in.copy_from_slice(&done[layer - 1].e_out);
+                rest[0]
+                    .input_mut()
+                    .copy_from_slice(done[layer - 1].output());
             }
-            lsa::forward(
+            block::forward(
                 &self.arch.layer_shape(layer),
                 self.layer_params(layer),
                 self.arch.row0(layer),
                 &mut ws.caches[layer],
             );
         }
-        -ws.caches[layers - 1].e_out[self.arch.readout_index()]
+        -ws.caches[layers - 1].output()[self.arch.readout_index()]
     }
 
     /// Backward from ∂L/∂ŷ = `g_yhat` after `forward` on the same workspace: adds ∂L/∂params to
@@ -145,11 +162,11 @@ impl Model {
         for layer in (0..self.arch.layers).rev() {
             let set = self.arch.set_of(layer);
             let want_in = layer > 0 || input_grad;
-            lsa::backward(
+            block::backward(
                 &self.arch.layer_shape(layer),
                 self.layer_params(layer),
                 self.arch.row0(layer),
-                &ws.caches[layer],
+                &mut ws.caches[layer],
                 &mut ws.g,
                 &mut grad[set * np..(set + 1) * np],
                 if want_in { Some(&mut ws.g_next) } else { None },
@@ -164,11 +181,15 @@ impl Model {
         }
     }
 
-    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the lane
-    /// engine.
+    /// Mean ½-squared-error over `tasks`; adds the gradient of that mean to `grad`, on the
+    /// architecture's engine.
     pub fn loss_and_grad(&self, tasks: &Tasks, grad: &mut [f32], ws: &mut Workspace) -> f64 {
-        ws.lanes(&self.arch)
-            .loss_and_grad(&self.params, tasks, grad)
+        match self.arch.engine() {
+            Engine::Lanes => ws
+                .lanes(&self.arch)
+                .loss_and_grad(&self.params, tasks, grad),
+            Engine::Reference => self.loss_and_grad_reference(tasks, grad, ws),
+        }
     }
 
     /// The same loss and gradient through the reference path only (for tests and benches).
@@ -188,29 +209,36 @@ impl Model {
         loss / tasks.count as f64
     }
 
-    /// Predictions ŷ for every task, on the lane engine.
+    /// Predictions ŷ for every task, on the architecture's engine.
     pub fn predict(&self, tasks: &Tasks, ws: &mut Workspace) -> Vec<f32> {
-        ws.lanes(&self.arch).predict(&self.params, tasks, false).0
+        match self.arch.engine() {
+            Engine::Lanes => ws.lanes(&self.arch).predict(&self.params, tasks, false).0,
+            Engine::Reference => (0..tasks.count)
+                .map(|k| self.forward(tasks.task_tokens(k), ws))
+                .collect(),
+        }
     }
 
-    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the lane
-    /// engine.
+    /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the
+    /// architecture's engine (both take them from the backward pass to the input tokens).
     pub fn predict_with_sensitivity(
         &self,
         tasks: &Tasks,
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
-        ws.lanes(&self.arch).predict(&self.params, tasks, true)
+        match self.arch.engine() {
+            Engine::Lanes => ws.lanes(&self.arch).predict(&self.params, tasks, true),
+            Engine::Reference => self.predict_with_sensitivity_reference(tasks, ws),
+        }
     }
 
-    /// The same predictions and sensitivities through the reference path only (for tests).
+    /// The same predictions and sensitivities through the reference path only.
     pub fn predict_with_sensitivity_reference(
         &self,
         tasks: &Tasks,
         ws: &mut Workspace,
     ) -> (Vec<f32>, Vec<f32>) {
         let (d, w) = (self.arch.d, self.arch.d + 1);
-        // The query's row of the paired tokens (`input_grad` is in that layout for both).
         let mut preds = Vec::with_capacity(tasks.count);
         let mut sens = Vec::with_capacity(tasks.count * d);
         let mut sink = vec![0.0; self.params.len()];

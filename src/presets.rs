@@ -32,8 +32,9 @@ pub const PRESETS: &[Preset] = &[
         name: "gdpp",
         title: "Paper fig. 3: two recurrent layers vs GD++",
         description: "Two applications of one layer end clearly below two steps of plain GD, near GD++, \
-                      which also preconditions the inputs.",
-        query: "layers=2",
+                      which also preconditions the inputs. Trained at lr 2·10⁻³, twice the paper's, so \
+                      that it gets there in seconds; at the paper's 10⁻³ it ends at the same loss, later.",
+        query: "layers=2&lr=0.002",
         watch: "chart-loss",
         look: "Does the thick orange curve go below the dashed line of two plain GD steps, towards the green GD++ line? The headline gives both gaps in per cent.",
     },
@@ -156,6 +157,31 @@ pub const PRESETS: &[Preset] = &[
         query: "labels=shuffled",
         watch: "chart-align",
         look: "Compare the purple model-cos and orange preds-diff curves with the dashed curves labelled pinned, of a default run pinned first: they show how close to GD a model gets when its training prompts carry no usable labels.",
+    },
+    Preset {
+        name: "layernorm",
+        title: "Critique: LayerNorm before attention",
+        description: "Real transformers normalise every token before attention; the paper's main \
+                      experiments do not. Its appendix reports that a layer trained with LayerNorm is \
+                      worse than GD on inputs like the training ones but better for much larger ones: a \
+                      normalised token forgets its own size, while GD's answer grows with the cube of \
+                      the input scale. The out-of-distribution chart and the story give this run's \
+                      losses at every scale α.",
+        query: "layernorm=true&steps=2000&alpha=2",
+        watch: "chart-ood",
+        look: "Is the thick orange transformer curve above GD's dashed line at the training scale and below it for the largest inputs? The sentence under the chart gives the losses at α = 2.",
+    },
+    Preset {
+        name: "mlp",
+        title: "Critique: an MLP block after attention",
+        description: "A standard transformer layer adds a GELU MLP after attention; the paper's main \
+                      experiments leave it out. With one of width 44 (four times the token width, as in \
+                      the paper's code): does the trained model still match GD, and do its attention \
+                      weights still look like the construction? The story compares its step size with \
+                      GD's and says how much of the answer the MLP gives.",
+        query: "mlp=44&steps=2000",
+        watch: "chart-weights",
+        look: "Compare the learned W_KQ/β and W_PV·β with the construction beside them, and the learned step size η/N under the heatmaps with η*/N.",
     },
     Preset {
         name: "paper-text",

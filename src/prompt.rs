@@ -524,8 +524,9 @@ impl<'a> Frozen<'a> {
         }
         if !linear {
             notes.push(
-                "This transformer is not linear in the query (softmax attention, the query in the keys, \
-                 or token clipping), so its implied weights are the local slope at this query."
+                "This transformer is not linear in the query (softmax attention, LayerNorm, an MLP, \
+                 the query in the keys, or token clipping), so its implied weights are the local \
+                 slope at this query."
                     .into(),
             );
         }
@@ -571,9 +572,10 @@ impl<'a> Frozen<'a> {
 
 /// Whether ŷ is exactly linear in x_q: with linear attention and the query out of the keys, the
 /// context tokens never see the query, so every layer maps the query token by a matrix fixed
-/// by the context (for any K). Softmax, the query in the keys, or clipped tokens (K > 3) break it.
+/// by the context (for any K). Softmax, the query in the keys, clipped tokens (K > 3), LayerNorm
+/// (it divides the query token by its own spread) or an MLP (GELU) break it.
 pub fn linear_in_query(arch: &Arch) -> bool {
-    !arch.softmax && !arch.query_in_keys && !arch.clip_tokens
+    !arch.softmax && !arch.query_in_keys && !arch.clip_tokens && !arch.layernorm && arch.mlp == 0
 }
 
 /// The curve's default x_q range: symmetric, 1.5 × the largest of r·√κ and the prompt's |x|.

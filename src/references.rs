@@ -350,7 +350,8 @@ async fn reference_gd(
 /// The start from the construction of `steps` (plus its noise, `layerwise::initial_construction`)
 /// and its evaluation.
 async fn start(plan: &Plan, steps: &[GdppStep], clock: &Clock, out: &Outbox<Arrival>) {
-    let model = layerwise::initial_construction(&plan.cfg, steps).unwrap_or(plan.model.clone());
+    let model = layerwise::initial_construction(&plan.cfg, steps, &plan.model)
+        .unwrap_or(plan.model.clone());
     untrained(model, true, &plan.tasks, clock, out).await;
 }
 

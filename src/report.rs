@@ -66,6 +66,9 @@ pub struct Weights {
     /// Deep models (K ≥ 2, not recurrent): the construction of every layer's own step (GD++ with
     /// that step's fitted η_k, γ_k), one per layer; empty otherwise.
     pub construction_layers: Vec<WeightView>,
+    /// With an MLP: the loss of the trained model with its MLP blocks switched off (W₂ = 0) on
+    /// the evaluation tasks, which says how much of the answer the MLP gives (null without one).
+    pub mlp_off_loss: Option<f64>,
 }
 
 /// None for classic tokens: their weights act on tokens of another shape (x and y apart, with a
@@ -101,7 +104,18 @@ pub fn weights(t: &Trainer) -> Option<Weights> {
     } else {
         Vec::new()
     };
+    let mlp_off_loss = metrics::mlp_off(&run.model).map(|m| {
+        let mut ws = crate::model::Workspace::new(&m.arch);
+        let tasks = &t.compare.eval_tasks;
+        let y: Vec<f64> = m
+            .predict(tasks, &mut ws)
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
+        crate::baselines::half_mse(&y, tasks)
+    });
     Some(Weights {
+        mlp_off_loss,
         construction_layers,
         width: run.arch.d + 1,
         learned,

@@ -131,7 +131,17 @@ fn classic_tokens_require_the_papers_two_layer_model() {
     assert_eq!(
         notices[0].message,
         "Classic tokens run the paper's two-layer model only (a softmax layer, then a linear one, \
-         each with its own weights); using layers = 2 (not 1), recurrent = false, attn = softmax."
+         each with its own weights, no LayerNorm or MLP); using layers = 2 (not 1), recurrent = \
+         false, attn = softmax."
+    );
+    let (c, n) = Config::from_query(
+        "tokens=classic&layers=2&recurrent=false&attn=softmax&layernorm=true&mlp=8",
+    );
+    assert_eq!((c.layernorm, c.mlp), (false, 0));
+    assert!(
+        n[0].message
+            .ends_with("using layernorm = false, mlp = 0 (not 8)."),
+        "{n:?}"
     );
     assert_eq!(
         cfg.to_query(),
@@ -280,7 +290,7 @@ fn first_layer_out(model: &Model, seq: &[f32], j: usize) -> Vec<f64> {
     let s = one.layer_shape(0);
     let mut c = icl_lab::lsa::LayerCache::new(&s);
     c.e_in.copy_from_slice(seq);
-    icl_lab::lsa::forward(&s, model.layer_params(0), 0, &mut c);
+    icl_lab::lsa::forward(&s, model.layer_params(0), 0, &mut c, None);
     c.e_out[j * s.width..(j + 1) * s.width]
         .iter()
         .map(|&v| v as f64)

@@ -199,6 +199,8 @@ fn round_trips_through_the_query() {
         attn: Attn::Softmax,
         query_in_keys: true,
         tokens: icl_lab::config::Tokens::Paired,
+        layernorm: true,
+        mlp: 128,
         lr: 1e-5,
         batch: 8192,
         steps: 100000,

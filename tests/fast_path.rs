@@ -2,11 +2,12 @@
 //! gives the same loss, gradient, predictions and sensitivities as the reference path of
 //! `lsa.rs`, whose gradients are checked against finite differences in tests/gradients.rs, for
 //! every option: linear and softmax attention, 1–2 heads, K = 1–4, recurrent or deep, the query
-//! among the keys or not, token clipping. Its AVX2 build and its portable one agree bit for bit.
+//! among the keys or not, token clipping, and (linear attention) LayerNorm and an MLP block. Its
+//! AVX2 build and its portable one agree bit for bit.
 
 use icl_lab::batched::ALLOW_AVX2;
 use icl_lab::config::Config;
-use icl_lab::model::{Arch, Model, Workspace};
+use icl_lab::model::{Arch, Engine, Model, Workspace};
 use icl_lab::rng::{stream, Stream};
 use icl_lab::task::{TaskDist, Tasks};
 use rand_distr::{Distribution, StandardNormal};
@@ -23,6 +24,9 @@ struct Variant {
     /// The tasks' context labels moved to other tasks, as a `labels = shuffled` training batch
     /// has them (both engines read the same tokens).
     label_blind: bool,
+    /// LayerNorm before attention (placement as `Config` gives it) and the MLP width.
+    layernorm: bool,
+    mlp: usize,
 }
 
 /// A model of the variant with N(0, 0.4²) weights (large enough that softmax attention is far
@@ -42,12 +46,23 @@ fn setup(v: Variant) -> (Model, Tasks) {
     arch.heads = v.heads;
     arch.clip_tokens = v.clip_tokens;
     arch.query_in_keys = v.query_in_keys;
+    arch.layernorm = v.layernorm;
+    arch.norm_first = v.layernorm && (v.recurrent || v.layers == 1);
+    arch.mlp = v.mlp;
     let sd = if v.softmax && v.clip_tokens { 0.7 } else { 0.4 };
     let mut rng = stream(3, Stream::Init);
     let mut model = Model::init(arch, &mut rng);
-    for p in &mut model.params {
+    let s = arch.shape();
+    for (i, p) in model.params.iter_mut().enumerate() {
         let z: f64 = StandardNormal.sample(&mut rng);
-        *p = (sd * z) as f32;
+        // LayerNorm scales stay near their initial 1, so normalised tokens stay of order 1.
+        let k = i % s.n_params();
+        let scale = v.layernorm
+            && (s.norm_attn_offset()..s.norm_attn_offset() + s.width).contains(&k)
+            || v.layernorm
+                && v.mlp > 0
+                && (s.norm_mlp_offset()..s.norm_mlp_offset() + s.width).contains(&k);
+        *p = if scale { 1.0 } else { 0.0 } + (sd * z) as f32;
     }
     let mut tasks = Tasks::sample(
         TaskDist {
@@ -117,6 +132,8 @@ fn variants(softmax: bool) -> Vec<Variant> {
         clip_tokens,
         query_in_keys,
         label_blind: false,
+        layernorm: false,
+        mlp: 0,
     };
     let mut all = vec![];
     for layers in 1..=3 {
@@ -149,6 +166,45 @@ fn simd_engine_matches_reference_path() {
     }
 }
 
+/// LayerNorm and the MLP block with linear attention (the lane engine covers them; with softmax
+/// attention they run on the reference path): K = 1–3, recurrent and deep (LayerNorm between
+/// layers only), heads, the query among the keys, token clipping (K = 4).
+fn block_variants() -> Vec<Variant> {
+    let base = variants(false)[0];
+    let v = |layernorm, mlp, layers, recurrent, heads| Variant {
+        layernorm,
+        mlp,
+        layers,
+        recurrent,
+        heads,
+        ..base
+    };
+    let mut all = vec![];
+    for (layernorm, mlp) in [(true, 0), (false, 7), (true, 7)] {
+        all.push(v(layernorm, mlp, 1, true, 1));
+        all.push(v(layernorm, mlp, 2, true, 2));
+        all.push(v(layernorm, mlp, 2, false, 1));
+        all.push(v(layernorm, mlp, 3, false, 2));
+        all.push(Variant {
+            query_in_keys: true,
+            ..v(layernorm, mlp, 2, true, 1)
+        });
+        all.push(Variant {
+            clip_tokens: true,
+            ..v(layernorm, mlp, 4, true, 1)
+        });
+    }
+    all
+}
+
+#[test]
+fn simd_engine_matches_reference_path_with_layernorm_and_mlp() {
+    for v in block_variants() {
+        assert_eq!(setup(v).0.arch.engine(), Engine::Lanes, "{v:?}");
+        compare(v);
+    }
+}
+
 #[test]
 fn simd_engine_matches_reference_path_for_softmax() {
     for v in variants(true) {
@@ -159,7 +215,7 @@ fn simd_engine_matches_reference_path_for_softmax() {
 #[test]
 fn clipping_bites_in_the_clipped_variants() {
     // The clip variants above test the clip masks only if some token value reaches ±10.
-    for v in variants(true).into_iter().chain(variants(false)) {
+    for v in [variants(true), variants(false), block_variants()].concat() {
         if !v.clip_tokens {
             continue;
         }
@@ -184,7 +240,7 @@ fn clipping_bites_in_the_clipped_variants() {
 
 #[test]
 fn avx2_and_portable_builds_give_the_same_bits() {
-    for v in [variants(false), variants(true)].concat() {
+    for v in [variants(false), variants(true), block_variants()].concat() {
         let (model, tasks) = setup(v);
         let run = |avx2: bool| {
             ALLOW_AVX2.store(avx2, Ordering::Relaxed);

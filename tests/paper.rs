@@ -299,3 +299,31 @@ fn label_blind_control_learns_nothing_and_scores_no_alignment() {
     assert!(a.preds_diff > 10.0 * f.latest.alignment.preds_diff);
     assert!(a.model_diff > 10.0 * f.latest.alignment.model_diff);
 }
+
+/// The `gdpp` preset trains at twice the paper's lr to reach its result in seconds on the page
+/// (issue: every preset within 10 s). Measured (seed 1): below 2-step GD by 0.01 and within 5 %
+/// of GD++ from step 1040 (at the paper's lr 10⁻³: step 1780); after 5000 steps 0.1140, against
+/// 0.1145 at the paper's lr, GD++ 0.1123 and 2-step GD 0.1603.
+#[test]
+fn gdpp_preset_gets_near_gd_plus_plus_early_and_ends_where_the_paper_schedule_does() {
+    let p = icl_lab::presets::find("gdpp").unwrap();
+    let t = train(p.query);
+    let b = &t.compare.baselines;
+    let h = &t.run.history;
+    let met = h
+        .eval_step
+        .iter()
+        .zip(&h.eval_loss)
+        .find(|(_, &l)| l < b.gd_loss - 0.01 && l <= 1.05 * b.gdpp_loss)
+        .map(|(&s, _)| s);
+    eprintln!(
+        "gdpp preset: criterion met at {met:?}; final {:.4}, GD++ {:.4}, 2-step GD {:.4}",
+        t.compare.latest.loss, b.gdpp_loss, b.gd_loss
+    );
+    assert!(met.is_some_and(|s| s <= 1200), "criterion met at {met:?}");
+    let last = t.compare.latest.loss;
+    assert!(
+        last < b.gd_loss - 0.01 && last <= 1.03 * b.gdpp_loss,
+        "final {last}"
+    );
+}

@@ -8,7 +8,7 @@ import { isNum } from "./format.js";
 // Display grouping only; a key the page does not know still gets a control, under "More".
 const GROUPS = [
   ["Task", ["d", "n", "x_range", "noise", "aniso"]],
-  ["Transformer", ["tokens", "layers", "recurrent", "heads", "attn", "query_in_keys"]],
+  ["Transformer", ["tokens", "layers", "recurrent", "heads", "attn", "query_in_keys", "layernorm", "mlp"]],
   ["Training", ["lr", "batch", "steps", "seed", "clip", "labels"]],
   ["Evaluation", ["eval_tasks", "eval_every", "gd_eta"]],
 ];

@@ -168,6 +168,7 @@ export function createLayersCard(ask) {
     setText($("layers-note"), note);
     let pn = "";
     if (config && config.attn === "softmax") pn = "Softmax attention has no construction, so there is no path to it.";
+    else if (config && config.layernorm) pn = "With LayerNorm no weights make a layer a GD step (a normalised token has lost the size a GD step needs), so there is no construction to go to.";
     else if (waitsFor(snap, builtStage(config))) pn = `The path needs the construction, which needs the learner’s step sizes: ${COMPUTING}`;
     else if (path && isNum(path.trained)) {
       const low = path.peak <= Math.max(path.trained, path.construction) * 1.05;

@@ -73,6 +73,8 @@ function liveValues(config, snap, ood, pins) {
     ood_note: oodNote(ood),
     optimal_note: optimalNote(c, refs, latest),
     label_blind_note: labelBlindNote(c, s, pins),
+    layernorm_note: layernormNote(c, ood),
+    mlp_note: mlpNote(c, s),
   };
   Object.assign(v, anisoValues(c, s));
   v.gdpp_loss = fmtLoss(refs.gdpp_loss);
@@ -166,6 +168,66 @@ function labelBlindNote(c, s, pins) {
   return out;
 }
 
+/**
+ * The LayerNorm claim (paper appendix: worse than GD on inputs like the training ones, better
+ * for large ones) against this run's out-of-distribution read-out, with the verdict the numbers
+ * give (empty without LayerNorm).
+ */
+function layernormNote(c, ood) {
+  if (!c || !c.layernorm) return "";
+  const rows = (ood || []).filter((r) => isNum(r.model) && isNum(r.gd));
+  const at = (a) => rows.find((r) => r.alpha === a);
+  const [one, two] = [at(1), at(2)];
+  if (!one || !two) return "This run has LayerNorm; its numbers follow once the out-of-distribution read-out is computed.";
+  const worseIn = one.model > one.gd;
+  const betterOut = two.model < two.gd;
+  // The smallest α of the grid from which the transformer stays below GD.
+  let from = null;
+  for (let i = rows.length - 1; i >= 0 && rows[i].model < rows[i].gd; i--) from = rows[i].alpha;
+  const verdict =
+    worseIn && betterOut
+      ? "worse than GD in distribution and better at α = 2, as the paper reports"
+      : !worseIn && betterOut
+        ? "better than GD at α = 2, as the paper reports, but not worse in distribution, unlike the paper"
+        : worseIn
+          ? "worse than GD in distribution, as the paper reports, but not better at α = 2, unlike the paper"
+          : "neither worse than GD in distribution nor better at α = 2: not what the paper reports";
+  const K = c.layers;
+  const gd = K > 1 ? `${K}-step GD’s` : "GD’s";
+  const gdName = K > 1 ? `${K}-step GD` : "GD";
+  const text =
+    `This run has LayerNorm. On inputs like the training ones (α = 1) the transformer’s loss is ${fmtLoss(one.model)} against ${gd} ${fmtLoss(one.gd)} (${relation(one.model, one.gd, gd)}); ` +
+    `at α = 2 it is ${fmtLoss(two.model)} against ${gd} ${fmtLoss(two.gd)} (${relation(two.model, two.gd, gd)})` +
+    (isNum(from) && from > 1 ? `, and it stays below ${gdName} from α = ${fmt(from)} on` : "");
+  // The paper's finding is about one layer; deeper runs get their numbers (and GD++'s) alone.
+  if (K > 1) return `${text}; ${K}-step GD++ scores ${fmtLoss(one.gdpp)} at α = 1 and ${fmtLoss(two.gdpp)} at α = 2.`;
+  return `${text}: ${verdict}.`;
+}
+
+/**
+ * With an MLP after attention: does the model still match GD, and how much of its answer comes
+ * from the MLP (empty without an MLP).
+ */
+function mlpNote(c, s) {
+  if (!c || !isNum(c.mlp) || c.mlp === 0) return "";
+  const refs = s.baselines || {};
+  const l = s.latest || {};
+  const w = s.weights || {};
+  let out =
+    `This run has an MLP of width M = ${c.mlp} after every attention layer. At step ${int(l.step)} its loss is ${fmtLoss(l.loss)}, ${relation(l.loss, refs.gd_loss, "GD’s")} (${fmtLoss(refs.gd_loss)}), ` +
+    `with preds diff ${fmt(l.preds_diff, 3)}, model cos ${fixed(l.model_cos, 3)} and model diff ${fmt(l.model_diff, 3)} against GD.`;
+  if (!c.layernorm && c.attn !== "softmax" && w.construction) {
+    out += ` Its attention’s learned step is η/N = ${fixed(l.eta_over_n, 3)} against the construction’s ${fixed(w.construction.eta_over_n, 3)}`;
+    const first = (w.learned || [])[0];
+    if (first && isNum(first.pv_elsewhere)) {
+      out += `, and W_PV·β has entries up to ${fmt(first.pv_elsewhere, 2)} off its diagonal, where the construction has none`;
+      if (c.layers === 1) out += " (what the attention writes into the query’s x entries reaches the answer only through the MLP)";
+    }
+    out += isNum(w.mlp_off_loss) ? `; with the MLP switched off (W₂ = 0) the trained model’s loss is ${fmtLoss(w.mlp_off_loss)}, which says how much of the step the MLP takes.` : ".";
+  }
+  return out;
+}
+
 /** The out-of-distribution relation at α = 2, as measured (empty until the read-out arrives). */
 function oodNote(ood) {
   const row = (ood || []).find((r) => r.alpha === 2);
@@ -234,6 +296,8 @@ function conditions(c) {
   else on.add("linear");
   if (c && isNum(c.layers) && c.layers > 1) on.add("multilayer");
   if (c && isNum(c.layers)) on.add(c.layers === 1 ? "onelayer" : c.recurrent ? "recurrent" : "deep");
+  if (c && c.layernorm) on.add("layernorm");
+  if (c && isNum(c.mlp) && c.mlp > 0) on.add("mlp");
   return on;
 }
 

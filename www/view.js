@@ -117,6 +117,9 @@ function etaSentence(view, built, snap, config) {
   let text;
   if (config && config.attn === "softmax") {
     text = "With softmax attention W_KQ scales the attention logits and each head outputs a weighted average, not a sum over examples: no GD step size can be read from these weights, so none is shown.";
+  } else if (config && config.layernorm) {
+    text =
+      `With LayerNorm, attention multiplies normalised tokens (each divided by its own spread, then scaled and shifted by learned weights), not the (x, y) the construction is built for, and no weights make such a layer a GD step: the heatmaps show only how much the learned pattern resembles the construction’s, and the η/N read from the corner, ${fixed(view.eta_over_n, 3)}, is not a GD step size.`;
   } else if (!built.view) {
     text = `Learned η/N = ${fixed(view.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}); the construction beside it: ${COMPUTING}`;
   } else if (built.name.startsWith("GD++")) {
@@ -125,6 +128,11 @@ function etaSentence(view, built, snap, config) {
   } else {
     const refName = snap.baselines.gd_eta === snap.baselines.gd_eta_star ? "η*/N" : "η/N";
     text = `Learned η/N = ${fixed(view.eta_over_n, 3)} vs ${refName} = ${fixed(built.view.eta_over_n, 3)} (β = ${fmt(view.beta, 3)}).`;
+  }
+  if (config && config.mlp > 0 && !config.layernorm && snap.weights) {
+    // The MLP can rescale what the attention writes: say how much of the answer it gives.
+    const off = snap.weights.mlp_off_loss;
+    text += ` These are the attention’s weights only: the MLP after it can rescale its answer, so the step the whole layer takes need not be the attention’s. With the MLP switched off (W₂ = 0) the trained model’s loss is ${fmtLoss(off)}, with it ${fmtLoss(snap.latest && snap.latest.loss)} (GD ${fmtLoss(snap.baselines.gd_loss)}).`;
   }
   if (built.view && stretched(config) && isNum(snap.baselines.pgd_eta) && isNum(config.n) && config.n > 0) {
     // W_KQ/β has a mean diagonal of 1, like preconditioned GD's Γ: their η/N compare directly.

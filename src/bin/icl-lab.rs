@@ -163,6 +163,9 @@ fn run(args: &[String]) -> ExitCode {
         eprintln!("icl-lab: settings were invalid (see above); fix them, or pass --lenient to run with the corrections");
         return ExitCode::from(2);
     }
+    for Notice { message, .. } in cfg.combination_notices() {
+        eprintln!("icl-lab: note: {message}");
+    }
 
     let start = Instant::now();
     let mut trainer = Trainer::new(cfg);
