@@ -50,6 +50,12 @@ export const CRITERIA = {
     text: "within 10 % of 1-step GD",
     met: ({ snapshot: s }) => s.step > 0 && s.latest.loss <= 1.1 * s.baselines.gd1_loss,
   },
+  // Its text asks how the trained model answers shifted prompts: the time until it has reached
+  // GD in distribution and the card has every shift's row.
+  shifted: {
+    text: "within 1 % of 1-step GD, and the card's rows for the three shifts",
+    met: (lab) => lab.snapshot.progress.reached_gd_at != null && (lab.shifts || []).length === 4,
+  },
   ood: {
     text: "within 1 % of GD, and the out-of-distribution read-out drawn",
     met: (lab) => lab.snapshot.progress.reached_gd_at != null && lab.ood != null,
