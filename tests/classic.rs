@@ -169,17 +169,6 @@ fn classic_tokens_require_the_papers_two_layer_model() {
     assert_eq!((paired.clip_norm(), paired.compared_steps()), (0.001, 2));
 }
 
-/// Mean ½-squared error through the reference path.
-fn loss(model: &Model, tasks: &Tasks, ws: &mut Workspace) -> f64 {
-    (0..tasks.count)
-        .map(|k| {
-            let r = (model.forward(tasks.task_tokens(k), ws) - tasks.target(k)) as f64;
-            0.5 * r * r
-        })
-        .sum::<f64>()
-        / tasks.count as f64
-}
-
 /// Backward = central finite differences, for the weights and for the paired input tokens
 /// (whose query entries give ∂ŷ/∂x_q, the sensitivity behind model cos and model diff).
 fn check_gradients(arch: Arch) {
@@ -187,44 +176,14 @@ fn check_gradients(arch: Arch) {
     let mut ws = Workspace::new(&arch);
     let mut grad = vec![0.0; model.params.len()];
     model.loss_and_grad_reference(&tasks, &mut grad, &mut ws);
-    let eps = 1e-2f32;
-    let floor = 1e-2 * grad.iter().fold(0.0f64, |m, g| m.max(g.abs() as f64));
-    let mut worst = 0.0f64;
-    for (i, &g) in grad.iter().enumerate() {
-        let orig = model.params[i];
-        model.params[i] = orig + eps;
-        let up = loss(&model, &tasks, &mut ws);
-        model.params[i] = orig - eps;
-        let down = loss(&model, &tasks, &mut ws);
-        model.params[i] = orig;
-        let (num, ana) = ((up - down) / (2.0 * eps as f64), g as f64);
-        let err = (num - ana).abs() / (floor + num.abs().max(ana.abs()));
-        worst = worst.max(err);
-        assert!(
-            err < 1e-2,
-            "{arch:?}: param {i}: analytic {ana} vs numeric {num}"
-        );
-    }
-    let tokens = tasks.task_tokens(0).to_vec();
-    model.forward(&tokens, &mut ws);
-    let mut sink = vec![0.0; model.params.len()];
-    model.backward(1.0, &mut ws, &mut sink, true);
-    let g_in = ws.input_grad().to_vec();
-    assert_eq!(g_in.len(), tokens.len());
-    let floor = 1e-2 * g_in.iter().fold(0.0f64, |m, g| m.max(g.abs() as f64));
-    for (j, g) in g_in.iter().enumerate() {
-        let mut t = tokens.clone();
-        t[j] += eps;
-        let up = model.forward(&t, &mut ws) as f64;
-        t[j] -= 2.0 * eps;
-        let down = model.forward(&t, &mut ws) as f64;
-        let num = (up - down) / (2.0 * eps as f64);
-        let err = (num - *g as f64).abs() / (floor + num.abs().max(g.abs() as f64));
-        assert!(
-            err < 1e-2,
-            "{arch:?}: token entry {j}: analytic {g} vs numeric {num}"
-        );
-    }
+    let worst = common::assert_backward_matches_finite_differences(
+        &mut model,
+        &tasks,
+        &grad,
+        &mut ws,
+        1e-2,
+        &format!("{arch:?}"),
+    );
     eprintln!("{arch:?}: worst relative error of the weight gradient {worst:.2e}");
 }
 

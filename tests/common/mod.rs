@@ -1,7 +1,12 @@
-//! Helpers shared by the test files that train real runs (tests/paper.rs, tests/softmax.rs).
+//! Helpers shared by the test files: settings and trained runs (tests/paper.rs, tests/softmax.rs,
+//! …) and the finite-difference oracle of the backward pass (tests/gradients.rs,
+//! tests/classic.rs). Each file uses some of them, hence the allowance.
+#![allow(dead_code)]
 
 use icl_lab::config::Config;
+use icl_lab::model::{Model, Workspace};
 use icl_lab::run::Status;
+use icl_lab::task::Tasks;
 use icl_lab::train::Trainer;
 
 /// The settings of `query`, which must need no correction.
@@ -19,4 +24,72 @@ pub fn train(query: &str) -> Trainer {
     }
     assert_eq!(t.run.status, Status::Done);
     t
+}
+
+/// Mean ½-squared error of `model` on `tasks` through the reference path (`Model::forward`).
+pub fn reference_loss(model: &Model, tasks: &Tasks, ws: &mut Workspace) -> f64 {
+    (0..tasks.count)
+        .map(|k| {
+            let r = (model.forward(tasks.task_tokens(k), ws) - tasks.target(k)) as f64;
+            0.5 * r * r
+        })
+        .sum::<f64>()
+        / tasks.count as f64
+}
+
+/// The oracle of the hand-written backward pass: `grad` (the loss's gradient at `model`'s
+/// weights) against central finite differences of [`reference_loss`] with step `eps`, then the
+/// input gradient of ŷ for the first task (the sensitivity behind `model diff`) against central
+/// differences of `Model::forward`. f32 forward passes make finite differences of tiny entries
+/// noisy: errors are relative to the entry, with a floor of 1 % of the largest entry, and each
+/// must stay below 1 %. `what` names the variant in a failure. Returns the worst relative error
+/// of the weight gradient.
+pub fn assert_backward_matches_finite_differences(
+    model: &mut Model,
+    tasks: &Tasks,
+    grad: &[f32],
+    ws: &mut Workspace,
+    eps: f32,
+    what: &str,
+) -> f64 {
+    let floor = 1e-2 * grad.iter().fold(0.0f64, |m, g| m.max(g.abs() as f64));
+    let mut worst = 0.0f64;
+    for (i, &g) in grad.iter().enumerate() {
+        let orig = model.params[i];
+        model.params[i] = orig + eps;
+        let up = reference_loss(model, tasks, ws);
+        model.params[i] = orig - eps;
+        let down = reference_loss(model, tasks, ws);
+        model.params[i] = orig;
+        let num = (up - down) / (2.0 * eps as f64);
+        let ana = g as f64;
+        let err = (num - ana).abs() / (floor + num.abs().max(ana.abs()));
+        worst = worst.max(err);
+        assert!(
+            err < 1e-2,
+            "{what}: param {i}: analytic {ana} vs numeric {num}"
+        );
+    }
+
+    let tokens = tasks.task_tokens(0).to_vec();
+    model.forward(&tokens, ws);
+    let mut sink = vec![0.0; model.params.len()];
+    model.backward(1.0, ws, &mut sink, true);
+    let g_in = ws.input_grad().to_vec();
+    assert_eq!(g_in.len(), tokens.len());
+    let floor = 1e-2 * g_in.iter().fold(0.0f64, |m, g| m.max(g.abs() as f64));
+    for (j, g) in g_in.iter().enumerate() {
+        let mut t = tokens.clone();
+        t[j] += eps;
+        let up = model.forward(&t, ws) as f64;
+        t[j] -= 2.0 * eps;
+        let down = model.forward(&t, ws) as f64;
+        let num = (up - down) / (2.0 * eps as f64);
+        let err = (num - *g as f64).abs() / (floor + num.abs().max(g.abs() as f64));
+        assert!(
+            err < 1e-2,
+            "{what}: token entry {j}: analytic {g} vs numeric {num}"
+        );
+    }
+    worst
 }
