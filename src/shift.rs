@@ -10,7 +10,7 @@
 //! differs from the in-distribution one only by its shift.
 
 use crate::baselines::{self, GdppStep};
-use crate::task::Tasks;
+use crate::task::{TaskDist, Tasks};
 use serde::Serialize;
 
 /// The learners of one row, on one set of prompts.
@@ -61,18 +61,15 @@ impl Shifts {
     }
 }
 
-/// The tasks with input coordinate k scaled by κ^(1/2 − k/(d−1)) (geometric mean 1).
+/// The tasks with input coordinate k scaled by κ^(1/2 − k/(d−1)) (geometric mean 1): the scales
+/// of `aniso` = κ ([`TaskDist::coord_scale`]), applied to the test inputs only.
 pub fn stretched(tasks: &Tasks, kappa: f64) -> Tasks {
     let d = tasks.dist.d;
-    let scale: Vec<f64> = (0..d)
-        .map(|k| {
-            if d < 2 {
-                1.0
-            } else {
-                libm::pow(kappa, 0.5 - k as f64 / (d - 1) as f64)
-            }
-        })
-        .collect();
+    let stretch = TaskDist {
+        aniso: kappa,
+        ..tasks.dist
+    };
+    let scale: Vec<f64> = (0..d).map(|k| stretch.coord_scale(k)).collect();
     let mut s = tasks.clone();
     for row in s.x.chunks_exact_mut(d) {
         for (x, c) in row.iter_mut().zip(&scale) {
