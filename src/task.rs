@@ -86,37 +86,47 @@ impl Tasks {
     /// Draw fresh tasks in place (the training loop calls this every step; no allocation).
     pub fn resample(&mut self, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
-        let mut scale = [0.0f32; 32];
-        for (k, s) in scale.iter_mut().enumerate().take(d) {
-            *s = (self.dist.x_range * self.dist.coord_scale(k)) as f32;
+        // Two 24-bit uniforms on [−1, 1) per 64 random bits, high half first: sampling is a
+        // large part of a training step, and f32 inputs need no more resolution than this. The
+        // pairs run across token boundaries (input number j of a task uses draw j/2); an odd
+        // count leaves the last number a draw of its own. Two tokens (2d numbers, d draws) at a
+        // time, the draws first and then their conversion, so that the generator's loop stays
+        // tight and the conversion vectorises; the bits are those of drawing one number at a
+        // time (tests/sampling.rs checks).
+        let mut scale = [0.0f32; 64]; // input number m of two tokens has coordinate m mod d
+        for (m, s) in scale.iter_mut().enumerate().take(2 * d) {
+            *s = (self.dist.x_range * self.dist.coord_scale(m % d)) as f32;
         }
+        let mut draws = [0u64; 32];
         for task in 0..self.count {
             for wk in &mut self.w[task * d..(task + 1) * d] {
                 *wk = StandardNormal.sample(rng);
             }
             let xs = &mut self.x[task * t * d..(task + 1) * t * d];
-            // Two 24-bit uniforms on [−1, 1) per 64 random bits: sampling is a large part of a
-            // training step, and f32 inputs need no more resolution than this.
-            // (The pairs run across token boundaries: the k-th input number of the task uses
-            // the high half of draw k/2 when k is even, the low half when odd.)
-            let (mut bits, mut high) = (0u64, true);
-            for row in xs.chunks_exact_mut(d) {
-                for (x, s) in row.iter_mut().zip(&scale[..d]) {
-                    let u = if high {
-                        bits = rng.next_u64();
-                        (bits >> 40) as u32
-                    } else {
-                        ((bits >> 8) & 0xFF_FFFF) as u32
-                    };
-                    high = !high;
-                    *x = s * unit_f32(u);
+            for two in xs.chunks_mut(2 * d) {
+                let draws = &mut draws[..two.len().div_ceil(2)];
+                for b in draws.iter_mut() {
+                    *b = rng.next_u64();
+                }
+                let (paired, odd) = two.split_at_mut(two.len() & !1);
+                for ((x, s), b) in paired
+                    .chunks_exact_mut(2)
+                    .zip(scale.chunks_exact(2))
+                    .zip(draws.iter())
+                {
+                    x[0] = s[0] * unit_f32((b >> 40) as u32);
+                    x[1] = s[1] * unit_f32(((b >> 8) & 0xFF_FFFF) as u32);
+                }
+                if let ([x], Some(b)) = (odd, draws.last()) {
+                    *x = scale[paired.len()] * unit_f32((b >> 40) as u32);
                 }
             }
             for e in &mut self.eps[task * t..(task + 1) * t] {
                 *e = StandardNormal.sample(rng);
             }
+            // While the task's numbers are still in the cache.
+            self.refill_task(task);
         }
-        self.refill();
     }
 
     /// Makes the prompts label-blind (`labels = shuffled`): task k's context labels become those
@@ -173,20 +183,51 @@ impl Tasks {
     /// Labels and tokens from the teachers, inputs and noise draws as they are now (after a
     /// change to any of them).
     pub fn refill(&mut self) {
-        let (d, t) = (self.dist.d, self.dist.n + 1);
         for task in 0..self.count {
-            let w = &self.w[task * d..(task + 1) * d];
-            for i in 0..t {
-                let row = task * t + i;
-                let x = &self.x[row * d..(row + 1) * d];
-                let clean: f64 = w.iter().zip(x).map(|(a, b)| *a as f64 * *b as f64).sum();
-                let y = (clean + self.dist.noise * self.eps[row] as f64) as f32;
-                self.y[row] = y;
-                let tok = &mut self.tokens[row * (d + 1)..(row + 1) * (d + 1)];
-                tok[..d].copy_from_slice(x);
-                // The query's label slot starts at 0: the model writes −ŷ there.
-                tok[d] = if i == t - 1 { 0.0 } else { y };
+            self.refill_task(task);
+        }
+    }
+
+    /// Labels and tokens of task `task`.
+    fn refill_task(&mut self, task: usize) {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        let w = &self.w[task * d..(task + 1) * d];
+        let xs = &self.x[task * t * d..(task + 1) * t * d];
+        let ys = &mut self.y[task * t..(task + 1) * t];
+        let eps = &self.eps[task * t..(task + 1) * t];
+        // Each label is an f64 dot product added term by term (from −0.0, as Rust's `sum`
+        // starts), four labels side by side: the same bits as one at a time, but the four
+        // chains of adds no longer wait on each other.
+        let label = |clean: f64, e: f32| (clean + self.dist.noise * e as f64) as f32;
+        let mut quads = xs.chunks_exact(4 * d);
+        for (q, (y4, e4)) in (&mut quads).zip(ys.chunks_exact_mut(4).zip(eps.chunks_exact(4))) {
+            let mut clean = [-0.0f64; 4];
+            for (k, &wk) in w.iter().enumerate() {
+                for (j, c) in clean.iter_mut().enumerate() {
+                    *c += wk as f64 * q[j * d + k] as f64;
+                }
             }
+            for j in 0..4 {
+                y4[j] = label(clean[j], e4[j]);
+            }
+        }
+        let done = t - t % 4;
+        for (i, x) in quads.remainder().chunks_exact(d).enumerate() {
+            let mut clean = -0.0f64;
+            for (&wk, &xk) in w.iter().zip(x) {
+                clean += wk as f64 * xk as f64;
+            }
+            ys[done + i] = label(clean, eps[done + i]);
+        }
+        let tokens = &mut self.tokens[task * t * (d + 1)..(task + 1) * t * (d + 1)];
+        for (i, (tok, x)) in tokens
+            .chunks_exact_mut(d + 1)
+            .zip(xs.chunks_exact(d))
+            .enumerate()
+        {
+            tok[..d].copy_from_slice(x);
+            // The query's label slot starts at 0: the model writes −ŷ there.
+            tok[d] = if i == t - 1 { 0.0 } else { ys[i] };
         }
     }
 
