@@ -43,6 +43,14 @@ fn use_avx2() -> bool {
         && std::arch::is_x86_feature_detected!("avx2")
 }
 
+// Inlining. On x86_64 every kernel is inlined (`inline(always)`) into the AVX2 build's entry
+// point, so that all of it is compiled with AVX2. In wasm the layer kernels (each full layer,
+// the read-out and their backward passes, here and in `softmax.rs`) are kept as functions of
+// their own (`inline(never)`): the browser's optimising compiler handled one 50 KB function
+// far worse than the same code in a few smaller ones (3 layers, Node 20: 15.3 → 7.9 ms per
+// step; the default link in Chromium: 1.50 → 1.17 ms). The arithmetic is the same either way,
+// so the numbers are the same bits (e2e/native.test.mjs compares the page with the CLI).
+
 /// Tasks per SIMD block (one per lane).
 pub const LANES: usize = 16;
 type V = [f32; LANES];
@@ -283,7 +291,8 @@ impl Batched {
     /// A full linear layer: e[layer + 1] = (I + A) e[layer]; with LayerNorm e + A x, C and A
     /// from x = LayerNorm(e); with an MLP into h[layer], the MLP's input. (Dense maths, one step
     /// after the other: C, then A head by head, then the map.)
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn forward_full_linear(&mut self, layer: usize) {
         let (w, t, keys) = (self.w, self.t, self.keys);
         let (done, rest) = self.e.split_at_mut(layer + 1);
@@ -384,7 +393,8 @@ impl Batched {
     /// The linear read-out: the query's label entry e_q[d] + Σ_h Σ_i a_hi b_hi per lane, with
     /// a_hi = u_h·x_i and b_hi = z_h·x_i, z_h = W_KQ,h x_q, where x = e, or LayerNorm(e)
     /// (unclipped); keeps z, a, b for the backward pass.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn readout_linear(&mut self) -> V {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
         let n = self.t - 1;
@@ -469,7 +479,8 @@ impl Batched {
 
     /// `backward_readout` for linear attention. With LayerNorm, `self.g` gets ∂L/∂x without the
     /// residual path (the caller adds it after the normalisation's backward).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn backward_readout_linear(&mut self, g: V, weights: bool, need_in: bool) {
         let (w, keys, last) = (self.w, self.keys, self.arch.layers - 1);
         let n = self.t - 1;
@@ -585,7 +596,8 @@ impl Batched {
     /// Backward of full linear layer `layer` from ∂L/∂(its output) in `self.g` (clip mask
     /// applied): writes ∂L/∂e[layer] to `self.g2` (complete only with `need_in`; with LayerNorm
     /// ∂L/∂x, without the residual path) and accumulates the product gradients when `weights`.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn backward_full_linear(&mut self, layer: usize, weights: bool, need_in: bool) {
         let (w, t, keys) = (self.w, self.t, self.keys);
         let norm = self.arch.norm_before(layer);
@@ -647,7 +659,8 @@ impl Batched {
 
     /// Head `h` of full layer `layer`, from G_A in `self.g_a`: adds W_PVᵀ G_A W_KQᵀ to
     /// `self.g_c` and, when `weights`, the head's product gradients to the accumulators.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     fn backward_full_head(&mut self, layer: usize, h: usize, weights: bool) {
         let w = self.w;
         let dd = w * w;

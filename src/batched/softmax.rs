@@ -199,7 +199,8 @@ fn attend_back(
 impl Batched {
     /// A full softmax layer (all but the last): e[layer + 1] = e[layer] + Σ_h W_PV,h m_j,h for
     /// every token j (clipped by the caller).
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(super) fn forward_full_softmax(&mut self, layer: usize) {
         let (w, t, keys, heads) = (self.w, self.t, self.keys, self.arch.heads);
         let dd = w * w;
@@ -231,7 +232,8 @@ impl Batched {
 
     /// The softmax read-out: the query's label entry after the last layer, e_q[d] + Σ_h u_h·m_h
     /// (unclipped); keeps z, a, m of every head for the backward pass.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(super) fn readout_softmax(&mut self) -> V {
         let (w, keys, heads, last) = (self.w, self.keys, self.arch.heads, self.arch.layers - 1);
         let (dd, n) = (w * w, self.t - 1);
@@ -260,7 +262,8 @@ impl Batched {
     /// Backward of the softmax read-out from g = ∂L/∂(query label entry) per lane: accumulates
     /// the product gradients when `weights`; with `need_in`, writes ∂L/∂(read-out input) to
     /// `self.g`.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(super) fn backward_readout_softmax(&mut self, g: V, weights: bool, need_in: bool) {
         let (w, keys, heads, last) = (self.w, self.keys, self.arch.heads, self.arch.layers - 1);
         let (dd, n) = (w * w, self.t - 1);
@@ -320,7 +323,8 @@ impl Batched {
     /// Backward of full softmax layer `layer` from ∂L/∂e[layer + 1] in `self.g` (clip mask
     /// applied): accumulates the product gradients when `weights`; with `need_in`, writes
     /// ∂L/∂e[layer] to `self.g2`.
-    #[inline(always)]
+    #[cfg_attr(not(target_arch = "wasm32"), inline(always))]
+    #[cfg_attr(target_arch = "wasm32", inline(never))]
     pub(super) fn backward_full_softmax(&mut self, layer: usize, weights: bool, need_in: bool) {
         let (w, t, keys, heads) = (self.w, self.t, self.keys, self.arch.heads);
         let dd = w * w;
