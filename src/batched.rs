@@ -86,6 +86,60 @@ fn add(mut a: V, b: V) -> V {
     a
 }
 
+/// a − b, lane by lane.
+#[inline(always)]
+fn sub(mut a: V, b: V) -> V {
+    for lane in 0..LANES {
+        a[lane] -= b[lane];
+    }
+    a
+}
+
+/// a·b, lane by lane.
+#[inline(always)]
+fn mul(mut a: V, b: V) -> V {
+    for lane in 0..LANES {
+        a[lane] *= b[lane];
+    }
+    a
+}
+
+/// s·a, lane by lane.
+#[inline(always)]
+fn scaled(mut a: V, s: f32) -> V {
+    for x in a.iter_mut() {
+        *x *= s;
+    }
+    a
+}
+
+// The gradient kernels' two accumulations. Each entry adds its terms in the same order as the
+// loops they replace wrote out, so the bits do not depend on which kernel calls them.
+
+/// acc += u vᵀ (acc is u.len() × v.len(), row-major), lane by lane.
+#[inline(always)]
+fn add_outer(acc: &mut [V], u: &[V], v: &[V]) {
+    for (row, ur) in acc.chunks_exact_mut(v.len()).zip(u) {
+        for (a, vc) in row.iter_mut().zip(v) {
+            *a = madd(*a, *ur, *vc);
+        }
+    }
+}
+
+/// out += Mᵀ g (M is g.len() × out.len(), row-major), lane by lane: entry b adds
+/// M[a][b]·g[a] for a = 0, 1, … in turn.
+#[inline(always)]
+fn add_transposed(out: &mut [V], m: &[f32], g: &[V]) {
+    let cols = out.len();
+    for (b, o) in out.iter_mut().enumerate() {
+        let mut acc = *o;
+        for (a, ga) in g.iter().enumerate() {
+            acc = madds(acc, m[a * cols + b], *ga);
+        }
+        *o = acc;
+    }
+}
+
 // The clip helpers work in place: by value, the compiler vectorised their callers' loops across
 // tokens instead of across lanes.
 

@@ -8,7 +8,10 @@
 //! rows lane by lane, and their weight gradients are gathered per lane in `Extras::acc` (the
 //! parameters after the attention's, in `arch.rs` order) and summed once per batch.
 
-use super::{clip, madd, madds, prod_offset, Batched, LANES, V, Z};
+use super::{
+    add, add_outer, add_transposed, clip, madd, madds, mul, prod_offset, scaled, sub, Batched,
+    LANES, V, Z,
+};
 use crate::arch::{Arch, LayerShape, TOKEN_CLIP};
 use crate::mlp::{gelu, gelu_grad};
 use crate::norm::EPS;
@@ -207,22 +210,17 @@ fn mlp_back_act(
     acc_w2: Option<&mut [V]>,
 ) {
     if let Some(acc) = acc_w2 {
-        for r in 0..w {
-            for k in 0..m {
-                acc[r * m + k] = madd(acc[r * m + k], gj[r], act[k]);
-            }
-        }
+        add_outer(&mut acc[..w * m], &gj[..w], &act[..m]);
     }
-    for k in 0..m {
-        let mut s = Z;
-        for r in 0..w {
-            s = madds(s, w2[r * m + k], gj[r]);
-        }
-        let mut d = pre[k];
+    let g_a = &mut g_a[..m];
+    g_a.fill(Z);
+    add_transposed(g_a, &w2[..w * m], &gj[..w]);
+    for (g, p) in g_a.iter_mut().zip(pre) {
+        let mut d = *p;
         for v in d.iter_mut() {
             *v = gelu_grad(*v);
         }
-        g_a[k] = mul(s, d);
+        *g = mul(*g, d);
     }
 }
 
@@ -237,19 +235,11 @@ fn mlp_back_in(
     acc_w1: Option<&mut [V]>,
 ) {
     if let Some(acc) = acc_w1 {
-        for k in 0..m {
-            for c in 0..w {
-                acc[k * w + c] = madd(acc[k * w + c], g_a[k], uj[c]);
-            }
-        }
+        add_outer(&mut acc[..m * w], &g_a[..m], &uj[..w]);
     }
-    for c in 0..w {
-        let mut s = Z;
-        for k in 0..m {
-            s = madds(s, w1[k * w + c], g_a[k]);
-        }
-        g_u[c] = s;
-    }
+    let g_u = &mut g_u[..w];
+    g_u.fill(Z);
+    add_transposed(g_u, &w1[..m * w], &g_a[..m]);
 }
 
 /// Zero the lanes of `g` where the clipped value `out` sat at the clip (no gradient there).
@@ -504,20 +494,9 @@ impl Batched {
             // h_q += W_PV m ⇒ ∂m = W_PVᵀ ∂h_q, ∂W_PV += ∂h_q mᵀ
             let mut gm = [Z; 64];
             let gm = &mut gm[..w];
-            for (c, gmc) in gm.iter_mut().enumerate() {
-                let mut acc = Z;
-                for r in 0..w {
-                    acc = madds(acc, pv[r * w + c], gh[r]);
-                }
-                *gmc = acc;
-            }
+            add_transposed(gm, pv, gh);
             if weights {
-                let acc = self.acc_pv[o..o + dd].chunks_exact_mut(w);
-                for (row, g) in acc.zip(gh.iter()) {
-                    for (a, mc) in row.iter_mut().zip(m) {
-                        *a = madd(*a, *g, *mc);
-                    }
-                }
+                add_outer(&mut self.acc_pv[o..o + dd], gh, m);
             }
             // m = Σ_i b_i x_i, b_i = z·x_i ⇒ ∂b_i = ∂m·x_i, ∂x_i += b_i ∂m + ∂b_i z,
             // ∂z = Σ_i ∂b_i x_i
@@ -542,58 +521,11 @@ impl Batched {
             }
             // z = W_KQ x_q ⇒ ∂W_KQ += ∂z x_qᵀ, ∂x_q += W_KQᵀ ∂z
             if weights {
-                let acc = self.acc_kq[o..o + dd].chunks_exact_mut(w);
-                for (row, g) in acc.zip(gz.iter()) {
-                    for (a, xb) in row.iter_mut().zip(xq) {
-                        *a = madd(*a, *g, *xb);
-                    }
-                }
+                add_outer(&mut self.acc_kq[o..o + dd], gz, xq);
             }
             if need_in {
-                for b in 0..w {
-                    let mut acc = self.g[n * w + b];
-                    for a in 0..w {
-                        acc = madds(acc, kq[a * w + b], gz[a]);
-                    }
-                    self.g[n * w + b] = acc;
-                }
+                add_transposed(&mut self.g[n * w..(n + 1) * w], kq, gz);
             }
         }
     }
-}
-
-/// a + b, lane by lane.
-#[inline(always)]
-fn add(mut a: V, b: V) -> V {
-    for lane in 0..LANES {
-        a[lane] += b[lane];
-    }
-    a
-}
-
-/// a − b, lane by lane.
-#[inline(always)]
-fn sub(mut a: V, b: V) -> V {
-    for lane in 0..LANES {
-        a[lane] -= b[lane];
-    }
-    a
-}
-
-/// a·b, lane by lane.
-#[inline(always)]
-fn mul(mut a: V, b: V) -> V {
-    for lane in 0..LANES {
-        a[lane] *= b[lane];
-    }
-    a
-}
-
-/// s·a, lane by lane.
-#[inline(always)]
-fn scaled(mut a: V, s: f32) -> V {
-    for x in a.iter_mut() {
-        *x *= s;
-    }
-    a
 }

@@ -14,7 +14,10 @@
 //!
 //! The exponential is `kernels::exp`, the reference path's too: the same bits on every build.
 
-use super::{add, madd, madds, prod_offset, Batched, LANES, V, Z};
+use super::{
+    add, add_outer, add_transposed, madd, madds, mul, prod_offset, scaled, sub, Batched, LANES, V,
+    Z,
+};
 use crate::arch::Arch;
 use crate::kernels;
 
@@ -67,33 +70,6 @@ fn max(mut a: V, b: V) -> V {
         if b[lane] > a[lane] {
             a[lane] = b[lane];
         }
-    }
-    a
-}
-
-/// a·b, lane by lane.
-#[inline(always)]
-fn mul(mut a: V, b: V) -> V {
-    for lane in 0..LANES {
-        a[lane] *= b[lane];
-    }
-    a
-}
-
-/// s·a, lane by lane.
-#[inline(always)]
-fn scaled(mut a: V, s: f32) -> V {
-    for x in a.iter_mut() {
-        *x *= s;
-    }
-    a
-}
-
-/// a − b, lane by lane.
-#[inline(always)]
-fn sub(mut a: V, b: V) -> V {
-    for lane in 0..LANES {
-        a[lane] -= b[lane];
     }
     a
 }
@@ -295,21 +271,10 @@ impl Batched {
                 for (acc, mb) in self.acc_pv[o + (w - 1) * w..o + dd].iter_mut().zip(m) {
                     *acc = madd(*acc, g, *mb);
                 }
-                let acc_kq = self.acc_kq[o..o + dd].chunks_exact_mut(w);
-                for (row, gza) in acc_kq.zip(g_z.iter()) {
-                    for (acc, qb) in row.iter_mut().zip(q) {
-                        *acc = madd(*acc, *gza, *qb);
-                    }
-                }
+                add_outer(&mut self.acc_kq[o..o + dd], g_z, q);
             }
             if need_in {
-                for b in 0..w {
-                    let mut acc = self.g[n * w + b];
-                    for a in 0..w {
-                        acc = madds(acc, kq[a * w + b], g_z[a]);
-                    }
-                    self.g[n * w + b] = acc;
-                }
+                add_transposed(&mut self.g[n * w..(n + 1) * w], kq, g_z);
                 for i in 0..keys {
                     for c in 0..w {
                         let gi = madd(self.g[i * w + c], att[i], g_m[c]);
@@ -384,13 +349,7 @@ impl Batched {
             if need_in {
                 // queries: ∂e_j += W_KQᵀ ∂z_j
                 for j in 0..t {
-                    for b in 0..w {
-                        let mut acc = g2[j * w + b];
-                        for a in 0..w {
-                            acc = madds(acc, kq[a * w + b], g_z[j * w + a]);
-                        }
-                        g2[j * w + b] = acc;
-                    }
+                    add_transposed(&mut g2[j * w..(j + 1) * w], kq, &g_z[j * w..(j + 1) * w]);
                 }
                 // keys: ∂e_i += Σ_j a_ji ∂m_j + ∂s_ji z_j
                 for i in 0..keys {
