@@ -11,16 +11,6 @@ use icl_lab::rng::{stream, Stream};
 use icl_lab::task::{TaskDist, Tasks};
 use rand_distr::{Distribution, StandardNormal};
 
-fn loss(model: &Model, tasks: &Tasks, ws: &mut Workspace) -> f64 {
-    (0..tasks.count)
-        .map(|k| {
-            let r = (model.forward(tasks.task_tokens(k), ws) - tasks.target(k)) as f64;
-            0.5 * r * r
-        })
-        .sum::<f64>()
-        / tasks.count as f64
-}
-
 /// The architecture of `query` at d = 3, N = 4.
 fn arch(query: &str) -> Arch {
     let (cfg, notices) = Config::from_query(&format!("d=3&n=4&{query}"));
@@ -51,14 +41,7 @@ fn check_at(arch: Arch, sd: f64, eps: f32) {
         let z: f64 = StandardNormal.sample(&mut rng);
         *p += (sd * z) as f32;
     }
-    let dist = TaskDist {
-        d: arch.d,
-        n: arch.n,
-        x_range: 0.5,
-        noise: 0.1,
-        aniso: 1.0,
-    };
-    let tasks = Tasks::sample(dist, 3, &mut stream(7, Stream::Eval));
+    let tasks = common::noisy_tasks(&arch, 3, 7);
     let mut ws = Workspace::new(&arch);
     let mut grad = vec![0.0; model.params.len()];
     model.loss_and_grad(&tasks, &mut grad, &mut ws);
@@ -69,9 +52,9 @@ fn check_at(arch: Arch, sd: f64, eps: f32) {
         let orig = model.params[i];
         let num = richardson(eps, |h| {
             model.params[i] = orig + h;
-            let up = loss(&model, &tasks, &mut ws);
+            let up = common::reference_loss(&model, &tasks, &mut ws);
             model.params[i] = orig - h;
-            let down = loss(&model, &tasks, &mut ws);
+            let down = common::reference_loss(&model, &tasks, &mut ws);
             model.params[i] = orig;
             (up - down) / (2.0 * h as f64)
         });

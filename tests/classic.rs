@@ -34,17 +34,7 @@ fn setup(arch: Arch, sd: f64, count: usize) -> (Model, Tasks) {
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (sd * z) as f32;
     }
-    let dist = TaskDist {
-        d: arch.d,
-        n: arch.n,
-        x_range: 0.5,
-        noise: 0.1,
-        aniso: 1.0,
-    };
-    (
-        model,
-        Tasks::sample(dist, count, &mut stream(11, Stream::Eval)),
-    )
+    (model, common::noisy_tasks(&arch, count, 11))
 }
 
 #[test]

@@ -7,7 +7,6 @@ mod common;
 use icl_lab::config::Config;
 use icl_lab::model::{Arch, Model, Workspace};
 use icl_lab::rng::{stream, Stream};
-use icl_lab::task::{TaskDist, Tasks};
 use rand_distr::{Distribution, StandardNormal};
 
 fn check(arch: Arch) {
@@ -18,14 +17,7 @@ fn check(arch: Arch) {
         let z: f64 = StandardNormal.sample(&mut rng);
         *p = (0.35 * z) as f32;
     }
-    let dist = TaskDist {
-        d: arch.d,
-        n: arch.n,
-        x_range: 0.5,
-        noise: 0.1,
-        aniso: 1.0,
-    };
-    let tasks = Tasks::sample(dist, 3, &mut stream(7, Stream::Eval));
+    let tasks = common::noisy_tasks(&arch, 3, 7);
     let mut ws = Workspace::new(&arch);
     let mut grad = vec![0.0; model.params.len()];
     model.loss_and_grad(&tasks, &mut grad, &mut ws);

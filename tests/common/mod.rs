@@ -1,12 +1,13 @@
 //! Helpers shared by the test files: settings and trained runs (tests/paper.rs, tests/softmax.rs,
-//! …) and the finite-difference oracle of the backward pass (tests/gradients.rs,
-//! tests/classic.rs). Each file uses some of them, hence the allowance.
+//! …) and the finite-difference oracle of the backward pass and its tasks (tests/gradients.rs,
+//! tests/classic.rs, tests/assumptions.rs). Each file uses some of them, hence the allowance.
 #![allow(dead_code)]
 
 use icl_lab::config::Config;
-use icl_lab::model::{Model, Workspace};
+use icl_lab::model::{Arch, Model, Workspace};
+use icl_lab::rng::{stream, Stream};
 use icl_lab::run::Status;
-use icl_lab::task::Tasks;
+use icl_lab::task::{TaskDist, Tasks};
 use icl_lab::train::Trainer;
 
 /// The settings of `query`, which must need no correction.
@@ -24,6 +25,19 @@ pub fn train(query: &str) -> Trainer {
     }
     assert_eq!(t.run.status, Status::Done);
     t
+}
+
+/// `count` tasks of `arch`'s sizes with label noise (σ = 0.1, inputs U(−0.5, 0.5)), drawn from
+/// the evaluation stream of `seed`: the tasks the finite-difference checks differentiate on.
+pub fn noisy_tasks(arch: &Arch, count: usize, seed: u64) -> Tasks {
+    let dist = TaskDist {
+        d: arch.d,
+        n: arch.n,
+        x_range: 0.5,
+        noise: 0.1,
+        aniso: 1.0,
+    };
+    Tasks::sample(dist, count, &mut stream(seed, Stream::Eval))
 }
 
 /// Mean ½-squared error of `model` on `tasks` through the reference path (`Model::forward`).
