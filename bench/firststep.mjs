@@ -7,6 +7,11 @@
 // Standalone: node bench/firststep.mjs [--only NAME,NAME] [--repeat N] [--wait SECONDS]
 //                                      [--chromium PATH]
 // (--repeat: N fresh pages per link, the median reported: on a busy machine one load varies.)
+//
+// One more row loads the default link over a slow network (SLOW_NETWORK, Chromium's network
+// emulation: a school's shared connection): there the page's files arrive one round trip after
+// another, and what is fetched first matters. Reported, no target (the issue's 1 s is for this
+// machine's own server).
 
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -20,22 +25,33 @@ export const HEAVY =
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** [name, query] of every link measured: default, heavy, then the presets in menu order. */
+/** The slow network's row: 100 ms each way's latency, 20 Mbit/s down, 8 Mbit/s up. */
+export const SLOW_NETWORK = { offline: false, latency: 100, downloadThroughput: 2.5e6, uploadThroughput: 1e6 };
+export const SLOW_NAME = "default, slow network";
+
+/** [name, query, network conditions or null] of every link measured: default, heavy, the
+ * presets in menu order, then the default link over the slow network. */
 export async function firstStepLinks() {
   const pkg = join(REPO, "www", "pkg");
   const { initSync, presets } = await import(join(pkg, "icl_lab.js"));
   initSync({ module: readFileSync(join(pkg, "icl_lab_bg.wasm")) });
-  const list = JSON.parse(presets()).map((p) => [`preset ${p.name}`, p.query]);
-  return [["default", ""], ["heavy", HEAVY], ...list];
+  const list = JSON.parse(presets()).map((p) => [`preset ${p.name}`, p.query, null]);
+  return [["default", "", null], ["heavy", HEAVY, null], ...list, [SLOW_NAME, "", SLOW_NETWORK]];
 }
 
-async function one(browser, base, query, waitS) {
+async function one(browser, base, query, waitS, network) {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   const res = { query, page_errors: errors };
   try {
+    if (network) {
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.emulateNetworkConditions", network);
+      res.network = network;
+    }
     await page.goto(`${base}/${query ? `?${query}` : ""}`, { waitUntil: "commit", timeout: 60000 });
     const first = await page
       .waitForFunction(() => {
@@ -72,10 +88,10 @@ function median(values) {
  */
 export async function firstStepRuns(browser, base, { waitS = 30, only = null, repeat = 1, log = () => {} } = {}) {
   const out = [];
-  for (const [name, query] of await firstStepLinks()) {
+  for (const [name, query, network] of await firstStepLinks()) {
     if (only && !only.some((o) => name.includes(o))) continue;
     const loads = [];
-    for (let i = 0; i < repeat; i++) loads.push(await one(browser, base, query, waitS));
+    for (let i = 0; i < repeat; i++) loads.push(await one(browser, base, query, waitS, network));
     const r = { ...loads[0], name, loads };
     r.first_step_s = median(loads.map((l) => l.first_step_s));
     r.references_s = median(loads.map((l) => l.references_s));
@@ -96,6 +112,12 @@ export function firstStepRows(list, row, f) {
       : r.references_s != null
         ? `every reference at ${f(r.references_s, 1)} s (step ${r.step_at_references})`
         : "references not complete in the wait";
+    if (r.network) {
+      const n = r.network;
+      const what = `${n.latency} ms latency, ${f((n.downloadThroughput * 8) / 1e6, 0)} Mbit/s`;
+      row(`first training step: ${r.name}`, r.first_step_s == null ? "n/a" : `${f(r.first_step_s)} s`, "—", null, `${what}; ${note}`);
+      continue;
+    }
     row(`first training step: ${r.name}`, r.first_step_s == null ? "n/a" : `${f(r.first_step_s)} s`, `≤ ${FIRST_STEP_S} s`, ok, note);
   }
 }

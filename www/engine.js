@@ -1,9 +1,8 @@
 // The page's client of the training worker (worker.js): one promise per request, settled by the
 // worker's reply with the same id, and callbacks for the events the worker sends between
 // replies (status, progress, paused, error). It keeps no run state of its own beyond which
-// requests are pending. The worker itself is started early, by spawn.js.
-
-import { earlyFailure, worker } from "./spawn.js";
+// requests are pending. The worker itself is started early, by spawn.js (a classic script in
+// <head>, which hands it over as `window.iclLabSpawn`).
 
 /**
  * The client of the worker. `on` = {status(phase), progress({snapshot, stepsPerSec}), paused(),
@@ -18,6 +17,9 @@ export function createEngine(on) {
 
   const unavailable = (message) =>
     on.unavailable(`The training worker could not start (${message || "the engine's files may be missing or being rebuilt"}). Reload the page.`);
+  // (Without spawn.js, started here, loading the engine itself: the page's first start then
+  // starts the run.)
+  const { worker, earlyFailure } = window.iclLabSpawn ?? startHere();
   if (earlyFailure() !== null) queueMicrotask(() => unavailable(earlyFailure()));
   worker.onerror = (e) => {
     e.preventDefault();
@@ -95,4 +97,11 @@ export function createEngine(on) {
     /** The run's curves as CSV text (the columns of `icl-lab run --csv`). */
     curvesCsv: () => request("curves_csv"),
   };
+}
+
+/** The worker, when spawn.js did not start it. */
+function startHere() {
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  worker.postMessage({ type: "module", module: null });
+  return { worker, earlyFailure: () => null };
 }

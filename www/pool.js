@@ -4,7 +4,7 @@
 // Message passing only: no SharedArrayBuffer, so the page needs no cross-origin isolation and
 // still works from any static host.
 //
-//   const pool = await createPool(size, query);   // size ≥ 2 workers for the run of `query`
+//   const pool = await createPool(size, query, module);   // size ≥ 2 workers for the run of `query`
 //   const flat = await pool.step(params, step, shardCount);   // every shard, in order, flat
 //   pool.close();
 
@@ -49,10 +49,11 @@ function spawn() {
   };
 }
 
-/** A pool of `size` workers, each set up for the run of `query` (the Lab's canonical query). */
-export async function createPool(size, query) {
+/** A pool of `size` workers, each set up for the run of `query` (the Lab's canonical query);
+ * `module`: the engine's compiled WebAssembly.Module, instantiated by each (none: each loads it). */
+export async function createPool(size, query, module = null) {
   const workers = Array.from({ length: size }, spawn);
-  const setup = (q) => Promise.all(workers.map((w) => w.ask({ type: "setup", query: q })));
+  const setup = (q) => Promise.all(workers.map((w) => w.ask({ type: "setup", query: q, module })));
   try {
     await setup(query);
   } catch (err) {

@@ -18,7 +18,9 @@ const MAX_EXAMPLES = (n) => Math.max(2 * n, 100); // prompt::max_examples
 
 let wasmReady = null;
 function loadWasm() {
-  wasmReady ||= init();
+  // The engine as spawn.js compiled it (shared with the worker), else fetched here.
+  const compiled = window.iclLabSpawn ? window.iclLabSpawn.compiled : Promise.resolve(null);
+  wasmReady ||= compiled.then((module) => init(module ? { module_or_path: module } : undefined));
   return wasmReady;
 }
 

@@ -1,6 +1,7 @@
 // A pool worker (see pool.js): its own wasm instance, one `ShardWorker` of the engine for the
 // current run, and nothing else. Requests, one at a time:
-//   {type:"setup", query}                       → {value: null}
+//   {type:"setup", query, module}               → {value: null} (module: the engine's compiled
+//                                                 WebAssembly.Module, or null)
 //   {type:"compute", params, step, from, to}    → {value: Float64Array, [loss, grad…] per shard}
 // and {error} when a request fails.
 
@@ -13,7 +14,8 @@ self.onmessage = async (e) => {
   const msg = e.data || {};
   try {
     if (msg.type === "setup") {
-      engine ??= init();
+      // The compiled module the training worker runs (none: fetched and compiled here).
+      engine ??= init(msg.module ? { module_or_path: msg.module } : undefined);
       await engine;
       if (worker) worker.free();
       worker = new ShardWorker(String(msg.query));

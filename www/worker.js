@@ -129,10 +129,20 @@ function fail(err) {
   post({ type: "error", message: message(err) });
 }
 
-// The engine is fetched and compiled as soon as the worker starts (spawn.js starts it early),
-// without a word to the page: nothing may be posted before the page's first request, which is
-// when it listens.
-const compiling = init().then(warmUp);
+// The engine is instantiated as soon as its compiled module arrives from the page ("module",
+// spawn.js compiles it while the page loads; null: fetched and compiled here), without a word
+// to the page: nothing may be posted before the page's first request, which is when it listens.
+let received;
+const fromPage = new Promise((resolve) => {
+  received = resolve;
+});
+let engineModule = null; // the module from the page, handed on to the pool's workers
+const compiling = fromPage
+  .then((module) => {
+    engineModule = module;
+    return init(module ? { module_or_path: module } : undefined);
+  })
+  .then(warmUp);
 compiling.catch(() => {}); // (a failure is reported to the request that waits for it)
 
 // The browser first runs the engine's loops as compiled by its quick baseline compiler, several
@@ -201,7 +211,8 @@ function preparePool(wanted) {
   if (size < 2) return;
   const id = runId;
   const query = lab.query();
-  const ready = pooled ? pooled.ready.then((p) => p.setup(query).then(() => p)) : createPool(size, query);
+  // The pool's workers instantiate the module this one runs: no compilation of their own.
+  const ready = pooled ? pooled.ready.then((p) => p.setup(query).then(() => p)) : createPool(size, query, engineModule);
   const mine = { size, ready };
   pooled = mine;
   ready.then(
@@ -337,7 +348,15 @@ async function trainPooled() {
     const t0 = performance.now();
     let taken = 0;
     while (taken < want && running && lab.status() === "training") {
-      const shards = await pool.step(lab.params(), lab.step(), lab.shard_count());
+      const s0 = performance.now();
+      const asked = pool.step(lab.params(), lab.step(), lab.shard_count());
+      // While the pool computes the step this worker would only wait: the references still to
+      // come get most of that time, so they no longer take turns with training. (A slice a
+      // little shorter than the last step, so that a slice that outlasted the pool does not
+      // keep the next ones long.)
+      if (!refsDone) overlapReferences(id, 0.8 * pooledStepMs);
+      const shards = await asked;
+      pooledStepMs = Math.min(CHUNK_MS, performance.now() - s0);
       if (id !== runId) return; // this run was replaced while the pool worked
       // Paused while the pool worked: the pause has been reported at this step, so the step is
       // not taken now; the same shards are computed again on resume (same numbers).
@@ -347,7 +366,7 @@ async function trainPooled() {
     }
     busy = false;
     const ms = performance.now() - t0;
-    if (running) afterChunk(true, first, taken, ms);
+    if (running) afterChunk(true, first, taken, ms, true);
     else {
       trainMs += ms;
       if (!refsDone) schedule();
@@ -359,9 +378,18 @@ async function trainPooled() {
   }
 }
 
+let pooledStepMs = 10; // about how long the pool takes for a step (see trainPooled)
+
+/** A slice of the references while the pool computes a step of run `id`, with a message at once
+ * when a stage arrived. */
+function overlapReferences(id, ms) {
+  advanceReferences(ms);
+  if (id === runId && lab.pending() !== pendingCount) sendProgress(refsDone);
+}
+
 /** After a chunk (`training`: one was due; `taken` steps in `ms`): the chunk size and the rate,
  * progress for the page, a slice of the references still to come, and the next chunk. */
-function afterChunk(training, first, taken, ms) {
+function afterChunk(training, first, taken, ms, pooled = false) {
   trainMs += ms;
   try {
     let refsMs = CHUNK_MS;
@@ -371,13 +399,14 @@ function afterChunk(training, first, taken, ms) {
         chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));
         budget -= taken;
       }
-      refsMs = Math.max(REFS_MIN_MS, ms * REFS_SHARE);
+      // (A pooled chunk's steps already gave the references their time: see trainPooled.)
+      refsMs = pooled && taken > 0 ? 0 : Math.max(REFS_MIN_MS, ms * REFS_SHARE);
       measureRate();
     }
     const finished = training && (taken === 0 || budget <= 0);
     // The first step is on the page before anything else is computed.
     if (training && ((first && taken > 0) || finished || performance.now() - lastPost >= POST_MS)) sendProgress();
-    if (!refsDone) {
+    if (!refsDone && refsMs > 0) {
       advanceReferences(refsMs);
       // A stage that arrived is worth a message at once (its numbers replace "computing…"), the
       // last one with the weights beside their constructions.
@@ -521,6 +550,11 @@ async function reply(msg) {
 let queue = Promise.resolve();
 self.onmessage = (e) => {
   const msg = e.data || {};
+  // (Not queued: the requests before it wait for the engine it brings.)
+  if (msg.type === "module") {
+    received(msg.module || null);
+    return;
+  }
   // A "link" request reads a link for the page (which may train its pinned runs first): the
   // run "prepare" started is still its own until the page starts one.
   if (msg.id !== undefined && msg.type !== "link") listening = true;
