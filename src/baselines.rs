@@ -360,17 +360,25 @@ pub fn gdpp_star(tasks: &Tasks, steps: usize) -> (f64, f64) {
     }
     let sub = subset(tasks);
     let eta = eta_star(&sub, steps);
-    block_on(gdpp_search(&sub, eta, async |eta, gamma| {
-        gd_plus_plus_loss(&sub, eta, gamma, steps)
-    }))
+    block_on(gdpp_search(
+        &sub,
+        eta,
+        async |eta, gamma| gd_plus_plus_loss(&sub, eta, gamma, steps),
+        |_| {},
+    ))
 }
 
+/// The iterations of `gdpp_search`'s two Nelder–Mead runs (a fixed number: its progress).
+const GDPP_ITERS: [usize; 2] = [70, 40];
+
 /// The search of `gdpp_star` (K ≥ 2) on the tuning subset `sub`, from GD's η* on it: the (η, γ)
-/// minimising `loss(η, γ)` (awaited, so a staged caller may compute it in slices).
+/// minimising `loss(η, γ)` (awaited, so a staged caller may compute it in slices);
+/// `done(f)` hears the fraction of its iterations done.
 pub async fn gdpp_search(
     sub: &Tasks,
     eta: f64,
     mut loss: impl AsyncFnMut(f64, f64) -> f64,
+    mut done: impl FnMut(f64),
 ) -> (f64, f64) {
     // Inputs shrink by (1 − γλ) per step, λ ≈ N r²/3 the typical eigenvalue of Σ x xᵀ: that
     // sets the scale of γ. The loss valley in (log η, γ) is curved, which Nelder–Mead follows
@@ -378,17 +386,26 @@ pub async fn gdpp_search(
     let lam = sub.dist.n as f64 * sub.dist.x_range.powi(2) / 3.0;
     let g0 = 0.1 / lam.max(1e-9);
     let mut f = async |v: [f64; 2]| loss(libm::exp(v[0]), v[1]).await;
-    let mut best = nelder_mead(&mut f, [libm::log(eta), 0.0], [0.3, g0], 70).await;
-    best = nelder_mead(&mut f, best, [0.05, g0 * 0.1], 40).await;
+    let total = (GDPP_ITERS[0] + GDPP_ITERS[1]) as f64;
+    let mut iters = 0;
+    let mut tick = || {
+        iters += 1;
+        done(iters as f64 / total);
+    };
+    let x0 = [libm::log(eta), 0.0];
+    let mut best = nelder_mead(&mut f, x0, [0.3, g0], GDPP_ITERS[0], &mut tick).await;
+    best = nelder_mead(&mut f, best, [0.05, g0 * 0.1], GDPP_ITERS[1], &mut tick).await;
     (libm::exp(best[0]), best[1])
 }
 
-/// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`.
+/// Nelder–Mead minimisation in two dimensions from `x0` with initial steps `step`; `tick()`
+/// after every iteration.
 async fn nelder_mead(
     f: &mut impl AsyncFnMut([f64; 2]) -> f64,
     x0: [f64; 2],
     step: [f64; 2],
     iters: usize,
+    tick: &mut impl FnMut(),
 ) -> [f64; 2] {
     let mut pts = [x0, [x0[0] + step[0], x0[1]], [x0[0], x0[1] + step[1]]];
     let mut vals = [f(pts[0]).await, f(pts[1]).await, f(pts[2]).await];
@@ -419,6 +436,7 @@ async fn nelder_mead(
                 }
             }
         }
+        tick();
     }
     let b = (0..3)
         .min_by(|&i, &j| vals[i].total_cmp(&vals[j]))
@@ -472,11 +490,19 @@ pub fn subset(tasks: &Tasks) -> Tasks {
     tasks.range(0..tasks.count.min(TUNE_TASKS))
 }
 
+/// The grid intervals and golden-section iterations of `minimise_log`.
+const ETA_GRID: usize = 48;
+const GOLDEN_ITERS: usize = 30;
+
+/// How many losses `eta_search` evaluates, always (its progress): the grid's points, then the
+/// golden section's two starting points and one per iteration.
+pub const ETA_SEARCH_EVALS: usize = ETA_GRID + 1 + 2 + GOLDEN_ITERS;
+
 /// Minimise f(log η) for η in [lo, hi]: a log-spaced grid (robust to the divergence wall at large
 /// η), then golden-section refinement around the best grid point. Returns log η.
 async fn minimise_log(mut f: impl AsyncFnMut(f64) -> f64, lo: f64, hi: f64) -> f64 {
     let (a, b) = (libm::log(lo), libm::log(hi));
-    let n = 48;
+    let n = ETA_GRID;
     let xs: Vec<f64> = (0..=n).map(|i| a + (b - a) * i as f64 / n as f64).collect();
     let mut vals = Vec::with_capacity(xs.len());
     for &x in &xs {
@@ -487,7 +513,7 @@ async fn minimise_log(mut f: impl AsyncFnMut(f64) -> f64, lo: f64, hi: f64) -> f
         .unwrap_or(0);
     let lo_i = best.saturating_sub(1);
     let hi_i = (best + 1).min(n);
-    golden(&mut f, xs[lo_i], xs[hi_i], 30).await
+    golden(&mut f, xs[lo_i], xs[hi_i], GOLDEN_ITERS).await
 }
 
 /// Golden-section search for the minimum of a unimodal f on [a, b].

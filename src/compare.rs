@@ -13,7 +13,7 @@ use crate::copy::{self, CopyNorms};
 use crate::layerwise::{self, GdppStep, LayerRefs};
 use crate::metrics::{self, Alignment};
 use crate::model::{Arch, Model, Workspace};
-use crate::references::{self, Arrival, GdSteps, OodLearners, OodRow, Plan, Stage};
+use crate::references::{self, Arrival, GdSteps, OodLearners, OodRow, Plan, Stage, Underway};
 use crate::rng::{self, Stream};
 use crate::shift::{self, ShiftRow, Shifts};
 use crate::staged::{block_on, Clock, Job};
@@ -238,6 +238,16 @@ pub struct Comparison {
     job: Option<Job<Arrival>>,
     /// The reference GD's η asked for (None: η*), shared with that computation.
     gd_eta: Rc<Cell<Option<f64>>>,
+    /// Where that computation is (`underway`).
+    at: Underway,
+}
+
+/// The stage being computed and how far through it (0 to 1; NaN, serialised as null, where its
+/// work is not counted), for the page's status line.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct StageUnderway {
+    pub stage: Stage,
+    pub done: f64,
 }
 
 impl Comparison {
@@ -251,11 +261,13 @@ impl Comparison {
             &mut rng::stream(cfg.seed, Stream::Eval),
         ));
         let gd_eta = Rc::new(Cell::new(cfg.gd_eta));
+        let at = Underway::default();
         let plan = Plan {
             cfg: cfg.clone(),
             tasks: eval_tasks.clone(),
             model: model.clone(),
             gd_eta: gd_eta.clone(),
+            underway: at.clone(),
         };
         let job = Job::new(clock, |clock, out| references::compute(plan, clock, out));
         let untrained = Evaluation::to_come(model);
@@ -270,7 +282,14 @@ impl Comparison {
             shift_baselines: Vec::new(),
             job: Some(job),
             gd_eta,
+            at,
         }
+    }
+
+    /// The stage being computed and how far through it, while it is still to arrive.
+    pub fn underway(&self) -> Option<StageUnderway> {
+        let (stage, done) = self.at.get()?;
+        (!self.ready(stage)).then_some(StageUnderway { stage, done })
     }
 
     /// Whether `stage` has arrived.

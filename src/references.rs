@@ -140,6 +140,35 @@ pub struct OodRow {
 /// The α grid of the OOD read-out (docs/science.md: GD blows up at α = 2, OLS stays exact).
 pub const OOD_ALPHAS: [f64; 11] = [0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0];
 
+/// The stage `compute` is working on and how far through it it is, from 0 to 1 (NaN where its
+/// work is not counted: the short stages), shared with the page, which shows it beside the
+/// stage's name. Counted: the untrained model's evaluation (tasks done), the line searches for
+/// η* (evaluations of their fixed 81), OLS and ridge (tasks solved), the GD++ search (iterations
+/// of its fixed 110) and the OOD baselines (rows of α done). Reading it changes nothing that is
+/// computed.
+#[derive(Clone, Default)]
+pub struct Underway(Rc<Cell<Option<(Stage, f64)>>>);
+
+impl Underway {
+    /// `stage` starts: at 0 when its work is `counted`, else not measured.
+    fn begin(&self, stage: Stage, counted: bool) {
+        self.0
+            .set(Some((stage, if counted { 0.0 } else { f64::NAN })));
+    }
+
+    /// The current stage is `fraction` of the way through.
+    fn at(&self, fraction: f64) {
+        if let Some((stage, _)) = self.0.get() {
+            self.0.set(Some((stage, fraction.clamp(0.0, 1.0))));
+        }
+    }
+
+    /// The stage last begun and how far through it is (NaN: not counted).
+    pub fn get(&self) -> Option<(Stage, f64)> {
+        self.0.get()
+    }
+}
+
 /// What `compute` works from.
 pub struct Plan {
     pub cfg: Config,
@@ -148,6 +177,8 @@ pub struct Plan {
     pub model: Model,
     /// The reference GD's η asked for now (None: η*); the page may change it meanwhile.
     pub gd_eta: Rc<Cell<Option<f64>>>,
+    /// Where the computation is (for the page).
+    pub underway: Underway,
 }
 
 /// Every stage of `plan`, each handed to `out` as soon as it is ready (see the module doc).
@@ -155,12 +186,14 @@ pub struct Plan {
 /// that start: training waits for it). The GD++ tuning, the costliest part, comes late.
 pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     let (cfg, tasks, clock) = (&plan.cfg, &*plan.tasks, &*clock);
+    let at = &plan.underway;
     // The steps of the learner compared with: one per layer, one for classic tokens.
     let k = cfg.compared_steps();
     let ones = vec![1.0; tasks.dist.d];
     let from_construction = layerwise::starts_from_construction(cfg);
 
     // One GD step at its closed-form η*.
+    at.begin(Stage::Gd1, false);
     let eta1 = one_step_eta(tasks, &ones, clock).await;
     let gd1 = gd(tasks, eta1, 1, &ones, clock).await;
     out.send(Arrival::Gd1 {
@@ -169,6 +202,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     });
 
     // One preconditioned step at its closed-form η.
+    at.begin(Stage::Pgd, false);
     let precond = baselines::input_preconditioner(tasks);
     let pgd_eta = one_step_eta(tasks, &precond, clock).await;
     let pgd = gd(tasks, pgd_eta, 1, &precond, clock).await;
@@ -188,7 +222,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
 
     // The untrained model; a start from the construction of one GD step (K = 1) is known now.
     if !from_construction {
-        untrained(plan.model.clone(), false, tasks, clock, &out).await;
+        untrained(plan.model.clone(), false, tasks, (clock, at), &out).await;
     } else if k == 1 {
         let eta = plan.gd_eta.get().unwrap_or(eta1);
         start(&plan, &[GdppStep { eta, gamma: 0.0 }], clock, &out).await;
@@ -199,9 +233,14 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     let eta_star = match eta_star {
         Some(e) => e,
         None => {
-            let e =
-                baselines::eta_search(async |eta| gd(&sub, eta, k, &ones, clock).await.loss(&sub))
-                    .await;
+            at.begin(Stage::EtaStar, true);
+            let mut calls = 0;
+            let e = baselines::eta_search(async |eta| {
+                calls += 1;
+                at.at(calls as f64 / baselines::ETA_SEARCH_EVALS as f64);
+                gd(&sub, eta, k, &ones, clock).await.loss(&sub)
+            })
+            .await;
             out.send(Arrival::EtaStar(e));
             e
         }
@@ -210,11 +249,17 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
 
     // Least squares and ridge, one solve per task (ridge is OLS when λ = σ² = 0).
     let lambda = cfg.noise * cfg.noise;
-    let ols = ridge(tasks, 0.0, clock).await.loss(tasks);
+    at.begin(Stage::Ols, true);
+    let passes = if lambda == 0.0 { 1.0 } else { 2.0 };
+    let ols = ridge(tasks, 0.0, clock, |f| at.at(f / passes))
+        .await
+        .loss(tasks);
     let ridge_loss = if lambda == 0.0 {
         ols
     } else {
-        ridge(tasks, lambda, clock).await.loss(tasks)
+        ridge(tasks, lambda, clock, |f| at.at((1.0 + f) / 2.0))
+            .await
+            .loss(tasks)
     };
     out.send(Arrival::Ols {
         ols,
@@ -227,7 +272,11 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     let gd_layers = match layers {
         None => None,
         Some(steps) => {
+            at.begin(Stage::GdLayers, true);
+            let mut calls = 0;
             let eta = baselines::eta_search(async |eta| {
+                calls += 1;
+                at.at(calls as f64 / baselines::ETA_SEARCH_EVALS as f64);
                 gd(&sub, eta, steps, &ones, clock).await.loss(&sub)
             })
             .await;
@@ -238,13 +287,19 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     out.send(Arrival::GdLayers(gd_layers));
 
     // GD++ with one (η, γ), tuned on the subset from GD's η* there (K ≥ 2; one step is GD).
+    at.begin(Stage::Gdpp, k > 1);
     let (eta, gamma) = if k <= 1 {
         (eta1, 0.0)
     } else {
-        baselines::gdpp_search(&sub, eta_star, async |eta, gamma| {
-            let all = vec![GdppStep { eta, gamma }; k];
-            last(prefixes(&sub, &all, false, clock).await).loss(&sub)
-        })
+        baselines::gdpp_search(
+            &sub,
+            eta_star,
+            async |eta, gamma| {
+                let all = vec![GdppStep { eta, gamma }; k];
+                last(prefixes(&sub, &all, false, clock).await).loss(&sub)
+            },
+            |f| at.at(f),
+        )
         .await
     };
     let shared = vec![GdppStep { eta, gamma }; k];
@@ -260,6 +315,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     });
 
     // The GD++ the model is compared with: per step for deep models.
+    at.begin(Stage::GdppSteps, false);
     let (steps, gdpp_prefixes) = if deep {
         let steps = layerwise::fit_per_step_staged(tasks, k, eta, gamma, clock).await;
         let p = prefixes(tasks, &steps, true, clock).await;
@@ -279,6 +335,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
     }
 
     // Every learner after every step, GD at the η asked for when it is computed.
+    at.begin(Stage::Layers, false);
     let refs = loop {
         let eta = plan.gd_eta.get().unwrap_or(eta_star);
         let plain = vec![GdppStep { eta, gamma: 0.0 }; k];
@@ -306,8 +363,10 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
             steps: &steps,
             ridge_lambda: lambda,
         };
+        at.begin(Stage::Ood, true);
         let mut rows = Vec::with_capacity(alphas.len());
-        for &alpha in &alphas {
+        for (i, &alpha) in alphas.iter().enumerate() {
+            at.at(i as f64 / alphas.len() as f64);
             rows.push(ood_row(tasks, alpha, &learners, clock).await);
         }
         if plan.gd_eta.get().unwrap_or(eta_star) == gd_eta {
@@ -335,6 +394,7 @@ async fn reference_gd(
         if *sent == Some(eta) {
             return;
         }
+        plan.underway.begin(Stage::Gd, false);
         let g = gd(tasks, eta, plan.cfg.compared_steps(), &ones, clock).await;
         if plan.gd_eta.get().or(eta_star) == Some(eta) {
             *sent = Some(eta);
@@ -352,11 +412,18 @@ async fn reference_gd(
 async fn start(plan: &Plan, steps: &[GdppStep], clock: &Clock, out: &Outbox<Arrival>) {
     let model = layerwise::initial_construction(&plan.cfg, steps, &plan.model)
         .unwrap_or(plan.model.clone());
-    untrained(model, true, &plan.tasks, clock, out).await;
+    untrained(model, true, &plan.tasks, (clock, &plan.underway), out).await;
 }
 
 /// The untrained model's predictions and sensitivities, a block of tasks at a time.
-async fn untrained(model: Model, start: bool, tasks: &Tasks, clock: &Clock, out: &Outbox<Arrival>) {
+async fn untrained(
+    model: Model,
+    start: bool,
+    tasks: &Tasks,
+    (clock, at): (&Clock, &Underway),
+    out: &Outbox<Arrival>,
+) {
+    at.begin(Stage::Untrained, true);
     let mut ws = Workspace::new(&model.arch);
     let (mut yhat, mut sens) = (Vec::new(), Vec::new());
     // Whole blocks of the lane engine (16 tasks) per slice: the numbers do not depend on it.
@@ -364,9 +431,10 @@ async fn untrained(model: Model, start: bool, tasks: &Tasks, clock: &Clock, out:
     let cost = a.layers * a.heads * s.tokens * s.width * (s.width + s.tokens) * 3;
     let per = clock.per_slice(cost).next_multiple_of(16);
     in_slices(tasks.count, per, clock, |r| {
-        let (y, s) = model.predict_with_sensitivity(&tasks.range(r), &mut ws);
+        let (y, s) = model.predict_with_sensitivity(&tasks.range(r.clone()), &mut ws);
         yhat.extend_from_slice(&y);
         sens.extend_from_slice(&s);
+        at.at(r.end as f64 / tasks.count as f64);
     })
     .await;
     out.send(Arrival::Untrained {
@@ -391,7 +459,7 @@ pub async fn ood_row(tasks: &Tasks, alpha: f64, l: &OodLearners<'_>, clock: &Clo
     let t = &tasks;
     let k = l.steps.len();
     let ones = vec![1.0; t.dist.d];
-    let ols = ridge(t, 0.0, clock).await.loss(t);
+    let ols = ridge(t, 0.0, clock, |_| {}).await.loss(t);
     OodRow {
         alpha,
         model: f64::NAN,
@@ -400,7 +468,7 @@ pub async fn ood_row(tasks: &Tasks, alpha: f64, l: &OodLearners<'_>, clock: &Clo
         ridge: if l.ridge_lambda == 0.0 {
             ols
         } else {
-            ridge(t, l.ridge_lambda, clock).await.loss(t)
+            ridge(t, l.ridge_lambda, clock, |_| {}).await.loss(t)
         },
         ols,
         zero: baselines::zero_loss(t),
@@ -456,13 +524,20 @@ async fn prefixes(
     out
 }
 
-/// OLS (λ = 0) or ridge predictions.
-async fn ridge(tasks: &Tasks, lambda: f64, clock: &Clock) -> Predictions {
+/// OLS (λ = 0) or ridge predictions; `done(f)` hears the fraction of the tasks solved.
+async fn ridge(
+    tasks: &Tasks,
+    lambda: f64,
+    clock: &Clock,
+    mut done: impl FnMut(f64),
+) -> Predictions {
     let mut out = Predictions::default();
     let (d, n) = (tasks.dist.d, tasks.dist.n);
     let per = clock.per_slice(n * d * d * 4);
     in_slices(tasks.count, per, clock, |r| {
-        baselines::ridge_into(tasks, r, lambda, &mut out)
+        let end = r.end;
+        baselines::ridge_into(tasks, r, lambda, &mut out);
+        done(end as f64 / tasks.count as f64);
     })
     .await;
     out

@@ -2,7 +2,7 @@
 //! full `Report` (also the page's "Download run"), and the curves as CSV. Non-finite numbers
 //! serialise as `null` (and as empty CSV cells), so nothing downstream prints NaN.
 
-use crate::compare::{Baselines, Evaluation};
+use crate::compare::{Baselines, Evaluation, StageUnderway};
 use crate::config::{Config, Notice};
 use crate::construct;
 use crate::copy::CopyNorms;
@@ -195,6 +195,9 @@ pub struct Snapshot {
     /// they come); left out once all are there. Their numbers are null until then.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<Stage>,
+    /// The one of them being computed, and how far through it (`references::Underway`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underway: Option<StageUnderway>,
     /// Whether training waits for its start (a start from the construction still to come).
     pub waiting: bool,
     pub train_from: usize,
@@ -228,6 +231,7 @@ pub fn snapshot(
         steps: run.cfg.steps,
         status: run.status,
         pending: cmp.pending.clone(),
+        underway: cmp.underway(),
         waiting: !t.can_train(),
         train_from,
         train_loss: run.history.train_loss[train_from..].to_vec(),

@@ -122,3 +122,70 @@ fn a_change_of_gds_step_size_while_it_is_computed_is_the_run_with_that_step_size
     assert!(asked);
     assert_eq!(report_json(&mut t), up_front(q));
 }
+
+/// What the page's status line says while references are computed: the stage under way is
+/// always one still to come, and the share of it done (where the engine counts its work) only
+/// grows, from 0 to at most 1, slice after slice. Every counted stage is seen part-way.
+#[test]
+fn the_stage_under_way_is_one_still_to_come_and_its_share_done_only_grows() {
+    for (q, counted) in [
+        (
+            "d=3&n=5&layers=3&noise=0.5&eval_tasks=700&batch=64&eval_every=5&steps=40",
+            &[Stage::Untrained, Stage::EtaStar, Stage::Ols, Stage::Gdpp, Stage::Ood][..],
+        ),
+        (
+            "tokens=classic&layers=2&recurrent=false&attn=softmax&d=2&n=3&eval_tasks=300&batch=32&eval_every=5&steps=10",
+            &[Stage::Untrained, Stage::Ols, Stage::GdLayers, Stage::Ood][..],
+        ),
+    ] {
+        let mut last: Option<(Stage, f64)> = None;
+        let mut part_way = Vec::new();
+        staged(config(q), 1, 2.0, |t| {
+            let Some(u) = t.compare.underway() else {
+                return;
+            };
+            assert!(t.compare.pending.contains(&u.stage), "{q}: {:?}", u.stage);
+            assert!(u.done.is_nan() || (0.0..=1.0).contains(&u.done), "{q}: {u:?}");
+            if let Some((stage, done)) = last {
+                if stage == u.stage && !done.is_nan() {
+                    assert!(u.done >= done, "{q}: {stage:?} went back from {done} to {}", u.done);
+                }
+            }
+            if u.done > 0.0 && u.done < 1.0 && !part_way.contains(&u.stage) {
+                part_way.push(u.stage);
+            }
+            last = Some((u.stage, u.done));
+            // In the page's snapshot: the stage's name and a number, or null where not counted.
+            let snap = serde_json::to_string(&report::snapshot(t, 0, 0, (false, false))).unwrap();
+            assert!(snap.contains("\"underway\":{\"stage\":"), "{q}");
+        });
+        for stage in counted {
+            assert!(part_way.contains(stage), "{q}: {stage:?} never seen part-way ({part_way:?})");
+        }
+    }
+}
+
+/// The line search for η* evaluates a fixed number of losses (`ETA_SEARCH_EVALS`, which its
+/// progress counts against), and the GD++ search reports its iterations up to exactly all.
+#[test]
+fn the_searches_do_the_work_their_progress_counts() {
+    use icl_lab::baselines::{eta_search, gdpp_search, subset, ETA_SEARCH_EVALS};
+    use icl_lab::staged::block_on;
+    let mut calls = 0;
+    block_on(eta_search(async |eta: f64| {
+        calls += 1;
+        (eta.ln() - 0.3).powi(2)
+    }));
+    assert_eq!(calls, ETA_SEARCH_EVALS);
+    let t = train("d=3&n=5&eval_tasks=256&batch=16&steps=1");
+    let sub = subset(&t.compare.eval_tasks);
+    let mut seen = Vec::new();
+    block_on(gdpp_search(
+        &sub,
+        0.5,
+        async |eta: f64, gamma: f64| (eta.ln() + 0.2).powi(2) + (gamma - 0.1).powi(2),
+        |f| seen.push(f),
+    ));
+    assert!(seen.windows(2).all(|w| w[1] > w[0]), "{seen:?}");
+    assert_eq!(seen.last(), Some(&1.0));
+}

@@ -31,8 +31,17 @@ export function unlessWaiting(snap, stages, text) {
   return waitsFor(snap, ...stages) ? COMPUTING : text;
 }
 
-/** The stages still to come, in words ("" when none). */
+/** The stages still to come, in words ("" when none); the one being computed says how far
+ * through it is where the engine counts its work (snapshot.underway: "GD++ tuning, 40 % done"). */
 export function pendingNames(snap) {
   const p = (snap && snap.pending) || [];
-  return p.map((s) => STAGE_NAMES[s] || s).join(", ");
+  const u = snap && snap.underway;
+  return p
+    .map((s) => {
+      const name = STAGE_NAMES[s] || s;
+      if (!u || u.stage !== s || typeof u.done !== "number" || !Number.isFinite(u.done)) return name;
+      // Floored and below 100 %: a stage is done only when its numbers are there.
+      return `${name} (${Math.min(99, Math.floor(100 * u.done))} % done)`;
+    })
+    .join(", ");
 }

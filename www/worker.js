@@ -46,7 +46,9 @@
 //                                           evaluation tasks; the baselines and other references
 //                                           come later, a slice at a time between training
 //                                           chunks: snapshot.pending names the stages still to
-//                                           come, whose numbers are null until then)
+//                                           come, whose numbers are null until then, and
+//                                           snapshot.underway the one being computed, with how
+//                                           far through it is)
 //        {type:"progress", snapshot, stepsPerSec, workers, frozen?}   new history since the
 //                                           previous progress; workers: how many share the
 //                                           training; with the weights (at most twice a second, and
