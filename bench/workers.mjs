@@ -1,7 +1,7 @@
-// Bench part "workers": training speed of the lab page with one worker against a pool of one
-// worker per core (`workers=N`, www/pool.js; at least 2), on a few links, in headless Chromium.
-// The numbers are the same bits either way (e2e/workers.test.mjs); only the steps per second
-// differ. (The page's automatic count is one per core but one: the page's own thread draws.)
+// Bench part "workers": training speed of the lab page with one worker against one worker per
+// core sharing the steps (`workers=N`: the training worker and a pool of N − 1, www/pool.js; at
+// least 2, as the page's automatic count), on a few links, in headless Chromium. The numbers are
+// the same bits either way (e2e/workers.test.mjs); only the steps per second differ.
 //
 // Standalone: node bench/workers.mjs
 

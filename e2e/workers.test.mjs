@@ -14,7 +14,7 @@ describe("worker pool", () => {
     const runs = {};
     for (const workers of [1, 2, 4]) {
       const page = await newPage(env.browser);
-      await page.goto(`${env.server.url}?d=5&n=8&seed=7&steps=400&batch=1024&eval_every=10&workers=${workers}`);
+      await page.goto(`${env.server.url}?d=5&n=8&seed=7&steps=2000&batch=1024&eval_every=10&workers=${workers}`);
       // The pool takes over once its workers have loaded: wait for the run's end, and check that
       // the pool did share the training at some point.
       let sawPool = 1;
@@ -38,7 +38,7 @@ describe("worker pool", () => {
     assert.equal(runs[1].pool, 1, "workers=1 trains in the training worker itself");
     assert.equal(runs[2].pool, 2, "workers=2 used a pool of two");
     assert.equal(runs[4].pool, 4, "workers=4 used a pool of four");
-    assert.equal(runs[1].train.length, 400);
+    assert.equal(runs[1].train.length, 2000);
     for (const w of [2, 4]) {
       assert.ok(runs[w].link.includes(`workers=${w}`), "the worker count stays in the link");
       assert.deepEqual(runs[w].train, runs[1].train, `${w} workers: training losses differ`);

@@ -4,9 +4,11 @@
 // Message passing only: no SharedArrayBuffer, so the page needs no cross-origin isolation and
 // still works from any static host.
 //
-//   const pool = await createPool(size, query, module);   // size ≥ 2 workers for the run of `query`
-//   const flat = await pool.step(params, step, shardCount);   // every shard, in order, flat
+//   const pool = await createPool(size, query, module);   // size ≥ 1 workers for the run of `query`
+//   const flat = await pool.step(params, step, parts);   // parts[i] = [from, to) for worker i:
+//                                                        // those shards, in order, flat
 //   pool.close();
+// (The training worker computes a share of each step itself: worker.js.)
 
 /** Splits `count` shards into `parts` contiguous ranges, as even as possible. */
 export function ranges(count, parts) {
@@ -64,9 +66,9 @@ export async function createPool(size, query, module = null) {
     size,
     /** The same workers, set up for another run. */
     setup,
-    /** Every shard of training step `step` at weights `params`, flat and in shard order. */
-    async step(params, step, count) {
-      const parts = ranges(count, workers.length);
+    /** The shards `parts` (contiguous [from, to) ranges in order, at most one per worker) of
+     * training step `step` at weights `params`, flat and in shard order. */
+    async step(params, step, parts) {
       const replies = await Promise.all(
         parts.map(([from, to], i) => workers[i].ask({ type: "compute", params, step, from, to })),
       );

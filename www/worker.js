@@ -59,11 +59,13 @@
 //        {type:"paused"}                    training stopped (paused, step budget used, or done)
 //        {type:"error",    message}         training failed between requests
 //
-// With more than one core, the steps' batches are shared by a pool of workers (pool.js): the
-// same numbers, bit for bit. Training starts here at once and moves to the pool when it is ready.
+// With more than one core, the steps' batches are shared by this worker and a pool of workers
+// (pool.js): the same numbers, bit for bit. Training starts here at once and is shared once the
+// pool is ready; this worker computes its share of each step once the references are all there
+// (until then it computes them while the pool trains).
 
-import init, { Lab, presets, read_link, schema, view_parts } from "./pkg/icl_lab.js";
-import { createPool } from "./pool.js";
+import init, { Lab, ShardWorker, presets, read_link, schema, view_parts } from "./pkg/icl_lab.js";
+import { createPool, ranges } from "./pool.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
 const POST_MS = 100; // at most ~10 progress messages a second
@@ -91,6 +93,8 @@ let trainMs = 0; // time spent training this run (the report's `seconds`)
 let scheduled = false;
 let pooled = null; // {size, ready: promise of the pool}: its workers, kept from run to run
 let pool = null; // the pool once set up for the current run (null: train in this worker)
+let own = null; // this worker's ShardWorker for its share of a pooled step (current run)
+let sharing = 1; // how many workers computed the last step's shards
 let runId = 0; // increases with every new run: a pooled step of an older run is dropped
 let busy = false; // a pooled chunk is in flight
 let refsDone = true; // false while the run's references are still being computed
@@ -171,22 +175,22 @@ async function load() {
   return engine;
 }
 
-/** A link's `workers=N` fixes the pool (1: none). Otherwise the pool is used when it pays: a
- * step that costs POOL_MIN_MS or more in this worker, on a machine with two cores or more. On two
- * cores a pool of two measured 1.4–2.5× faster for steps of 12 ms and more (3 layers; d = 20,
- * N = 50), and slower for steps of 2–3 ms, whose shards cost less than passing them around while
- * the page's own thread draws (README, Speed). */
+/** A link's `workers=N` fixes how many workers share the steps (1: this one alone). Otherwise
+ * they are shared when it pays: a step that costs POOL_MIN_MS or more in this worker, on a
+ * machine with two cores or more. On two cores, this worker and one more measured 1.3–1.7×
+ * faster for steps of 9–14 ms (3 layers; d = 20, N = 50) and 0.9–1.1× for steps of 1–2 ms, whose
+ * shards cost about what passing them around does (README, "All cores"). */
 const POOL_MIN_MS = 8;
 const CORES = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
 let autoPool = false; // this run's pool size is still to be chosen from its measured step cost
 
-/** The pool's size for this run: `wanted` (≥ 2 for a pool), at most 8 and never more than the
- * batch has shards. */
+/** How many workers share this run's steps: `wanted` (≥ 2 for a pool: this one and wanted − 1
+ * more), at most 8 and never more than the batch has shards. */
 function poolSize(l, wanted) {
   return Math.min(wanted, 8, l.shard_count());
 }
 
-const POOL_PROBE_MS = 300; // the first steps measured before the choice (after the first chunk)
+const POOL_PROBE_MS = 100; // the first steps measured before the choice (after the first chunk)
 let probe = { ms: 0, steps: 0 };
 
 /** Called with each chunk this worker trains: once POOL_PROBE_MS of steps are measured (the
@@ -205,14 +209,18 @@ function choosePool(taken, ms) {
  * The pool's workers are kept from run to run while its size stays the same. */
 function preparePool(wanted) {
   pool = null;
-  const size = poolSize(lab, wanted);
-  if (pooled && (size < 2 || pooled.size !== size)) {
+  if (own) own.free();
+  own = null;
+  // The pool's own workers: this one computes a share too.
+  const size = poolSize(lab, wanted) - 1;
+  if (pooled && (size < 1 || pooled.size !== size)) {
     pooled.ready.then((p) => p.close(), () => {});
     pooled = null;
   }
-  if (size < 2) return;
+  if (size < 1) return;
   const id = runId;
   const query = lab.query();
+  own = new ShardWorker(query);
   // The pool's workers instantiate the module this one runs: no compilation of their own.
   const ready = pooled ? pooled.ready.then((p) => p.setup(query).then(() => p)) : createPool(size, query, engineModule);
   const mine = { size, ready };
@@ -288,7 +296,7 @@ function sendProgress(force = false) {
   evalLen = snapshot.evals.from + snapshot.evals.step.length;
   pendingCount = (snapshot.pending || []).length;
   lastPost = performance.now();
-  const workers = pool ? pool.size : 1;
+  const workers = pool ? sharing : 1;
   if (full) {
     const params = lab.params();
     const untrained = lab.untrained_params();
@@ -351,14 +359,21 @@ async function trainPooled() {
     let taken = 0;
     while (taken < want && running && lab.status() === "training") {
       const s0 = performance.now();
-      const asked = pool.step(lab.params(), lab.step(), lab.shard_count());
-      // While the pool computes the step this worker would only wait: the references still to
-      // come get most of that time, so they no longer take turns with training. (A slice a
-      // little shorter than the last step, so that a slice that outlasted the pool does not
-      // keep the next ones long.)
+      // Once the references are there this worker computes the first share itself; until then
+      // the pool computes every shard while this worker computes the references (a slice a
+      // little shorter than the last step, so that one that outlasted the pool does not keep
+      // the next ones long), so they no longer take turns with training.
+      const params = lab.params();
+      const step = lab.step();
+      const parts = ranges(lab.shard_count(), pool.size + (refsDone ? 1 : 0));
+      const mine = refsDone ? parts.shift() : null;
+      const asked = pool.step(params, step, parts);
+      const ownShards = mine ? own.compute(params, step, mine[0], mine[1]) : null;
       if (!refsDone) overlapReferences(id, 0.8 * pooledStepMs);
-      const shards = await asked;
+      const theirs = await asked;
       pooledStepMs = Math.min(CHUNK_MS, performance.now() - s0);
+      sharing = parts.length + (mine ? 1 : 0);
+      const shards = ownShards ? joined(ownShards, theirs) : theirs;
       if (id !== runId) return; // this run was replaced while the pool worked
       // Paused while the pool worked: the pause has been reported at this step, so the step is
       // not taken now; the same shards are computed again on resume (same numbers).
@@ -381,6 +396,14 @@ async function trainPooled() {
 }
 
 let pooledStepMs = 10; // about how long the pool takes for a step (see trainPooled)
+
+/** Two runs of shards, flat, one after the other. */
+function joined(a, b) {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
 
 /** A slice of the references while the pool computes a step of run `id`, with a message at once
  * when a stage arrived. */
