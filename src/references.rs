@@ -234,13 +234,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
         Some(e) => e,
         None => {
             at.begin(Stage::EtaStar, true);
-            let mut calls = 0;
-            let e = baselines::eta_search(async |eta| {
-                calls += 1;
-                at.at(calls as f64 / baselines::ETA_SEARCH_EVALS as f64);
-                gd(&sub, eta, k, &ones, clock).await.loss(&sub)
-            })
-            .await;
+            let e = eta_star_of(&sub, k, clock, at).await;
             out.send(Arrival::EtaStar(e));
             e
         }
@@ -273,13 +267,7 @@ pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
         None => None,
         Some(steps) => {
             at.begin(Stage::GdLayers, true);
-            let mut calls = 0;
-            let eta = baselines::eta_search(async |eta| {
-                calls += 1;
-                at.at(calls as f64 / baselines::ETA_SEARCH_EVALS as f64);
-                gd(&sub, eta, steps, &ones, clock).await.loss(&sub)
-            })
-            .await;
+            let eta = eta_star_of(&sub, steps, clock, at).await;
             let loss = gd(tasks, eta, steps, &ones, clock).await.loss(tasks);
             Some(GdSteps { steps, eta, loss })
         }
@@ -494,6 +482,19 @@ async fn one_step_eta(tasks: &Tasks, precond: &[f64], clock: &Clock) -> f64 {
     })
     .await;
     baselines::one_step_eta(tasks, sums)
+}
+
+/// η* of `steps` GD steps by the line search on the tuning subset `sub`; the stage under way
+/// (`at`) counts its evaluations.
+async fn eta_star_of(sub: &Tasks, steps: usize, clock: &Clock, at: &Underway) -> f64 {
+    let ones = vec![1.0; sub.dist.d];
+    let mut calls = 0;
+    baselines::eta_search(async |eta| {
+        calls += 1;
+        at.at(calls as f64 / baselines::ETA_SEARCH_EVALS as f64);
+        gd(sub, eta, steps, &ones, clock).await.loss(sub)
+    })
+    .await
 }
 
 /// `steps` steps of (preconditioned) GD at `eta`.

@@ -24,6 +24,17 @@ export function ranges(count, parts) {
   return out;
 }
 
+/** Runs of shards (flat Float64Arrays), one after the other in one array. */
+export function joined(runs) {
+  const flat = new Float64Array(runs.reduce((n, r) => n + r.length, 0));
+  let at = 0;
+  for (const r of runs) {
+    flat.set(r, at);
+    at += r.length;
+  }
+  return flat;
+}
+
 /** A pool worker with its queue of requests: it answers them in order, so the replies are
  * matched to the requests first in, first out. */
 function spawn() {
@@ -72,14 +83,7 @@ export async function createPool(size, query, module = null) {
       const replies = await Promise.all(
         parts.map(([from, to], i) => workers[i].ask({ type: "compute", params, step, from, to })),
       );
-      const total = replies.reduce((n, r) => n + r.length, 0);
-      const flat = new Float64Array(total);
-      let at = 0;
-      for (const r of replies) {
-        flat.set(r, at);
-        at += r.length;
-      }
-      return flat;
+      return joined(replies);
     },
     close() {
       workers.forEach((w) => w.terminate());

@@ -65,7 +65,7 @@
 // (until then it computes them while the pool trains).
 
 import init, { Lab, ShardWorker, presets, read_link, schema, view_parts } from "./pkg/icl_lab.js";
-import { createPool, ranges } from "./pool.js";
+import { createPool, joined, ranges } from "./pool.js";
 
 const CHUNK_MS = 40; // aim for chunks of 30–50 ms so a pause is honoured at once
 const POST_MS = 100; // at most ~10 progress messages a second
@@ -95,6 +95,7 @@ let pooled = null; // {size, ready: promise of the pool}: its workers, kept from
 let pool = null; // the pool once set up for the current run (null: train in this worker)
 let own = null; // this worker's ShardWorker for its share of a pooled step (current run)
 let sharing = 1; // how many workers computed the last step's shards
+let pooledStepMs = 10; // about how long the pool takes for a step (see trainPooled)
 let runId = 0; // increases with every new run: a pooled step of an older run is dropped
 let busy = false; // a pooled chunk is in flight
 let refsDone = true; // false while the run's references are still being computed
@@ -373,7 +374,7 @@ async function trainPooled() {
       const theirs = await asked;
       pooledStepMs = Math.min(CHUNK_MS, performance.now() - s0);
       sharing = parts.length + (mine ? 1 : 0);
-      const shards = ownShards ? joined(ownShards, theirs) : theirs;
+      const shards = ownShards ? joined([ownShards, theirs]) : theirs;
       if (id !== runId) return; // this run was replaced while the pool worked
       // Paused while the pool worked: the pause has been reported at this step, so the step is
       // not taken now; the same shards are computed again on resume (same numbers).
@@ -395,15 +396,6 @@ async function trainPooled() {
   }
 }
 
-let pooledStepMs = 10; // about how long the pool takes for a step (see trainPooled)
-
-/** Two runs of shards, flat, one after the other. */
-function joined(a, b) {
-  const out = new Float64Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 /** A slice of the references while the pool computes a step of run `id`, with a message at once
  * when a stage arrived. */
@@ -414,7 +406,7 @@ function overlapReferences(id, ms) {
 
 /** After a chunk (`training`: one was due; `taken` steps in `ms`): the chunk size and the rate,
  * progress for the page, a slice of the references still to come, and the next chunk. */
-function afterChunk(training, first, taken, ms, pooled = false) {
+function afterChunk(training, first, taken, ms, shared = false) {
   trainMs += ms;
   try {
     let refsMs = CHUNK_MS;
@@ -425,7 +417,7 @@ function afterChunk(training, first, taken, ms, pooled = false) {
         budget -= taken;
       }
       // (A pooled chunk's steps already gave the references their time: see trainPooled.)
-      refsMs = pooled && taken > 0 ? 0 : Math.max(REFS_MIN_MS, ms * REFS_SHARE);
+      refsMs = shared && taken > 0 ? 0 : Math.max(REFS_MIN_MS, ms * REFS_SHARE);
       measureRate();
     }
     const finished = training && (taken === 0 || budget <= 0);
