@@ -93,9 +93,9 @@ describe("settings in the URL", () => {
     const text = await notice.innerText();
     for (const word of ["d = 'NaN'", "n = 1e9", "lr = ", "bogus"]) assert.ok(text.includes(word), `notice mentions ${word}: ${text}`);
     assert.ok(text.includes("<script>alert(1)</script>"), "the value is shown as plain text");
-    // Only the page's own scripts (boot.js; spawn.js starts the worker early; main.js), none from
+    // Only the page's own scripts (spawn.js starts the worker early; boot.js; main.js), none from
     // the link.
-    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("script")].map((s) => s.getAttribute("src"))), ["boot.js", "spawn.js", "main.js"]);
+    assert.deepEqual(await page.evaluate(() => [...document.querySelectorAll("script")].map((s) => s.getAttribute("src"))), ["spawn.js", "boot.js", "main.js"]);
     assert.equal(await page.evaluate(() => document.querySelectorAll("[data-testid=notice] *").length > 0 && !document.querySelector("[data-testid=notice] script")), true);
     const q = await page.evaluate(() => location.search);
     assert.doesNotMatch(q, /script|bogus|NaN/);

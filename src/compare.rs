@@ -17,7 +17,7 @@ use crate::references::{self, Arrival, GdSteps, OodLearners, OodRow, Plan, Stage
 use crate::rng::{self, Stream};
 use crate::shift::{self, ShiftRow, Shifts};
 use crate::staged::{block_on, Clock, Job};
-use crate::task::{TaskDist, Tasks};
+use crate::task::{LazyTasks, TaskDist, Tasks};
 use serde::Serialize;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -84,11 +84,11 @@ impl Baselines {
 
     /// Before any stage has arrived: the settings' numbers and the zero predictor's loss (needed
     /// from the first step: divergence is measured against it); every other number NaN.
-    fn before(tasks: &Tasks, cfg: &Config) -> Baselines {
+    fn before(zero_loss: f64, cfg: &Config) -> Baselines {
         let nan = f64::NAN;
         let k = cfg.compared_steps();
         Baselines {
-            zero_loss: baselines::zero_loss(tasks),
+            zero_loss,
             eta_star_1: nan,
             gd1_loss: nan,
             gd_steps: k,
@@ -221,7 +221,8 @@ impl Evaluation {
 
 /// The evaluation side of a run: tasks, references, the untrained and latest evaluations.
 pub struct Comparison {
-    pub eval_tasks: Rc<Tasks>,
+    /// The evaluation tasks, drawn when first needed (`eval_tasks`).
+    eval: Rc<LazyTasks>,
     pub baselines: Baselines,
     /// The model at initialisation, evaluated (the reference row of every metric).
     pub untrained: Evaluation,
@@ -255,16 +256,16 @@ impl Comparison {
     /// reference on them (`advance`, on `clock`) for a run starting from `model`. Only the zero
     /// predictor's loss is there at first.
     pub fn new(cfg: &Config, model: &Model, clock: Rc<Clock>) -> Comparison {
-        let eval_tasks = Rc::new(Tasks::sample(
+        let eval = Rc::new(LazyTasks::new(
             TaskDist::from_config(cfg),
             cfg.eval_tasks,
-            &mut rng::stream(cfg.seed, Stream::Eval),
+            rng::stream(cfg.seed, Stream::Eval),
         ));
         let gd_eta = Rc::new(Cell::new(cfg.gd_eta));
         let at = Underway::default();
         let plan = Plan {
             cfg: cfg.clone(),
-            tasks: eval_tasks.clone(),
+            tasks: eval.clone(),
             model: model.clone(),
             gd_eta: gd_eta.clone(),
             underway: at.clone(),
@@ -272,10 +273,10 @@ impl Comparison {
         let job = Job::new(clock, |clock, out| references::compute(plan, clock, out));
         let untrained = Evaluation::to_come(model);
         Comparison {
-            baselines: Baselines::before(&eval_tasks, cfg),
+            baselines: Baselines::before(baselines::zero_loss_of(&eval.query_targets()), cfg),
             latest: untrained.clone(),
             untrained,
-            eval_tasks,
+            eval,
             layer_refs: LayerRefs::default(),
             pending: Stage::ALL.to_vec(),
             ood_baselines: Vec::new(),
@@ -284,6 +285,16 @@ impl Comparison {
             gd_eta,
             at,
         }
+    }
+
+    /// The evaluation tasks (drawn now if they were not: see `LazyTasks`).
+    pub fn eval_tasks(&self) -> &Tasks {
+        self.eval.get()
+    }
+
+    /// The evaluation tasks if they have been drawn (the page's snapshots do not wait for them).
+    pub fn eval_drawn(&self) -> Option<&Tasks> {
+        self.eval.drawn()
     }
 
     /// The stage being computed and how far through it, while it is still to arrive.
@@ -392,7 +403,7 @@ impl Comparison {
         let b = &self.baselines;
         if self.ready(Stage::Layers) && self.ready(Stage::Gd) && self.layer_refs.gd_eta != b.gd_eta
         {
-            self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
+            self.layer_refs.gd = layerwise::gd_prefixes(self.eval.get(), b.gd_eta, b.gd_steps);
             self.layer_refs.gd_eta = b.gd_eta;
         }
         Some(stage)
@@ -400,7 +411,7 @@ impl Comparison {
 
     /// Evaluate `model` at `step` as the latest evaluation, against the references there.
     pub fn evaluate(&mut self, model: &Model, ws: &mut Workspace, step: usize) -> &Evaluation {
-        let tasks = &self.eval_tasks;
+        let tasks = self.eval.get();
         let mut e = Evaluation::unmeasured(
             model,
             tasks,
@@ -437,16 +448,16 @@ impl Comparison {
         let layers = self.ready(Stage::Layers);
         let b = &mut self.baselines;
         b.gd_eta = eta;
-        b.gd = baselines::gd(&self.eval_tasks, b.gd_eta, b.gd_steps);
-        b.gd_loss = b.gd.loss(&self.eval_tasks);
+        b.gd = baselines::gd(self.eval.get(), b.gd_eta, b.gd_steps);
+        b.gd_loss = b.gd.loss(self.eval.get());
         if layers {
-            self.layer_refs.gd = layerwise::gd_prefixes(&self.eval_tasks, b.gd_eta, b.gd_steps);
+            self.layer_refs.gd = layerwise::gd_prefixes(self.eval.get(), b.gd_eta, b.gd_steps);
             self.layer_refs.gd_eta = b.gd_eta;
         }
         self.ood_baselines.clear(); // their GD column used the old η
         for e in [&mut self.latest, &mut self.untrained] {
             if !e.yhat.is_empty() {
-                e.alignment = metrics::alignment(&e.yhat, &e.sens, &b.gd, self.eval_tasks.dist.d);
+                e.alignment = metrics::alignment(&e.yhat, &e.sens, &b.gd, self.eval.dist.d);
             }
         }
     }
@@ -467,8 +478,9 @@ impl Comparison {
     /// Latest model predictions and the reference GD's, with the targets, for the first `count`
     /// evaluation tasks (NaN, null in JSON, where one is still to come).
     pub fn prediction_pairs(&self, count: usize) -> (Vec<f32>, Vec<f64>, Vec<f32>) {
-        let c = count.min(self.eval_tasks.count);
-        let targets = (0..c).map(|k| self.eval_tasks.target(k)).collect();
+        // (Nothing before the tasks are drawn: no prediction is there either.)
+        let c = self.eval.drawn().map_or(0, |t| count.min(t.count));
+        let targets = (0..c).map(|k| self.eval.get().target(k)).collect();
         let model = match self.latest.yhat.get(..c) {
             Some(m) => m.to_vec(),
             None => vec![f32::NAN; c],
@@ -493,7 +505,7 @@ impl Comparison {
         alphas
             .iter()
             .map(|&alpha| {
-                let tasks = self.eval_tasks.scaled(alpha);
+                let tasks = self.eval.get().scaled(alpha);
                 let yhat: Vec<f64> = model
                     .predict(&tasks, ws)
                     .iter()
@@ -525,7 +537,7 @@ impl Comparison {
         let gd_eta = self.baselines.gd_eta;
         let mut rows = Vec::new();
         for which in std::iter::once(("none", 0.0)).chain(shifts.active()) {
-            let tasks = shift::shifted(&self.eval_tasks, which);
+            let tasks = shift::shifted(self.eval.get(), which);
             let cached = self
                 .shift_baselines
                 .iter()
@@ -581,7 +593,7 @@ impl Comparison {
             ridge_lambda: b.ridge_lambda,
         };
         let r = block_on(references::ood_row(
-            &self.eval_tasks,
+            self.eval.get(),
             alpha,
             &learners,
             &Clock::unlimited(),
@@ -604,12 +616,12 @@ impl Comparison {
                 // From η*/10 to 4·η*, log-spaced (GD diverges soon above 2η*).
                 let u = i as f64 / (points.max(2) - 1) as f64;
                 let eta = centre * libm::exp(libm::log(0.1) + u * libm::log(40.0));
-                let gd = baselines::gd(&self.eval_tasks, eta, k);
-                let d = self.eval_tasks.dist.d;
+                let gd = baselines::gd(self.eval.get(), eta, k);
+                let d = self.eval.dist.d;
                 let a = metrics::alignment(&self.latest.yhat, &self.latest.sens, &gd, d);
                 SweepPoint {
                     eta,
-                    gd_loss: gd.loss(&self.eval_tasks),
+                    gd_loss: gd.loss(self.eval.get()),
                     preds_diff: a.preds_diff,
                     model_cos: a.model_cos,
                     model_diff: a.model_diff,

@@ -14,7 +14,7 @@ use crate::config::{Config, Tokens};
 use crate::layerwise::{self, LayerRefs};
 use crate::model::{Model, Workspace};
 use crate::staged::{in_slices, Clock, Outbox};
-use crate::task::Tasks;
+use crate::task::{LazyTasks, Tasks};
 use serde::Serialize;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -172,7 +172,7 @@ impl Underway {
 /// What `compute` works from.
 pub struct Plan {
     pub cfg: Config,
-    pub tasks: Rc<Tasks>,
+    pub tasks: Rc<LazyTasks>,
     /// The model at initialisation (random; a start from the construction replaces it).
     pub model: Model,
     /// The reference GD's η asked for now (None: η*); the page may change it meanwhile.
@@ -185,7 +185,14 @@ pub struct Plan {
 /// Needed first: one GD step and the untrained model (and, for a start from the construction,
 /// that start: training waits for it). The GD++ tuning, the costliest part, comes late.
 pub async fn compute(plan: Plan, clock: Rc<Clock>, out: Outbox<Arrival>) {
-    let (cfg, tasks, clock) = (&plan.cfg, &*plan.tasks, &*clock);
+    // The evaluation tasks, a slice at a time (the first training step did not wait for them).
+    let lazy = &*plan.tasks;
+    let per = clock.per_slice(4 * (lazy.dist.n + 1) * (lazy.dist.d + 1));
+    in_slices(lazy.count, per, &clock, |r| {
+        lazy.draw_some(r.len());
+    })
+    .await;
+    let (cfg, tasks, clock) = (&plan.cfg, lazy.get(), &*clock);
     let at = &plan.underway;
     // The steps of the learner compared with: one per layer, one for classic tokens.
     let k = cfg.compared_steps();
@@ -376,7 +383,7 @@ async fn reference_gd(
     clock: &Clock,
     out: &Outbox<Arrival>,
 ) {
-    let tasks = &*plan.tasks;
+    let tasks = plan.tasks.get();
     let ones = vec![1.0; tasks.dist.d];
     while let Some(eta) = plan.gd_eta.get().or(eta_star) {
         if *sent == Some(eta) {
@@ -400,7 +407,7 @@ async fn reference_gd(
 async fn start(plan: &Plan, steps: &[GdppStep], clock: &Clock, out: &Outbox<Arrival>) {
     let model = layerwise::initial_construction(&plan.cfg, steps, &plan.model)
         .unwrap_or(plan.model.clone());
-    untrained(model, true, &plan.tasks, (clock, &plan.underway), out).await;
+    untrained(model, true, plan.tasks.get(), (clock, &plan.underway), out).await;
 }
 
 /// The untrained model's predictions and sensitivities, a block of tasks at a time.

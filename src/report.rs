@@ -104,16 +104,18 @@ pub fn weights(t: &Trainer) -> Option<Weights> {
     } else {
         Vec::new()
     };
-    let mlp_off_loss = metrics::mlp_off(&run.model).map(|m| {
-        let mut ws = crate::model::Workspace::new(&m.arch);
-        let tasks = &t.compare.eval_tasks;
-        let y: Vec<f64> = m
-            .predict(tasks, &mut ws)
-            .iter()
-            .map(|&v| v as f64)
-            .collect();
-        crate::baselines::half_mse(&y, tasks)
-    });
+    // (Not before the evaluation tasks are drawn: a snapshot does not wait for them.)
+    let mlp_off_loss = metrics::mlp_off(&run.model)
+        .zip(t.compare.eval_drawn())
+        .map(|(m, tasks)| {
+            let mut ws = crate::model::Workspace::new(&m.arch);
+            let y: Vec<f64> = m
+                .predict(tasks, &mut ws)
+                .iter()
+                .map(|&v| v as f64)
+                .collect();
+            crate::baselines::half_mse(&y, tasks)
+        });
     Some(Weights {
         mlp_off_loss,
         construction_layers,

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::rng::Rng;
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
+use std::cell::{OnceCell, RefCell};
 
 /// A 24-bit integer mapped to [−1, 1).
 #[inline]
@@ -48,6 +49,78 @@ impl TaskDist {
         }
         libm::pow(self.aniso, 0.5 - k as f64 / (self.d - 1) as f64)
     }
+
+    /// The half-width r·s_k of input number m of two tokens (coordinate m mod d), for `draw_task`.
+    fn input_scales(&self) -> [f32; 64] {
+        let mut scale = [0.0f32; 64];
+        for (m, s) in scale.iter_mut().enumerate().take(2 * self.d) {
+            *s = (self.x_range * self.coord_scale(m % self.d)) as f32;
+        }
+        scale
+    }
+}
+
+/// Draws one task from `rng`: its teacher W (`w`, d numbers), inputs (`xs`, (N+1) × d) and noise
+/// draws ε (`eps`, N+1), in that order. `scale` from `TaskDist::input_scales`.
+fn draw_task(rng: &mut Rng, scale: &[f32; 64], w: &mut [f32], xs: &mut [f32], eps: &mut [f32]) {
+    let d = w.len();
+    for wk in w.iter_mut() {
+        *wk = StandardNormal.sample(rng);
+    }
+    // Two 24-bit uniforms on [−1, 1) per 64 random bits, high half first: sampling is a large
+    // part of a training step, and f32 inputs need no more resolution than this. The pairs run
+    // across token boundaries (input number j of a task uses draw j/2); an odd count leaves the
+    // last number a draw of its own. Two tokens (2d numbers, d draws) at a time, the draws first
+    // and then their conversion, so that the generator's loop stays tight and the conversion
+    // vectorises; the bits are those of drawing one number at a time (tests/sampling.rs checks).
+    let mut draws = [0u64; 32];
+    for two in xs.chunks_mut(2 * d) {
+        let draws = &mut draws[..two.len().div_ceil(2)];
+        for b in draws.iter_mut() {
+            *b = rng.next_u64();
+        }
+        let (paired, odd) = two.split_at_mut(two.len() & !1);
+        for ((x, s), b) in paired
+            .chunks_exact_mut(2)
+            .zip(scale.chunks_exact(2))
+            .zip(draws.iter())
+        {
+            x[0] = s[0] * unit_f32((b >> 40) as u32);
+            x[1] = s[1] * unit_f32(((b >> 8) & 0xFF_FFFF) as u32);
+        }
+        if let ([x], Some(b)) = (odd, draws.last()) {
+            *x = scale[paired.len()] * unit_f32((b >> 40) as u32);
+        }
+    }
+    for e in eps.iter_mut() {
+        *e = StandardNormal.sample(rng);
+    }
+}
+
+/// The label W·x + σ·ε of input `x`: an f64 dot product added term by term from −0.0 (as Rust's
+/// `sum` starts), rounded to f32.
+#[inline]
+fn label(noise: f64, w: &[f32], x: &[f32], e: f32) -> f32 {
+    let mut clean = -0.0f64;
+    for (&wk, &xk) in w.iter().zip(x) {
+        clean += wk as f64 * xk as f64;
+    }
+    (clean + noise * e as f64) as f32
+}
+
+/// The query targets of the `count` tasks that `Tasks::sample(dist, count, rng)` would draw (the
+/// same bits), drawn one task at a time and not kept: what the zero predictor's loss needs,
+/// without the memory (and time) of the tasks themselves.
+pub fn query_targets(dist: TaskDist, count: usize, rng: &mut Rng) -> Vec<f32> {
+    let (d, t) = (dist.d, dist.n + 1);
+    let scale = dist.input_scales();
+    let (mut w, mut xs, mut eps) = (vec![0.0; d], vec![0.0; t * d], vec![0.0; t]);
+    (0..count)
+        .map(|_| {
+            draw_task(rng, &scale, &mut w, &mut xs, &mut eps);
+            label(dist.noise, &w, &xs[(t - 1) * d..], eps[t - 1])
+        })
+        .collect()
 }
 
 /// `count` tasks, each N+1 tokens of width d+1 (row-major, query last).
@@ -69,8 +142,15 @@ pub struct Tasks {
 
 impl Tasks {
     pub fn sample(dist: TaskDist, count: usize, rng: &mut Rng) -> Tasks {
+        let mut tasks = Tasks::zeroed(dist, count);
+        tasks.resample(rng);
+        tasks
+    }
+
+    /// `count` tasks of `dist`, every number 0 (to be drawn: `draw`).
+    fn zeroed(dist: TaskDist, count: usize) -> Tasks {
         let (d, t) = (dist.d, dist.n + 1);
-        let mut tasks = Tasks {
+        Tasks {
             dist,
             count,
             w: vec![0.0; count * d],
@@ -78,52 +158,51 @@ impl Tasks {
             eps: vec![0.0; count * t],
             y: vec![0.0; count * t],
             tokens: vec![0.0; count * t * (d + 1)],
-        };
-        tasks.resample(rng);
-        tasks
+        }
+    }
+
+    /// Room for `count` tasks of `dist`, none there yet (`grow_to`): nothing of it is touched,
+    /// so the memory's first-touch cost comes a part at a time, as the tasks are drawn.
+    fn reserved(dist: TaskDist, count: usize) -> Tasks {
+        let (d, t) = (dist.d, dist.n + 1);
+        Tasks {
+            dist,
+            count,
+            w: Vec::with_capacity(count * d),
+            x: Vec::with_capacity(count * t * d),
+            eps: Vec::with_capacity(count * t),
+            y: Vec::with_capacity(count * t),
+            tokens: Vec::with_capacity(count * t * (d + 1)),
+        }
+    }
+
+    /// Room for the first `tasks` tasks (zeros where there was none).
+    fn grow_to(&mut self, tasks: usize) {
+        let (d, t) = (self.dist.d, self.dist.n + 1);
+        self.w.resize(tasks * d, 0.0);
+        self.x.resize(tasks * t * d, 0.0);
+        self.eps.resize(tasks * t, 0.0);
+        self.y.resize(tasks * t, 0.0);
+        self.tokens.resize(tasks * t * (d + 1), 0.0);
     }
 
     /// Draw fresh tasks in place (the training loop calls this every step; no allocation).
     pub fn resample(&mut self, rng: &mut Rng) {
+        self.draw(0..self.count, rng);
+    }
+
+    /// Draw tasks `range` in place, in order, from `rng`.
+    fn draw(&mut self, range: std::ops::Range<usize>, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
-        // Two 24-bit uniforms on [−1, 1) per 64 random bits, high half first: sampling is a
-        // large part of a training step, and f32 inputs need no more resolution than this. The
-        // pairs run across token boundaries (input number j of a task uses draw j/2); an odd
-        // count leaves the last number a draw of its own. Two tokens (2d numbers, d draws) at a
-        // time, the draws first and then their conversion, so that the generator's loop stays
-        // tight and the conversion vectorises; the bits are those of drawing one number at a
-        // time (tests/sampling.rs checks).
-        let mut scale = [0.0f32; 64]; // input number m of two tokens has coordinate m mod d
-        for (m, s) in scale.iter_mut().enumerate().take(2 * d) {
-            *s = (self.dist.x_range * self.dist.coord_scale(m % d)) as f32;
-        }
-        let mut draws = [0u64; 32];
-        for task in 0..self.count {
-            for wk in &mut self.w[task * d..(task + 1) * d] {
-                *wk = StandardNormal.sample(rng);
-            }
-            let xs = &mut self.x[task * t * d..(task + 1) * t * d];
-            for two in xs.chunks_mut(2 * d) {
-                let draws = &mut draws[..two.len().div_ceil(2)];
-                for b in draws.iter_mut() {
-                    *b = rng.next_u64();
-                }
-                let (paired, odd) = two.split_at_mut(two.len() & !1);
-                for ((x, s), b) in paired
-                    .chunks_exact_mut(2)
-                    .zip(scale.chunks_exact(2))
-                    .zip(draws.iter())
-                {
-                    x[0] = s[0] * unit_f32((b >> 40) as u32);
-                    x[1] = s[1] * unit_f32(((b >> 8) & 0xFF_FFFF) as u32);
-                }
-                if let ([x], Some(b)) = (odd, draws.last()) {
-                    *x = scale[paired.len()] * unit_f32((b >> 40) as u32);
-                }
-            }
-            for e in &mut self.eps[task * t..(task + 1) * t] {
-                *e = StandardNormal.sample(rng);
-            }
+        let scale = self.dist.input_scales();
+        for task in range {
+            draw_task(
+                rng,
+                &scale,
+                &mut self.w[task * d..(task + 1) * d],
+                &mut self.x[task * t * d..(task + 1) * t * d],
+                &mut self.eps[task * t..(task + 1) * t],
+            );
             // While the task's numbers are still in the cache.
             self.refill_task(task);
         }
@@ -198,7 +277,7 @@ impl Tasks {
         // Each label is an f64 dot product added term by term (from −0.0, as Rust's `sum`
         // starts), four labels side by side: the same bits as one at a time, but the four
         // chains of adds no longer wait on each other.
-        let label = |clean: f64, e: f32| (clean + self.dist.noise * e as f64) as f32;
+        let noisy = |clean: f64, e: f32| (clean + self.dist.noise * e as f64) as f32;
         let mut quads = xs.chunks_exact(4 * d);
         for (q, (y4, e4)) in (&mut quads).zip(ys.chunks_exact_mut(4).zip(eps.chunks_exact(4))) {
             let mut clean = [-0.0f64; 4];
@@ -208,16 +287,12 @@ impl Tasks {
                 }
             }
             for j in 0..4 {
-                y4[j] = label(clean[j], e4[j]);
+                y4[j] = noisy(clean[j], e4[j]);
             }
         }
         let done = t - t % 4;
         for (i, x) in quads.remainder().chunks_exact(d).enumerate() {
-            let mut clean = -0.0f64;
-            for (&wk, &xk) in w.iter().zip(x) {
-                clean += wk as f64 * xk as f64;
-            }
-            ys[done + i] = label(clean, eps[done + i]);
+            ys[done + i] = label(self.dist.noise, w, x, eps[done + i]);
         }
         let tokens = &mut self.tokens[task * t * (d + 1)..(task + 1) * t * (d + 1)];
         for (i, (tok, x)) in tokens
@@ -254,6 +329,74 @@ impl Tasks {
     pub fn labels(&self, k: usize) -> &[f32] {
         let t = self.dist.n + 1;
         &self.y[k * t..k * t + t - 1]
+    }
+}
+
+/// Tasks drawn from a stream only when first asked for, or a part at a time (`draw_some`): the
+/// evaluation tasks, whose zero predictor's loss the first training step needs (divergence is
+/// measured against it) but which take long to draw and lay out at the largest sizes (8000 tasks
+/// at d = 32, N = 50: 0.1 GB, 0.1 s). `query_targets` gives that loss's targets without them.
+#[derive(Debug)]
+pub struct LazyTasks {
+    pub dist: TaskDist,
+    pub count: usize,
+    /// The stream as it was before the first task: every draw starts from a copy.
+    rng: Rng,
+    /// Tasks being drawn: the first `drawn` of them and the stream after those.
+    partial: RefCell<Option<(Tasks, Rng, usize)>>,
+    tasks: OnceCell<Tasks>,
+}
+
+impl LazyTasks {
+    pub fn new(dist: TaskDist, count: usize, rng: Rng) -> LazyTasks {
+        LazyTasks {
+            dist,
+            count,
+            rng,
+            partial: RefCell::new(None),
+            tasks: OnceCell::new(),
+        }
+    }
+
+    /// Draws up to `max` more tasks, in order, from where the last call stopped; true once all
+    /// of them are drawn. The same bits as drawing them at once (`Tasks::sample`).
+    pub fn draw_some(&self, max: usize) -> bool {
+        if self.tasks.get().is_some() {
+            return true;
+        }
+        let mut partial = self.partial.borrow_mut();
+        let (tasks, rng, drawn) = partial
+            .get_or_insert_with(|| (Tasks::reserved(self.dist, self.count), self.rng.clone(), 0));
+        let end = drawn.saturating_add(max).min(self.count);
+        tasks.grow_to(end);
+        tasks.draw(*drawn..end, rng);
+        *drawn = end;
+        if end < self.count {
+            return false;
+        }
+        let (tasks, _, _) = partial.take().expect("tasks being drawn");
+        self.tasks.set(tasks).expect("drawn once");
+        true
+    }
+
+    /// The tasks (the rest of them drawn now if they were not).
+    pub fn get(&self) -> &Tasks {
+        self.draw_some(usize::MAX);
+        self.tasks.get().expect("all drawn")
+    }
+
+    /// The tasks, if all of them have been drawn.
+    pub fn drawn(&self) -> Option<&Tasks> {
+        self.tasks.get()
+    }
+
+    /// Their query targets (`query_targets`: the same bits as `get()`'s), drawn without them
+    /// when they are not there yet.
+    pub fn query_targets(&self) -> Vec<f32> {
+        match self.drawn() {
+            Some(tasks) => (0..tasks.count).map(|k| tasks.target(k)).collect(),
+            None => query_targets(self.dist, self.count, &mut self.rng.clone()),
+        }
     }
 }
 

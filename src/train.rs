@@ -100,7 +100,7 @@ impl Trainer {
             self.latest_model = model.clone();
             self.waiting_for_start = false;
         }
-        let tasks = &self.compare.eval_tasks;
+        let tasks = self.compare.eval_tasks();
         let mut e = Evaluation::unmeasured(&model, tasks, preds, 0);
         let ready: Vec<Stage> = MEASURED
             .into_iter()
@@ -249,7 +249,7 @@ impl Trainer {
         }
         layerwise::readout(
             &self.run.model,
-            &self.compare.eval_tasks,
+            self.compare.eval_tasks(),
             (
                 &self.compare.baselines.compared_steps(&self.run.arch),
                 self.compare.baselines.gdpp_per_step,
@@ -270,7 +270,7 @@ impl Trainer {
         interpolate::path(
             &self.run.model,
             &steps,
-            &self.compare.eval_tasks,
+            self.compare.eval_tasks(),
             self.run.step,
         )
     }

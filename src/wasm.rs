@@ -289,7 +289,7 @@ impl Lab {
     /// Evaluation task `index` (modulo their number) as a prompt:
     /// {index, count, examples, query, target}.
     pub fn eval_prompt(&self, index: u32) -> String {
-        crate::prompt::eval_prompt_json(&self.trainer.compare.eval_tasks, index as usize)
+        crate::prompt::eval_prompt_json(self.trainer.compare.eval_tasks(), index as usize)
     }
 
     /// A prompt's URL code, and back (the value of the page's `prompt` key; see prompt.rs).

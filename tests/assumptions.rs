@@ -232,7 +232,7 @@ use icl_lab::metrics;
 
 /// Loss of `model` on the trainer's evaluation tasks.
 fn eval_loss(t: &icl_lab::train::Trainer, model: &Model) -> f64 {
-    let tasks = &t.compare.eval_tasks;
+    let tasks = t.compare.eval_tasks();
     let mut ws = Workspace::new(&model.arch);
     let y: Vec<f64> = model
         .predict(tasks, &mut ws)

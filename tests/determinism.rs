@@ -44,8 +44,8 @@ fn shuffled_labels_change_the_training_batches_only() {
     let blind = run("d=5&n=8&batch=64&labels=shuffled", 10);
     // Same evaluation tasks, baselines and start; other training prompts, so another history.
     assert_eq!(
-        paired.compare.eval_tasks.tokens,
-        blind.compare.eval_tasks.tokens
+        paired.compare.eval_tasks().tokens,
+        blind.compare.eval_tasks().tokens
     );
     assert_eq!(paired.run.untrained.params, blind.run.untrained.params);
     assert_eq!(
@@ -73,7 +73,7 @@ fn chunking_does_not_change_the_run() {
 fn evaluation_tasks_do_not_depend_on_budget_or_batch() {
     let a = run("steps=100&batch=64", 0);
     let b = run("steps=5000&batch=512", 0);
-    assert_eq!(a.compare.eval_tasks.tokens, b.compare.eval_tasks.tokens);
+    assert_eq!(a.compare.eval_tasks().tokens, b.compare.eval_tasks().tokens);
     assert_eq!(a.run.untrained.params, b.run.untrained.params);
     assert_eq!(
         a.compare.baselines.gd_loss.to_bits(),

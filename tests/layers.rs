@@ -164,11 +164,11 @@ fn interpolation_ends_at_the_trained_and_constructed_losses() {
         let steps = t.compare.baselines.compared_steps(&t.run.arch);
         let built = layerwise::construction(t.run.arch, &steps);
         let y: Vec<f64> = built
-            .predict(&t.compare.eval_tasks, &mut Workspace::new(&built.arch))
+            .predict(t.compare.eval_tasks(), &mut Workspace::new(&built.arch))
             .iter()
             .map(|&v| v as f64)
             .collect();
-        let constructed = baselines::half_mse(&y, &t.compare.eval_tasks);
+        let constructed = baselines::half_mse(&y, t.compare.eval_tasks());
         assert!(
             rel(p.trained, trained) < 1e-4,
             "{q}: {} vs {trained}",

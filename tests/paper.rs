@@ -92,7 +92,7 @@ fn multi_step_gd_and_gd_plus_plus() {
         r.gdpp_loss
     );
     assert!((r.gdpp_gamma - 0.18).abs() <= 0.03, "γ* {}", r.gdpp_gamma);
-    let tasks = &t.compare.eval_tasks;
+    let tasks = t.compare.eval_tasks();
     for (k, gd_want, pp_want) in [(3, 0.128, 0.075), (5, 0.104, 0.051)] {
         let eta = baselines::eta_star(tasks, k);
         let gd = baselines::gd(tasks, eta, k).loss(tasks);

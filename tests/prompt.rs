@@ -302,19 +302,19 @@ fn eval_prompt_is_the_evaluation_task() {
         ..cfg(3, 5, 1)
     };
     let t = Trainer::new(c);
-    let p = Prompt::from_tasks(&t.compare.eval_tasks, 7);
-    assert_eq!(p, Prompt::from_tasks(&t.compare.eval_tasks, 7 + 256));
+    let p = Prompt::from_tasks(t.compare.eval_tasks(), 7);
+    assert_eq!(p, Prompt::from_tasks(t.compare.eval_tasks(), 7 + 256));
     let a = Frozen::from_trainer(&t)
         .answer(&Request {
             prompt: p.clone(),
             range: None,
         })
         .unwrap();
-    assert_eq!(a.target, Some(t.compare.eval_tasks.target(7) as f64));
+    assert_eq!(a.target, Some(t.compare.eval_tasks().target(7) as f64));
     assert_eq!(a.predictions.gd, t.compare.baselines.gd.yhat[7]);
     assert!((a.predictions.untrained - t.compare.untrained.yhat[7] as f64).abs() < 1e-9);
     // The JSON form reads back.
-    let json = icl_lab::prompt::eval_prompt_json(&t.compare.eval_tasks, 7);
+    let json = icl_lab::prompt::eval_prompt_json(t.compare.eval_tasks(), 7);
     let back = parse_json(&json, 3, 5).unwrap().prompt;
     assert_eq!(back, p);
 }

@@ -4,8 +4,9 @@
 //! plainly, one number after the other, as docs/science.md describes it: same generator, same
 //! order of draws, same rounding. Any difference in any bit fails.
 
+use icl_lab::baselines::{zero_loss, zero_loss_of};
 use icl_lab::rng::{stream, Rng, Stream};
-use icl_lab::task::{TaskDist, Tasks};
+use icl_lab::task::{query_targets, LazyTasks, TaskDist, Tasks};
 use rand::Rng as _;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -116,5 +117,63 @@ fn the_fast_sampler_gives_the_plain_samplers_bits() {
                 "{what}: the stream moved on differently"
             );
         }
+    }
+}
+
+/// The evaluation tasks are drawn only when first asked for, or a part at a time (`LazyTasks`);
+/// the first training step needs only their zero predictor's loss, which `query_targets` gives
+/// from the same draws without keeping them. Same bits as drawing the tasks at once, for the
+/// same shapes as above.
+#[test]
+fn query_targets_alone_are_the_sampled_tasks_targets() {
+    let dists = [
+        (10, 10, 0.5, 0.0, 1.0),
+        (3, 4, 0.5, 0.1, 1.0),
+        (5, 6, 1.0, 0.0, 1.0),
+        (7, 2, 0.2, 0.4, 3.0),
+        (1, 1, 0.5, 0.0, 1.0),
+        (32, 50, 0.2, 0.4, 1.2),
+        (32, 101, 0.5, 0.0, 10.0),
+    ];
+    for (d, n, x_range, noise, aniso) in dists {
+        let dist = TaskDist {
+            d,
+            n,
+            x_range,
+            noise,
+            aniso,
+        };
+        let what = format!("d={d} n={n} σ={noise} κ={aniso}");
+        let tasks = Tasks::sample(dist, 41, &mut stream(3, Stream::Eval));
+        let targets: Vec<f32> = (0..41).map(|k| tasks.target(k)).collect();
+        let alone = query_targets(dist, 41, &mut stream(3, Stream::Eval));
+        assert_eq!(bits(&alone), bits(&targets), "{what}");
+        assert_eq!(
+            zero_loss_of(&alone).to_bits(),
+            zero_loss(&tasks).to_bits(),
+            "{what}: zero loss"
+        );
+        let lazy = LazyTasks::new(dist, 41, stream(3, Stream::Eval));
+        assert_eq!(bits(&lazy.query_targets()), bits(&targets), "{what}: lazy");
+        assert!(lazy.drawn().is_none(), "{what}: drawn for the targets");
+        assert_same(lazy.get(), &tasks, &what);
+        assert_eq!(bits(&lazy.query_targets()), bits(&targets), "{what}: drawn");
+        // A part at a time (the references' slices), and the rest at once (a reader before them).
+        let pieces = LazyTasks::new(dist, 41, stream(3, Stream::Eval));
+        let mut sizes = [1, 5, 2, 17].into_iter().cycle();
+        while !pieces.draw_some(sizes.next().unwrap()) {
+            assert!(
+                pieces.drawn().is_none(),
+                "{what}: drawn before the last part"
+            );
+        }
+        assert_same(
+            pieces.drawn().unwrap(),
+            &tasks,
+            &format!("{what}, in parts"),
+        );
+        let rest = LazyTasks::new(dist, 41, stream(3, Stream::Eval));
+        assert!(!rest.draw_some(7));
+        assert_same(rest.get(), &tasks, &format!("{what}, the rest at once"));
     }
 }

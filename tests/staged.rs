@@ -178,7 +178,7 @@ fn the_searches_do_the_work_their_progress_counts() {
     }));
     assert_eq!(calls, ETA_SEARCH_EVALS);
     let t = train("d=3&n=5&eval_tasks=256&batch=16&steps=1");
-    let sub = subset(&t.compare.eval_tasks);
+    let sub = subset(t.compare.eval_tasks());
     let mut seen = Vec::new();
     block_on(gdpp_search(
         &sub,
@@ -188,4 +188,39 @@ fn the_searches_do_the_work_their_progress_counts() {
     ));
     assert!(seen.windows(2).all(|w| w[1] > w[0]), "{seen:?}");
     assert_eq!(seen.last(), Some(&1.0));
+}
+
+/// The first training step waits for no evaluation task: a fresh page run (here the issue's
+/// heavy link but for its evaluation set's size) takes it, and sends a full snapshot before and
+/// after it, with its evaluation tasks still undrawn; the references draw them when they start,
+/// a part per slice.
+/// The zero predictor's loss (the divergence check's scale) is there from the start, the same
+/// number as the one computed from the drawn tasks.
+#[test]
+fn the_first_step_and_its_snapshots_do_not_wait_for_the_evaluation_tasks() {
+    let q = "d=32&n=50&layers=2&heads=2&batch=64&steps=10&x_range=0.2&noise=0.4&aniso=1.2&eval_tasks=700&eval_every=5&mlp=16";
+    let mut t = Trainer::new_staged(config(q), ticking());
+    let zero = t.compare.baselines.zero_loss;
+    assert!(zero.is_finite() && zero > 0.0);
+    serde_json::to_string(&report::snapshot(&t, 0, 0, (true, true))).unwrap();
+    assert_eq!(t.advance(1), 1);
+    let snap = serde_json::to_string(&report::snapshot(&t, 0, 0, (true, true))).unwrap();
+    assert!(snap.contains("\"step\":1,"), "{snap}");
+    assert!(
+        t.compare.eval_drawn().is_none(),
+        "drawn before the references"
+    );
+    // The references draw them first, a part per slice (the worker stays responsive).
+    let mut slices = 0;
+    while t.compare.eval_drawn().is_none() {
+        assert!(
+            !t.compare.ready(Stage::Gd1),
+            "a reference came before its tasks"
+        );
+        t.advance_references(1.0);
+        slices += 1;
+    }
+    assert!(slices > 1, "drawn in one slice");
+    let drawn = icl_lab::baselines::zero_loss(t.compare.eval_tasks());
+    assert_eq!(zero.to_bits(), drawn.to_bits());
 }

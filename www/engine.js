@@ -4,6 +4,9 @@
 // requests are pending. The worker itself is started early, by spawn.js (a classic script in
 // <head>, which hands it over as `window.iclLabSpawn`).
 
+import { presets, read_link } from "./pkg/icl_lab.js";
+import { localEngine } from "./local.js";
+
 /**
  * The client of the worker. `on` = {status(phase), progress({snapshot, stepsPerSec}), paused(),
  * error(message), unavailable(message)}: `error` hears of training failures between requests
@@ -75,8 +78,17 @@ export function createEngine(on) {
       p.then(clear, clear);
       return p;
     },
-    /** What link `query` asks for beyond its run: {pins, present, notices, presets} (link.rs). */
-    link: (query) => request("link", { query }),
+    /** What link `query` asks for beyond its run: {pins, present, notices, presets} (link.rs),
+     * read by the page's own instance (local.js): the worker may be busy with a long step. The
+     * worker reads it where that instance cannot load. */
+    async link(query) {
+      try {
+        await localEngine();
+      } catch {
+        return request("link", { query });
+      }
+      return { ...JSON.parse(read_link(String(query ?? ""))), presets: JSON.parse(presets()) };
+    },
     /** True while a start request is pending: progress until its reply is from an old run. */
     get starting() {
       return starting !== null;

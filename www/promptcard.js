@@ -5,8 +5,9 @@
 // while the worker trains; evaluation tasks come from the worker's `Lab`. Every number is the
 // engine's; this module wires the card (promptplot.js draws, promptmath.js words it).
 
-import init, { PromptView } from "./pkg/icl_lab.js";
+import { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
+import { localEngine } from "./local.js";
 import { fmt, int, isNum } from "./format.js";
 import { COMPUTING } from "./pending.js";
 import { addExample, copyPrompt, LEARNER_COLORS, learnersShown, promptSentences, removeExample, roundPrompt } from "./promptmath.js";
@@ -16,13 +17,6 @@ const LINK_MS = 300; // the address bar follows an edit once it settles
 const ANNOUNCE_MS = 450; // screen readers hear a moved point once the keys settle
 const MAX_EXAMPLES = (n) => Math.max(2 * n, 100); // prompt::max_examples
 
-let wasmReady = null;
-function loadWasm() {
-  // The engine as spawn.js compiled it (shared with the worker), else fetched here.
-  const compiled = window.iclLabSpawn ? window.iclLabSpawn.compiled : Promise.resolve(null);
-  wasmReady ||= compiled.then((module) => init(module ? { module_or_path: module } : undefined));
-  return wasmReady;
-}
 
 /**
  * The card in `host`. deps = {evalPrompt(i) → Promise<{index, count, examples, query, target,
@@ -325,7 +319,7 @@ export function createPromptCard(host, deps) {
       s.view = null;
       s.pending = null;
       s.step = 0;
-      await loadWasm();
+      await localEngine();
       s.view = new PromptView(run.query, run.untrained, run.learners);
       if (s.pending) {
         // The run's first weights arrived while the engine was loading.

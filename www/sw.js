@@ -35,6 +35,7 @@ const FILES = [
   "layers.js",
   "lecture.js",
   "link.js",
+  "local.js",
   "main.js",
   "notice.js",
   "numbers.js",

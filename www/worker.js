@@ -90,6 +90,7 @@ let lastPost = 0;
 let lastFull = 0;
 let rate = { t: 0, step: 0, perSec: null };
 let trainMs = 0; // time spent training this run (the report's `seconds`)
+let stepMs = 0; // the last chunk's time per step
 let scheduled = false;
 let pooled = null; // {size, ready: promise of the pool}: its workers, kept from run to run
 let pool = null; // the pool once set up for the current run (null: train in this worker)
@@ -250,6 +251,7 @@ function newRun(query) {
   evalLen = 0;
   chunk = 1;
   trainMs = 0;
+  stepMs = 0;
   refsDone = lab.references_done();
   pendingCount = -1;
   layers = { at: -Infinity, ms: 0 };
@@ -327,7 +329,7 @@ function train() {
   if (!lab || busy) return;
   if (early && !listening && performance.now() - early.at > EARLY_MAX_MS) running = false;
   try {
-    const training = running && lab.can_train();
+    const training = running && lab.can_train() && !waitingForPage();
     if (training && pool) {
       trainPooled();
       return;
@@ -413,6 +415,7 @@ function afterChunk(training, first, taken, ms, shared = false) {
     if (training) {
       if (taken > 0) {
         const perStep = ms / taken;
+        stepMs = perStep;
         chunk = Math.max(1, Math.min(1000, Math.round(CHUNK_MS / Math.max(perStep, 1e-3))));
         budget -= taken;
       }
@@ -420,6 +423,9 @@ function afterChunk(training, first, taken, ms, shared = false) {
       refsMs = shared && taken > 0 ? 0 : Math.max(REFS_MIN_MS, ms * REFS_SHARE);
       measureRate();
     }
+    // Until the page listens, its "start" (queued while this worker works) is answered after
+    // the shortest slice: its first progress message brings the steps taken so far.
+    if (!listening) refsMs = Math.min(refsMs, REFS_MIN_MS);
     const finished = training && (taken === 0 || budget <= 0);
     // The first step is on the page before anything else is computed.
     if (training && ((first && taken > 0) || finished || performance.now() - lastPost >= POST_MS)) sendProgress();
@@ -434,10 +440,17 @@ function afterChunk(training, first, taken, ms, shared = false) {
       budget = Infinity;
       post({ type: "paused" });
     }
-    if (running || !refsDone) schedule();
+    if ((running && !waitingForPage()) || !refsDone) schedule();
   } catch (err) {
     fail(err);
   }
+}
+
+/** Whether the early run waits for the page before its next step: once it has one, a step that
+ * takes longer than a chunk (the heavy link's take 0.3 s) would hold up the page's "start" (and
+ * so the page's first sight of step 1) until it is done; the references' short slices do not. */
+function waitingForPage() {
+  return early !== null && !listening && lab.step() >= 1 && stepMs > CHUNK_MS;
 }
 
 function timed(fn) {
@@ -471,6 +484,7 @@ async function handle(msg) {
       // The run "prepare" started on the same address: it goes on, with its history.
       if (early && early.query === String(msg.query ?? "") && lab) {
         early = null;
+        if (running || !refsDone) schedule(); // (it may have waited for the page: waitingForPage)
         return runInfo();
       }
       return newRun(msg.query);
