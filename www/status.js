@@ -129,7 +129,7 @@ export function createStatus(els) {
         if (pgd && l.pgd && isNum(l.pgd.preds_diff)) text += ` (vs preconditioned GD: ${fmt(l.pgd.model_cos, 3)}, ${fmt(l.pgd.preds_diff, 3)})`;
         if (K > 1 && l.gdpp && isNum(l.gdpp.preds_diff)) text += ` (vs GD++: ${fmt(l.gdpp.model_cos, 3)}, ${fmt(l.gdpp.preds_diff, 3)})`;
       }
-      text += ".";
+      if (!text.endsWith("…")) text += "."; // ("computing…" ends the sentence itself)
       const p = snap.progress || {};
       if (isNum(p.reached_gd_at)) {
         text += ` It reached GD’s loss at step ${int(p.reached_gd_at)}; now ${relation(l.loss, r.gd_loss, "GD’s")}.`;
