@@ -136,6 +136,10 @@ export function createPromptPlot(host, on) {
   let cssH = 0;
   let sized = "";
   let drag = null; // {target, pointerId, moved}
+  // The height before the first task from the start (not the canvas's default 150 px until
+  // the first draw, a frame later): the card does not grow under the charts while it loads.
+  cssH = heightFor(0);
+  canvas.style.height = `${cssH}px`;
   const latency = []; // ms from each drag move's pointer event to its redraw
   const work = []; // ms of that spent answering and drawing
   const buttons = new Map(); // key -> button
