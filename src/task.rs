@@ -61,8 +61,15 @@ impl TaskDist {
 }
 
 /// Draws one task from `rng`: its teacher W (`w`, d numbers), inputs (`xs`, (N+1) × d) and noise
-/// draws ε (`eps`, N+1), in that order. `scale` from `TaskDist::input_scales`.
-fn draw_task(rng: &mut Rng, scale: &[f32; 64], w: &mut [f32], xs: &mut [f32], eps: &mut [f32]) {
+/// draws ε (`eps`, N+1), in that order. `scale` from `TaskDist::input_scales`; `draws` is room
+/// for the random bits of two tokens' inputs.
+fn draw_task(
+    rng: &mut Rng,
+    (scale, draws): (&[f32; 64], &mut [u64; 32]),
+    w: &mut [f32],
+    xs: &mut [f32],
+    eps: &mut [f32],
+) {
     let d = w.len();
     for wk in w.iter_mut() {
         *wk = StandardNormal.sample(rng);
@@ -73,7 +80,6 @@ fn draw_task(rng: &mut Rng, scale: &[f32; 64], w: &mut [f32], xs: &mut [f32], ep
     // last number a draw of its own. Two tokens (2d numbers, d draws) at a time, the draws first
     // and then their conversion, so that the generator's loop stays tight and the conversion
     // vectorises; the bits are those of drawing one number at a time (tests/sampling.rs checks).
-    let mut draws = [0u64; 32];
     for two in xs.chunks_mut(2 * d) {
         let draws = &mut draws[..two.len().div_ceil(2)];
         for b in draws.iter_mut() {
@@ -97,14 +103,19 @@ fn draw_task(rng: &mut Rng, scale: &[f32; 64], w: &mut [f32], xs: &mut [f32], ep
     }
 }
 
-/// The label W·x + σ·ε of input `x`: an f64 dot product added term by term from −0.0 (as Rust's
-/// `sum` starts), rounded to f32.
+/// W·x, an f64 dot product added term by term from −0.0 (as Rust's `sum` starts).
 #[inline]
-fn label(noise: f64, w: &[f32], x: &[f32], e: f32) -> f32 {
+fn clean_label(w: &[f32], x: &[f32]) -> f64 {
     let mut clean = -0.0f64;
     for (&wk, &xk) in w.iter().zip(x) {
         clean += wk as f64 * xk as f64;
     }
+    clean
+}
+
+/// The label y = W·x + σ·ε from its clean part W·x, rounded to f32.
+#[inline]
+fn noisy_label(noise: f64, clean: f64, e: f32) -> f32 {
     (clean + noise * e as f64) as f32
 }
 
@@ -115,10 +126,11 @@ pub fn query_targets(dist: TaskDist, count: usize, rng: &mut Rng) -> Vec<f32> {
     let (d, t) = (dist.d, dist.n + 1);
     let scale = dist.input_scales();
     let (mut w, mut xs, mut eps) = (vec![0.0; d], vec![0.0; t * d], vec![0.0; t]);
+    let mut draws = [0u64; 32];
     (0..count)
         .map(|_| {
-            draw_task(rng, &scale, &mut w, &mut xs, &mut eps);
-            label(dist.noise, &w, &xs[(t - 1) * d..], eps[t - 1])
+            draw_task(rng, (&scale, &mut draws), &mut w, &mut xs, &mut eps);
+            noisy_label(dist.noise, clean_label(&w, &xs[(t - 1) * d..]), eps[t - 1])
         })
         .collect()
 }
@@ -195,10 +207,11 @@ impl Tasks {
     fn draw(&mut self, range: std::ops::Range<usize>, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
         let scale = self.dist.input_scales();
+        let mut draws = [0u64; 32];
         for task in range {
             draw_task(
                 rng,
-                &scale,
+                (&scale, &mut draws),
                 &mut self.w[task * d..(task + 1) * d],
                 &mut self.x[task * t * d..(task + 1) * t * d],
                 &mut self.eps[task * t..(task + 1) * t],
@@ -277,7 +290,6 @@ impl Tasks {
         // Each label is an f64 dot product added term by term (from −0.0, as Rust's `sum`
         // starts), four labels side by side: the same bits as one at a time, but the four
         // chains of adds no longer wait on each other.
-        let noisy = |clean: f64, e: f32| (clean + self.dist.noise * e as f64) as f32;
         let mut quads = xs.chunks_exact(4 * d);
         for (q, (y4, e4)) in (&mut quads).zip(ys.chunks_exact_mut(4).zip(eps.chunks_exact(4))) {
             let mut clean = [-0.0f64; 4];
@@ -287,12 +299,12 @@ impl Tasks {
                 }
             }
             for j in 0..4 {
-                y4[j] = noisy(clean[j], e4[j]);
+                y4[j] = noisy_label(self.dist.noise, clean[j], e4[j]);
             }
         }
         let done = t - t % 4;
         for (i, x) in quads.remainder().chunks_exact(d).enumerate() {
-            ys[done + i] = label(self.dist.noise, w, x, eps[done + i]);
+            ys[done + i] = noisy_label(self.dist.noise, clean_label(w, x), eps[done + i]);
         }
         let tokens = &mut self.tokens[task * t * (d + 1)..(task + 1) * t * (d + 1)];
         for (i, (tok, x)) in tokens
