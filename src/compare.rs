@@ -252,9 +252,10 @@ pub struct StageUnderway {
 }
 
 impl Comparison {
-    /// Samples the evaluation tasks from the `Eval` stream and sets out to compute every
-    /// reference on them (`advance`, on `clock`) for a run starting from `model`. Only the zero
-    /// predictor's loss is there at first.
+    /// Sets out to draw the evaluation tasks from the `Eval` stream and to compute every
+    /// reference on them (`advance`, on `clock`; the tasks first, a part per slice) for a run
+    /// starting from `model`. Only the zero predictor's loss is there at first, computed from the
+    /// tasks' query targets alone (`LazyTasks::query_targets`).
     pub fn new(cfg: &Config, model: &Model, clock: Rc<Clock>) -> Comparison {
         let eval = Rc::new(LazyTasks::new(
             TaskDist::from_config(cfg),
