@@ -507,13 +507,8 @@ impl Comparison {
             .iter()
             .map(|&alpha| {
                 let tasks = self.eval.get().scaled(alpha);
-                let yhat: Vec<f64> = model
-                    .predict(&tasks, ws)
-                    .iter()
-                    .map(|&v| v as f64)
-                    .collect();
                 let mut row = self.ood_baseline_row(alpha);
-                row.model = baselines::half_mse(&yhat, &tasks);
+                row.model = model.loss(&tasks, ws);
                 row
             })
             .collect()

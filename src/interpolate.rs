@@ -13,7 +13,6 @@
 //! weights move straight to the construction's, zero (an MLP that adds nothing). With LayerNorm
 //! or softmax attention there is no path: no weights make such a layer a GD step.
 
-use crate::baselines;
 use crate::layerwise::{self, GdppStep};
 use crate::metrics;
 use crate::model::{Model, Workspace};
@@ -97,15 +96,9 @@ pub fn path(
     let points: Vec<PathPoint> = (0..POINTS)
         .map(|i| {
             let t = i as f64 / (POINTS - 1) as f64;
-            let m = point(model, steps, t);
-            let y: Vec<f64> = m
-                .predict(tasks, &mut ws)
-                .iter()
-                .map(|&v| v as f64)
-                .collect();
             PathPoint {
                 t,
-                loss: baselines::half_mse(&y, tasks),
+                loss: point(model, steps, t).loss(tasks, &mut ws),
             }
         })
         .collect();

@@ -219,6 +219,13 @@ impl Model {
         }
     }
 
+    /// ½ mean squared error of its predictions against the query targets
+    /// (`baselines::half_mse`).
+    pub fn loss(&self, tasks: &Tasks, ws: &mut Workspace) -> f64 {
+        let y: Vec<f64> = self.predict(tasks, ws).iter().map(|&v| v as f64).collect();
+        crate::baselines::half_mse(&y, tasks)
+    }
+
     /// Predictions and the sensitivities ∂ŷ/∂x_q (`count × d`) for every task, on the
     /// architecture's engine (both take them from the backward pass to the input tokens).
     pub fn predict_with_sensitivity(

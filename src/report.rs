@@ -107,15 +107,7 @@ pub fn weights(t: &Trainer) -> Option<Weights> {
     // (Not before the evaluation tasks are drawn: a snapshot does not wait for them.)
     let mlp_off_loss = metrics::mlp_off(&run.model)
         .zip(t.compare.eval_drawn())
-        .map(|(m, tasks)| {
-            let mut ws = crate::model::Workspace::new(&m.arch);
-            let y: Vec<f64> = m
-                .predict(tasks, &mut ws)
-                .iter()
-                .map(|&v| v as f64)
-                .collect();
-            crate::baselines::half_mse(&y, tasks)
-        });
+        .map(|(m, tasks)| m.loss(tasks, &mut crate::model::Workspace::new(&m.arch)));
     Some(Weights {
         mlp_off_loss,
         construction_layers,

@@ -232,14 +232,7 @@ use icl_lab::metrics;
 
 /// Loss of `model` on the trainer's evaluation tasks.
 fn eval_loss(t: &icl_lab::train::Trainer, model: &Model) -> f64 {
-    let tasks = t.compare.eval_tasks();
-    let mut ws = Workspace::new(&model.arch);
-    let y: Vec<f64> = model
-        .predict(tasks, &mut ws)
-        .iter()
-        .map(|&v| v as f64)
-        .collect();
-    icl_lab::baselines::half_mse(&y, tasks)
+    model.loss(t.compare.eval_tasks(), &mut Workspace::new(&model.arch))
 }
 
 /// The paper's appendix: one layer trained with LayerNorm before attention is worse than GD on

@@ -77,11 +77,11 @@ fn assert_same(fast: &Tasks, slow: &Tasks, what: &str) {
     assert_eq!(bits(&fast.tokens), bits(&slow.tokens), "{what}: tokens");
 }
 
-#[test]
-fn the_fast_sampler_gives_the_plain_samplers_bits() {
-    // Odd and even token counts and widths (an odd t·d leaves a last input with a draw of its
-    // own), one to many rows, noise, anisotropy, the largest sizes.
-    let dists = [
+/// The distributions checked: odd and even token counts and widths (an odd t·d leaves a last
+/// input with a draw of its own), one to many rows, noise, anisotropy, the largest sizes; each
+/// with its description for the messages.
+fn dists() -> impl Iterator<Item = (TaskDist, String)> {
+    [
         (10, 10, 0.5, 0.0, 1.0),
         (3, 4, 0.5, 0.1, 1.0),
         (5, 6, 1.0, 0.0, 1.0),
@@ -90,8 +90,9 @@ fn the_fast_sampler_gives_the_plain_samplers_bits() {
         (1, 100, 0.5, 1.0, 1.0),
         (32, 50, 0.2, 0.4, 1.2),
         (32, 101, 0.5, 0.0, 10.0),
-    ];
-    for (d, n, x_range, noise, aniso) in dists {
+    ]
+    .into_iter()
+    .map(|(d, n, x_range, noise, aniso)| {
         let dist = TaskDist {
             d,
             n,
@@ -99,7 +100,13 @@ fn the_fast_sampler_gives_the_plain_samplers_bits() {
             noise,
             aniso,
         };
-        let what = format!("d={d} n={n} r={x_range} σ={noise} κ={aniso}");
+        (dist, format!("d={d} n={n} r={x_range} σ={noise} κ={aniso}"))
+    })
+}
+
+#[test]
+fn the_fast_sampler_gives_the_plain_samplers_bits() {
+    for (dist, what) in dists() {
         for seed in [1, 7] {
             let slow = plain(dist, 37, &mut stream(seed, Stream::Eval));
             let mut rng = stream(seed, Stream::Eval);
@@ -123,27 +130,10 @@ fn the_fast_sampler_gives_the_plain_samplers_bits() {
 /// The evaluation tasks are drawn only when first asked for, or a part at a time (`LazyTasks`);
 /// the first training step needs only their zero predictor's loss, which `query_targets` gives
 /// from the same draws without keeping them. Same bits as drawing the tasks at once, for the
-/// same shapes as above.
+/// same distributions as above.
 #[test]
 fn query_targets_alone_are_the_sampled_tasks_targets() {
-    let dists = [
-        (10, 10, 0.5, 0.0, 1.0),
-        (3, 4, 0.5, 0.1, 1.0),
-        (5, 6, 1.0, 0.0, 1.0),
-        (7, 2, 0.2, 0.4, 3.0),
-        (1, 1, 0.5, 0.0, 1.0),
-        (32, 50, 0.2, 0.4, 1.2),
-        (32, 101, 0.5, 0.0, 10.0),
-    ];
-    for (d, n, x_range, noise, aniso) in dists {
-        let dist = TaskDist {
-            d,
-            n,
-            x_range,
-            noise,
-            aniso,
-        };
-        let what = format!("d={d} n={n} σ={noise} κ={aniso}");
+    for (dist, what) in dists() {
         let tasks = Tasks::sample(dist, 41, &mut stream(3, Stream::Eval));
         let targets: Vec<f32> = (0..41).map(|k| tasks.target(k)).collect();
         let alone = query_targets(dist, 41, &mut stream(3, Stream::Eval));
