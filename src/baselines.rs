@@ -24,12 +24,17 @@ impl Predictions {
 
 /// ½ mean squared error of `yhat` against the query targets (NaN or ∞ becomes ∞).
 pub fn half_mse(yhat: &[f64], tasks: &Tasks) -> f64 {
-    let s: f64 = yhat
+    let residuals = yhat
         .iter()
         .enumerate()
-        .map(|(k, y)| (y - tasks.target(k) as f64).powi(2))
-        .sum();
-    let l = 0.5 * s / tasks.count.max(1) as f64;
+        .map(|(k, y)| y - tasks.target(k) as f64);
+    half_mean_square(residuals, tasks.count)
+}
+
+/// ½ Σ r² / `count` (NaN or ∞ becomes ∞), the squares added in order.
+fn half_mean_square(residuals: impl Iterator<Item = f64>, count: usize) -> f64 {
+    let s: f64 = residuals.map(|r| r.powi(2)).sum();
+    let l = 0.5 * s / count.max(1) as f64;
     if l.is_finite() {
         l
     } else {
@@ -45,13 +50,7 @@ pub fn zero_loss(tasks: &Tasks) -> f64 {
 
 /// `zero_loss` from the query targets alone (the same bits): ½ mean of y_q².
 pub fn zero_loss_of(targets: &[f32]) -> f64 {
-    let s: f64 = targets.iter().map(|&t| (0.0 - t as f64).powi(2)).sum();
-    let l = 0.5 * s / targets.len().max(1) as f64;
-    if l.is_finite() {
-        l
-    } else {
-        f64::INFINITY
-    }
+    half_mean_square(targets.iter().map(|&t| 0.0 - t as f64), targets.len())
 }
 
 fn task_data(tasks: &Tasks, k: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {

@@ -480,8 +480,9 @@ impl Comparison {
     /// evaluation tasks (NaN, null in JSON, where one is still to come).
     pub fn prediction_pairs(&self, count: usize) -> (Vec<f32>, Vec<f64>, Vec<f32>) {
         // (Nothing before the tasks are drawn: no prediction is there either.)
-        let c = self.eval.drawn().map_or(0, |t| count.min(t.count));
-        let targets = (0..c).map(|k| self.eval.get().target(k)).collect();
+        let drawn = self.eval.drawn();
+        let c = drawn.map_or(0, |t| count.min(t.count));
+        let targets = drawn.map_or(Vec::new(), |t| (0..c).map(|k| t.target(k)).collect());
         let model = match self.latest.yhat.get(..c) {
             Some(m) => m.to_vec(),
             None => vec![f32::NAN; c],

@@ -133,13 +133,12 @@ export function createPromptPlot(host, on) {
   let box = null; // fixed data ranges, reset on a new task: {x: [lo, hi], y: [lo, hi], c (colour max)}
   let L = null; // the last layout: areas, scales, interactive points
   let cssW = 0;
-  let cssH = 0;
-  let sized = "";
-  let drag = null; // {target, pointerId, moved}
   // The height before the first task from the start (not the canvas's default 150 px until
   // the first draw, a frame later): the card does not grow under the charts while it loads.
-  cssH = heightFor(0);
+  let cssH = heightFor(0);
   canvas.style.height = `${cssH}px`;
+  let sized = "";
+  let drag = null; // {target, pointerId, moved}
   const latency = []; // ms from each drag move's pointer event to its redraw
   const work = []; // ms of that spent answering and drawing
   const buttons = new Map(); // key -> button

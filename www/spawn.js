@@ -2,11 +2,11 @@
 // index.html runs this classic script in <head>, so the worker starts and the engine (the .wasm)
 // downloads and compiles while the page is laid out and its many modules load. As a module it
 // ran only after the page's first layout and paint, 0.1–0.3 s later on a 2-core machine; a
-// classic script cannot export, so it hands both to engine.js and promptcard.js through one
-// global, `iclLabSpawn`.
+// classic script cannot export, so it hands both to engine.js and local.js through one global,
+// `iclLabSpawn`.
 //
 // The engine is compiled once, here, and the compiled module is sent to the worker (which hands
-// it on to its pool, pool.js) and used by the page's own instance (promptcard.js): one download
+// it on to its pool, pool.js) and used by the page's own instance (local.js): one download
 // and one compilation instead of one per instance, and the browser's optimised code for it,
 // made while the worker trains, serves every instance.
 "use strict";

@@ -398,7 +398,6 @@ async function trainPooled() {
   }
 }
 
-
 /** A slice of the references while the pool computes a step of run `id`, with a message at once
  * when a stage arrived. */
 function overlapReferences(id, ms) {
