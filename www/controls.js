@@ -3,6 +3,7 @@
 // text values; the engine validates them and the page shows what the engine kept.
 
 import { el } from "./dom.js";
+import { drawSoon } from "./frames.js";
 import { isNum } from "./format.js";
 
 // Display grouping only; a key the page does not know still gets a control, under "More".
@@ -243,14 +244,16 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     }
     if (api.showAuto && autoValues.has(key)) api.showAuto(autoValues.get(key));
   }
+  // A group per turn of the page's frame queue (frames.js), within the frame's budget.
+  const owner = {};
   function buildNext() {
     const before = new Set(controls.keys());
     parts.shift()();
     for (const [key, api] of controls) if (!before.has(key)) show(key, api);
-    if (parts.length) requestAnimationFrame(buildNext);
+    if (parts.length) drawSoon(owner, buildNext);
   }
   root.replaceChildren();
-  if (parts.length) requestAnimationFrame(buildNext);
+  if (parts.length) drawSoon(owner, buildNext);
 
   return {
     /** Shows every value of `config` (from lab.config(); null = auto). */

@@ -1,7 +1,10 @@
-// Canvas drawing spread over animation frames. Every chart asks for a redraw here instead of
-// drawing at once; each frame runs the waiting draws until a small time budget is used and
-// leaves the rest to the next frames, so a moment when every chart needs redrawing (the first
-// data, a resize) never becomes one long main-thread task.
+// The page's work in animation frames, spread over them. Every chart asks for a redraw here
+// instead of drawing at once, and so do the redraw tiers (schedule.js), the settings being
+// built (controls.js) and the prompt card (promptcard.js: a new model's answers, a resize):
+// each frame runs the waiting work until one small time budget is used and leaves the rest to
+// the next frames, so a moment when everything needs drawing (the first data, a resize) never
+// becomes one long main-thread task. One budget for all: with a frame callback and a budget
+// each, their work added up in the same frame.
 
 const BUDGET_MS = 10;
 
@@ -28,13 +31,13 @@ function run() {
   if (waiting.size && !frame) frame = requestAnimationFrame(run);
 }
 
-/** Draws `fn()` in a coming animation frame; a later request by the same owner replaces it. */
+/** Runs `fn()` in a coming animation frame; a later request by the same owner replaces it. */
 export function drawSoon(owner, fn) {
   waiting.set(owner, fn); // an owner already waiting keeps its place
   if (!frame) frame = requestAnimationFrame(run);
 }
 
-/** How many draws are waiting for a frame (0: every canvas shows its latest data). */
+/** How many pieces of work are waiting for a frame (0: none: every canvas is drawn). */
 export function drawsWaiting() {
   return waiting.size;
 }

@@ -15,6 +15,7 @@ import { createTiers } from "./schedule.js";
 import { setText } from "./dom.js";
 import { int } from "./format.js";
 import { createView } from "./view.js";
+import { revealStory } from "./story.js";
 import { alignGhosts, loadPins, lossGhosts, MAX_PINS, pinFrom, pinLabel, pinName, renderPins, savePins } from "./pins.js";
 import { applyPresent, commitOnChoice, showWatch, wireSkipLinks } from "./lecture.js";
 import { applyLock, applyView } from "./classroom.js";
@@ -70,9 +71,29 @@ const state = {
 let controls = null;
 let tour = null; // the guided tour (tourguide.js), set up with the page's buttons below
 
+// Building the page takes this module's evaluation a few tasks (on a slow CPU one task was
+// 100–150 ms, the page frozen meanwhile): it yields to the browser between its parts. Until
+// it is done, what the engine says waits (the callbacks below use everything this module
+// defines); the worker sends nothing before the first request, made at the end.
+const yieldToBrowser = () => (globalThis.scheduler && scheduler.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0)));
+let built = false;
+const early = [];
+const whenBuilt =
+  (fn) =>
+  (...args) =>
+    built ? fn(...args) : early.push(() => fn(...args));
+await yieldToBrowser();
+
 const view = createView(state, { interpolate: () => engine.readout("interpolation") });
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
-const engine = createEngine({ status: onStatus, progress: onProgress, paused: onStopped, error: onError, unavailable });
+const engine = createEngine({
+  status: whenBuilt(onStatus),
+  progress: whenBuilt(onProgress),
+  paused: whenBuilt(onStopped),
+  error: whenBuilt(onError),
+  unavailable: whenBuilt(unavailable),
+});
+await yieldToBrowser();
 
 // "One prompt, up close" (promptcard.js). A link = the run's settings + the edited prompt's code
 // (key `prompt`, validated by the engine: link.rs); an evaluation task on show adds nothing.
@@ -167,6 +188,7 @@ lab.engine = engine; // tests compare the page's answers with the worker's Lab
 lab.describe = view.describe; // what a chart shows (series in drawing order, y ranges), for tests
 lab.starts = 0; // how many runs were started (a test counts them)
 lab.presetQuery = (name) => (presetNamed(state.presets, name) || {}).query;
+await yieldToBrowser();
 
 // ---- the run ----------------------------------------------------------------------------
 function phaseOf(snap) {
@@ -689,5 +711,8 @@ async function boot(query) {
 if (window.matchMedia("(max-width: 980px)").matches) $("settings").open = false;
 wireSkipLinks();
 setPhase("loading");
+built = true;
+for (const fn of early.splice(0)) fn();
 boot(queryFromLocation());
+revealStory();
 registerOffline();

@@ -7,6 +7,7 @@
 
 import { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
+import { drawSoon } from "./frames.js";
 import { localEngine } from "./local.js";
 import { fmt, int, isNum } from "./format.js";
 import { COMPUTING } from "./pending.js";
@@ -89,8 +90,10 @@ export function createPromptCard(host, deps) {
     const w = Math.round(entries[0].contentRect.width);
     if (w === shownWidth) return;
     shownWidth = w;
-    requestAnimationFrame(() => plot.resize());
+    drawSoon(plot, () => plot.resize());
   }).observe(plotHost);
+
+  const modelOwner = {}; // a new model's answers in the frame queue (setModel)
 
   const maxExamples = () => (s.run ? MAX_EXAMPLES(s.run.config.n) : 100);
 
@@ -375,7 +378,11 @@ export function createPromptCard(host, deps) {
       }
       s.step = step;
       s.training = training;
-      if (!plot.dragging) recompute();
+      // In the page's frame queue (frames.js): a model that arrives with a progress message is
+      // drawn within the frame's budget, and of several in one frame only the last.
+      drawSoon(modelOwner, () => {
+        if (!plot.dragging) recompute();
+      });
     },
     setTraining(training) {
       if (s.training === training) return;

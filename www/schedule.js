@@ -1,7 +1,10 @@
 // Redraw pacing in tiers: each tier (the loss curve, the other charts, the texts) redraws at
 // most every so many ms while training, a frame runs at most one tier, and when training stops
-// every tier runs in the next few frames. The canvases themselves are then drawn a few per frame
-// (frames.js), so each frame's work on the main thread stays small.
+// every tier runs in the next few frames. A tier runs in the page's frame queue (frames.js),
+// within the frame's one budget, and the canvases it redraws are then drawn a few per frame, so
+// each frame's work on the main thread stays small.
+
+import { drawSoon } from "./frames.js";
 
 /**
  * `tiers`: [{name, everyMs, draw()}], most urgent first. `training()` says whether to pace;
@@ -11,13 +14,15 @@
 export function createTiers(tiers, { training, ready }) {
   const last = new Map(tiers.map((t) => [t.name, 0]));
   const dirty = new Map(tiers.map((t) => [t.name, false]));
-  let frame = 0;
+  const owner = {}; // these tiers' place in the frame queue
+  let queued = false;
   let timer = 0;
 
   function schedule() {
-    if (frame) return;
-    frame = requestAnimationFrame(() => {
-      frame = 0;
+    if (queued) return;
+    queued = true;
+    drawSoon(owner, () => {
+      queued = false;
       run();
     });
   }
@@ -55,7 +60,7 @@ export function createTiers(tiers, { training, ready }) {
       schedule();
     },
     settled() {
-      return ![...dirty.values()].some(Boolean) && !frame && !timer;
+      return ![...dirty.values()].some(Boolean) && !queued && !timer;
     },
   };
 }

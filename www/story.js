@@ -2,6 +2,7 @@
 // of `name`, taken from the engine's config and latest snapshot (textContent only).
 
 import { setText } from "./dom.js";
+import { drawSoon } from "./frames.js";
 import { DASH, fixed, fmt, fmtLoss, int, isNum, pct, relation, stretched } from "./format.js";
 import { COMPUTING, waitsFor } from "./pending.js";
 import { shiftSentences } from "./shifts.js";
@@ -313,5 +314,60 @@ export function updateStory(root, config, snap, ood, pins, shifts) {
   for (const node of whens) {
     const hide = !on.has(node.getAttribute("data-when"));
     if (node.hidden !== hide) node.hidden = hide;
+  }
+}
+
+/**
+ * Lays out the story a part per frame. boot.js marks the page `story-later` before its body is
+ * parsed, which leaves the story's parts out of the page's first layout (style.css): they are
+ * more than half of the page's laid-out elements, mostly MathML, and with the CPU slowed 4× the
+ * page's HTML and CSS alone took one task of 250–340 ms to lay out. Here each part is shown in a
+ * turn of the frame queue (frames.js) and laid out there, so that the frame's budget counts it;
+ * the mark goes once all are shown. A link to a place in the story shows it all at once.
+ */
+export function revealStory() {
+  const root = document.documentElement;
+  if (!root.classList.contains("story-later")) return;
+  const story = document.querySelector(".story");
+  const target = document.getElementById(fragment());
+  if (!story || (target && story.contains(target))) {
+    root.classList.remove("story-later");
+    return;
+  }
+  const parts = [...story.querySelectorAll(":scope > section > *")];
+  const done = () => {
+    parts.length = 0;
+    root.classList.remove("story-later");
+    window.removeEventListener("hashchange", onHash);
+  };
+  // A link followed meanwhile to a place in the story: all of it now, and that place in view.
+  function onHash() {
+    const to = document.getElementById(fragment());
+    if (!to || !story.contains(to)) return;
+    done();
+    to.scrollIntoView();
+  }
+  window.addEventListener("hashchange", onHash);
+  const owner = {};
+  const next = () => {
+    const part = parts.shift();
+    if (part) {
+      part.classList.add("shown");
+      void part.offsetHeight; // laid out now, within the frame's budget
+    }
+    // (boot.js's fallback may have shown the rest meanwhile)
+    if (parts.length && root.classList.contains("story-later")) drawSoon(owner, next);
+    else done();
+  };
+  drawSoon(owner, next);
+}
+
+/** The address's fragment (after #), decoded when it can be. */
+function fragment() {
+  const raw = window.location.hash.slice(1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a malformed escape: taken as it is
   }
 }
