@@ -38,7 +38,7 @@ export function drawSoon(owner, fn) {
   if (!frame) frame = requestAnimationFrame(run);
 }
 
-/** How many pieces of work are waiting for a frame (0: none: every canvas is drawn). */
+/** How many pieces of work are waiting for a frame (0: every canvas is drawn, nothing waits). */
 export function drawsWaiting() {
   return waiting.size;
 }

@@ -18,7 +18,6 @@ const LINK_MS = 300; // the address bar follows an edit once it settles
 const ANNOUNCE_MS = 450; // screen readers hear a moved point once the keys settle
 const MAX_EXAMPLES = (n) => Math.max(2 * n, 100); // prompt::max_examples
 
-
 /**
  * The card in `host`. deps = {evalPrompt(i) → Promise<{index, count, examples, query, target,
  * w}>, writeLink(code|null) (the address bar: the edited prompt's code, or null),
