@@ -133,8 +133,8 @@ fn add_transposed(out: &mut [V], m: &[f32], g: &[V]) {
     let cols = out.len();
     for (b, o) in out.iter_mut().enumerate() {
         let mut acc = *o;
-        for (a, ga) in g.iter().enumerate() {
-            acc = madds(acc, m[a * cols + b], *ga);
+        for (ma, ga) in m.chunks_exact(cols).zip(g) {
+            acc = madds(acc, ma[b], *ga);
         }
         *o = acc;
     }
@@ -367,8 +367,8 @@ impl Batched {
         for a in 0..w {
             for b in a..w {
                 let mut acc = Z;
-                for i in 0..keys {
-                    acc = madd(acc, x[i * w + a], x[i * w + b]);
+                for xi in x.chunks_exact(w).take(keys) {
+                    acc = madd(acc, xi[a], xi[b]);
                 }
                 c[a * w + b] = acc;
                 c[b * w + a] = acc;
@@ -381,34 +381,34 @@ impl Batched {
             let o = prod_offset(&self.arch, layer, h);
             let (kq, pv) = (&self.prod.kq[o..o + w * w], &self.prod.pv[o..o + w * w]);
             let cw = &mut self.cw[layer][h * w * w..(h + 1) * w * w];
-            for a in 0..w {
-                for b in 0..w {
+            for (cwa, ca) in cw.chunks_exact_mut(w).zip(c.chunks_exact(w)) {
+                for (b, o) in cwa.iter_mut().enumerate() {
                     let mut acc = Z;
-                    for x in 0..w {
-                        acc = madds(acc, kq[x * w + b], c[a * w + x]);
+                    for (kqx, &cax) in kq.chunks_exact(w).zip(ca) {
+                        acc = madds(acc, kqx[b], cax);
                     }
-                    cw[a * w + b] = acc;
+                    *o = acc;
                 }
             }
-            for a in 0..w {
-                for b in 0..w {
-                    let mut acc = am[a * w + b];
-                    for x in 0..w {
-                        acc = madds(acc, pv[a * w + x], cw[x * w + b]);
+            for (ama, pva) in am.chunks_exact_mut(w).zip(pv.chunks_exact(w)) {
+                for (b, o) in ama.iter_mut().enumerate() {
+                    let mut acc = *o;
+                    for (&p, cwx) in pva.iter().zip(cw.chunks_exact(w)) {
+                        acc = madds(acc, p, cwx[b]);
                     }
-                    am[a * w + b] = acc;
+                    *o = acc;
                 }
             }
         }
         // e_j ← e_j + A x_j
         out.copy_from_slice(e);
-        for j in 0..t {
-            for a in 0..w {
-                let mut acc = out[j * w + a];
-                for b in 0..w {
-                    acc = madd(acc, am[a * w + b], x[j * w + b]);
+        for (oj, xj) in out.chunks_exact_mut(w).zip(x.chunks_exact(w)).take(t) {
+            for (o, ar) in oj.iter_mut().zip(am.chunks_exact(w)) {
+                let mut acc = *o;
+                for (&ab, &xb) in ar.iter().zip(xj) {
+                    acc = madd(acc, ab, xb);
                 }
-                out[j * w + a] = acc;
+                *o = acc;
             }
         }
     }
@@ -463,21 +463,24 @@ impl Batched {
             let kq = &self.prod.kq[o..o + w * w];
             let u = &self.prod.pv[o + (w - 1) * w..o + w * w];
             let z = &mut self.z[h * w..(h + 1) * w];
-            for a in 0..w {
+            let eq = &e[n * w..(n + 1) * w];
+            for (za, kqa) in z.iter_mut().zip(kq.chunks_exact(w)) {
                 let mut acc = Z;
-                for b in 0..w {
-                    acc = madds(acc, kq[a * w + b], e[n * w + b]);
+                for (&kqab, &eqb) in kqa.iter().zip(eq) {
+                    acc = madds(acc, kqab, eqb);
                 }
-                z[a] = acc;
+                *za = acc;
             }
-            for i in 0..keys {
+            let ra = &mut self.ra[h * keys..(h + 1) * keys];
+            let rb = &mut self.rb[h * keys..(h + 1) * keys];
+            for ((ra_i, rb_i), ei) in ra.iter_mut().zip(rb.iter_mut()).zip(e.chunks_exact(w)) {
                 let (mut ai, mut bi) = (Z, Z);
-                for cix in 0..w {
-                    ai = madds(ai, u[cix], e[i * w + cix]);
-                    bi = madd(bi, z[cix], e[i * w + cix]);
+                for ((&uc, zc), eic) in u.iter().zip(z.iter()).zip(ei) {
+                    ai = madds(ai, uc, *eic);
+                    bi = madd(bi, *zc, *eic);
                 }
-                self.ra[h * keys + i] = ai;
-                self.rb[h * keys + i] = bi;
+                *ra_i = ai;
+                *rb_i = bi;
                 out = madd(out, ai, bi);
             }
         }
@@ -559,14 +562,14 @@ impl Batched {
             );
             let mut sb = [Z; 64];
             let sb = &mut sb[..w];
-            for cix in 0..w {
+            for (cix, (sa_c, sb_c)) in self.sa.iter_mut().zip(sb.iter_mut()).enumerate() {
                 let (mut acc_a, mut acc_b) = (Z, Z);
-                for i in 0..keys {
-                    acc_a = madd(acc_a, ra[i], e[i * w + cix]);
-                    acc_b = madd(acc_b, rb[i], e[i * w + cix]);
+                for ((ra_i, rb_i), ei) in ra.iter().zip(rb).zip(e.chunks_exact(w)) {
+                    acc_a = madd(acc_a, *ra_i, ei[cix]);
+                    acc_b = madd(acc_b, *rb_i, ei[cix]);
                 }
-                self.sa[cix] = acc_a;
-                sb[cix] = acc_b;
+                *sa_c = acc_a;
+                *sb_c = acc_b;
             }
             // ∂z = g s_a ; ∂W_KQ += ∂z ⊗ e_q ; ∂u (label row of W_PV) += g s_b
             let mut gz = [Z; 64];
@@ -663,22 +666,22 @@ impl Batched {
         let am = &self.a[layer];
         // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
         let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
-        for a in 0..w {
-            for b in 0..w {
+        for (a, g_aa) in g_a.chunks_exact_mut(w).enumerate() {
+            for (b, o) in g_aa.iter_mut().enumerate() {
                 let mut acc = Z;
-                for j in 0..t {
-                    acc = madd(acc, gg[j * w + a], e[j * w + b]);
+                for (gj, ej) in gg.chunks_exact(w).zip(e.chunks_exact(w)).take(t) {
+                    acc = madd(acc, gj[a], ej[b]);
                 }
-                g_a[a * w + b] = acc;
+                *o = acc;
             }
         }
-        for j in 0..t {
-            for b in 0..w {
-                let mut acc = if norm { Z } else { gg[j * w + b] };
-                for a in 0..w {
-                    acc = madd(acc, am[a * w + b], gg[j * w + a]);
+        for (g2j, gj) in g2.chunks_exact_mut(w).zip(gg.chunks_exact(w)).take(t) {
+            for (b, o) in g2j.iter_mut().enumerate() {
+                let mut acc = if norm { Z } else { gj[b] };
+                for (ar, &ga) in am.chunks_exact(w).zip(gj) {
+                    acc = madd(acc, ar[b], ga);
                 }
-                g2[j * w + b] = acc;
+                *o = acc;
             }
         }
         self.g_c.fill(Z);
@@ -699,13 +702,14 @@ impl Batched {
                     self.g_c[b * w + a] = v;
                 }
             }
-            for i in 0..keys {
-                for a in 0..w {
-                    let mut acc = self.g2[i * w + a];
-                    for b in 0..w {
-                        acc = madd(acc, self.g_c[a * w + b], e[i * w + b]);
+            let (g_c, g2) = (&self.g_c, &mut self.g2);
+            for (g2i, ei) in g2.chunks_exact_mut(w).zip(e.chunks_exact(w)).take(keys) {
+                for (o, gca) in g2i.iter_mut().zip(g_c.chunks_exact(w)) {
+                    let mut acc = *o;
+                    for (&gcab, &eib) in gca.iter().zip(ei) {
+                        acc = madd(acc, gcab, eib);
                     }
-                    self.g2[i * w + a] = acc;
+                    *o = acc;
                 }
             }
         }
@@ -726,44 +730,45 @@ impl Batched {
         // T1 = W_PVᵀ G_A serves both ∂W_KQ = (W_PV C)ᵀ G_A = C T1 (C is symmetric) and
         // ∂C = T1 W_KQᵀ.
         let t1 = &mut self.t1;
-        for x in 0..w {
-            for b in 0..w {
+        for (x, t1x) in t1.chunks_exact_mut(w).enumerate() {
+            for (b, o) in t1x.iter_mut().enumerate() {
                 let mut acc = Z;
-                for a in 0..w {
-                    acc = madds(acc, pv[a * w + x], g_a[a * w + b]);
+                for (pva, g_aa) in pv.chunks_exact(w).zip(g_a.chunks_exact(w)) {
+                    acc = madds(acc, pva[x], g_aa[b]);
                 }
-                t1[x * w + b] = acc;
+                *o = acc;
             }
         }
+        let t1 = &self.t1;
         if weights {
             let (acc_pv, acc_kq) = (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
-            for a in 0..w {
-                for cix in 0..w {
-                    let mut acc = acc_pv[a * w + cix];
-                    for b in 0..w {
-                        acc = madd(acc, g_a[a * w + b], cw[cix * w + b]);
+            for (acc_a, g_aa) in acc_pv.chunks_exact_mut(w).zip(g_a.chunks_exact(w)) {
+                for (out, cwc) in acc_a.iter_mut().zip(cw.chunks_exact(w)) {
+                    let mut acc = *out;
+                    for (&gab, &cwcb) in g_aa.iter().zip(cwc) {
+                        acc = madd(acc, gab, cwcb);
                     }
-                    acc_pv[a * w + cix] = acc;
+                    *out = acc;
                 }
             }
-            for cix in 0..w {
-                for b in 0..w {
-                    let mut acc = acc_kq[cix * w + b];
-                    for x in 0..w {
-                        acc = madd(acc, c[cix * w + x], t1[x * w + b]);
+            for (acc_c, cc) in acc_kq.chunks_exact_mut(w).zip(c.chunks_exact(w)) {
+                for (b, out) in acc_c.iter_mut().enumerate() {
+                    let mut acc = *out;
+                    for (&ccx, t1x) in cc.iter().zip(t1.chunks_exact(w)) {
+                        acc = madd(acc, ccx, t1x[b]);
                     }
-                    acc_kq[cix * w + b] = acc;
+                    *out = acc;
                 }
             }
         }
         // G_C += W_PVᵀ G_A W_KQᵀ = T1 W_KQᵀ
-        for x in 0..w {
-            for y in 0..w {
-                let mut acc = self.g_c[x * w + y];
-                for b in 0..w {
-                    acc = madds(acc, kq[y * w + b], self.t1[x * w + b]);
+        for (g_cx, t1x) in self.g_c.chunks_exact_mut(w).zip(t1.chunks_exact(w)) {
+            for (out, kqy) in g_cx.iter_mut().zip(kq.chunks_exact(w)) {
+                let mut acc = *out;
+                for (&kqyb, &t1xb) in kqy.iter().zip(t1x) {
+                    acc = madds(acc, kqyb, t1xb);
                 }
-                self.g_c[x * w + y] = acc;
+                *out = acc;
             }
         }
     }

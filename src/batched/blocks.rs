@@ -171,29 +171,35 @@ fn mlp_rows(
 ) {
     for j in rows {
         let uj = &u[j * w..(j + 1) * w];
-        for k in 0..m {
+        let (pre_j, act_j) = (&mut pre[j * m..(j + 1) * m], &mut act[j * m..(j + 1) * m]);
+        for ((pk, ak), w1k) in pre_j
+            .iter_mut()
+            .zip(act_j.iter_mut())
+            .zip(w1.chunks_exact(w))
+        {
             let mut a = Z;
-            for c in 0..w {
-                a = madds(a, w1[k * w + c], uj[c]);
+            for (&w1kc, ujc) in w1k.iter().zip(uj) {
+                a = madds(a, w1kc, *ujc);
             }
-            pre[j * m + k] = a;
+            *pk = a;
             let mut z = a;
             for v in z.iter_mut() {
                 *v = gelu(*v);
             }
-            act[j * m + k] = z;
+            *ak = z;
         }
-        for r in 0..w {
-            let mut o = h[j * w + r];
-            for k in 0..m {
-                o = madds(o, w2[r * m + k], act[j * m + k]);
+        let (h_j, out_j) = (&h[j * w..(j + 1) * w], &mut out[j * w..(j + 1) * w]);
+        for ((oj, hj), w2r) in out_j.iter_mut().zip(h_j).zip(w2.chunks_exact(m)) {
+            let mut o = *hj;
+            for (&w2rk, ak) in w2r.iter().zip(&*act_j) {
+                o = madds(o, w2rk, *ak);
             }
             if clip {
                 for v in o.iter_mut() {
                     *v = v.clamp(-TOKEN_CLIP, TOKEN_CLIP);
                 }
             }
-            out[j * w + r] = o;
+            *oj = o;
         }
     }
 }

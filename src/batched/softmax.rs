@@ -105,18 +105,18 @@ fn attend(
     att: &mut [V],
     m: &mut [V],
 ) {
-    for a in 0..w {
+    for (za, kqa) in z[..w].iter_mut().zip(kq.chunks_exact(w)) {
         let mut acc = Z;
-        for b in 0..w {
-            acc = madds(acc, kq[a * w + b], q[b]);
+        for (&kqab, qb) in kqa.iter().zip(q) {
+            acc = madds(acc, kqab, *qb);
         }
-        z[a] = acc;
+        *za = acc;
     }
     let mut top = [f32::NEG_INFINITY; LANES];
-    for (i, s) in att[..keys].iter_mut().enumerate() {
+    for (s, ei) in att[..keys].iter_mut().zip(e.chunks_exact(w)) {
         let mut acc = Z;
-        for c in 0..w {
-            acc = madd(acc, z[c], e[i * w + c]);
+        for (zc, eic) in z[..w].iter().zip(ei) {
+            acc = madd(acc, *zc, *eic);
         }
         *s = scaled(acc, scale);
         top = max(top, *s);
@@ -130,12 +130,12 @@ fn attend(
     for s in att[..keys].iter_mut() {
         *s = mul(*s, inv);
     }
-    for c in 0..w {
+    for (c, mc) in m[..w].iter_mut().enumerate() {
         let mut acc = Z;
-        for i in 0..keys {
-            acc = madd(acc, att[i], e[i * w + c]);
+        for (ai, ei) in att[..keys].iter().zip(e.chunks_exact(w)) {
+            acc = madd(acc, *ai, ei[c]);
         }
-        m[c] = acc;
+        *mc = acc;
     }
 }
 
@@ -152,23 +152,24 @@ fn attend_back(
     g_z: &mut [V],
 ) {
     // Σ_i a_i ∂a_i = ∂m·m
+    let (g_m, m) = (&g_m[..w], &m[..w]);
     let mut inner = Z;
-    for c in 0..w {
-        inner = madd(inner, g_m[c], m[c]);
+    for (gmc, mc) in g_m.iter().zip(m) {
+        inner = madd(inner, *gmc, *mc);
     }
-    for (i, gs) in g_s[..keys].iter_mut().enumerate() {
+    for ((gs, ai), ei) in g_s[..keys].iter_mut().zip(att).zip(e.chunks_exact(w)) {
         let mut ga = Z;
-        for c in 0..w {
-            ga = madd(ga, g_m[c], e[i * w + c]);
+        for (gmc, eic) in g_m.iter().zip(ei) {
+            ga = madd(ga, *gmc, *eic);
         }
-        *gs = scaled(mul(att[i], sub(ga, inner)), scale);
+        *gs = scaled(mul(*ai, sub(ga, inner)), scale);
     }
-    for c in 0..w {
+    for (c, gzc) in g_z[..w].iter_mut().enumerate() {
         let mut acc = Z;
-        for i in 0..keys {
-            acc = madd(acc, g_s[i], e[i * w + c]);
+        for (gsi, ei) in g_s[..keys].iter().zip(e.chunks_exact(w)) {
+            acc = madd(acc, *gsi, ei[c]);
         }
-        g_z[c] = acc;
+        *gzc = acc;
     }
 }
 
@@ -195,12 +196,12 @@ impl Batched {
                 let q = &e[j * w..(j + 1) * w];
                 let (z, att) = (&mut sc.z[r..r + w], &mut sc.att[ra..ra + keys]);
                 attend(dims, kq, e, q, z, att, m);
-                for a in 0..w {
-                    let mut acc = out[j * w + a];
-                    for b in 0..w {
-                        acc = madds(acc, pv[a * w + b], m[b]);
+                for (oa, pva) in out[j * w..(j + 1) * w].iter_mut().zip(pv.chunks_exact(w)) {
+                    let mut acc = *oa;
+                    for (&pvab, mb) in pva.iter().zip(&*m) {
+                        acc = madds(acc, pvab, *mb);
                     }
-                    out[j * w + a] = acc;
+                    *oa = acc;
                 }
             }
         }
@@ -312,11 +313,11 @@ impl Batched {
             let (g_m, g_s, g_z) = (&mut sc.g_m, &mut sc.g_s, &mut sc.g_z);
             for j in 0..t {
                 // ∂m_j = W_PVᵀ g_j
-                let gm = &mut g_m[j * w..(j + 1) * w];
+                let (gm, gj) = (&mut g_m[j * w..(j + 1) * w], &gg[j * w..(j + 1) * w]);
                 for (b, gmb) in gm.iter_mut().enumerate() {
                     let mut acc = Z;
-                    for a in 0..w {
-                        acc = madds(acc, pv[a * w + b], gg[j * w + a]);
+                    for (pva, gja) in pv.chunks_exact(w).zip(gj) {
+                        acc = madds(acc, pva[b], *gja);
                     }
                     *gmb = acc;
                 }
@@ -333,16 +334,18 @@ impl Batched {
             }
             if weights {
                 // ∂W_PV += Σ_j g_j m_jᵀ ; ∂W_KQ += Σ_j ∂z_j e_jᵀ
-                for a in 0..w {
-                    for b in 0..w {
-                        let (mut p, mut k) =
-                            (self.acc_pv[o + a * w + b], self.acc_kq[o + a * w + b]);
-                        for j in 0..t {
-                            p = madd(p, gg[j * w + a], m[j * w + b]);
-                            k = madd(k, g_z[j * w + a], e[j * w + b]);
+                let (acc_pv, acc_kq) = (&mut self.acc_pv[o..o + dd], &mut self.acc_kq[o..o + dd]);
+                let rows = acc_pv.chunks_exact_mut(w).zip(acc_kq.chunks_exact_mut(w));
+                for (a, (pa, ka)) in rows.enumerate() {
+                    for (b, (pab, kab)) in pa.iter_mut().zip(ka.iter_mut()).enumerate() {
+                        let (mut p, mut k) = (*pab, *kab);
+                        let gm = gg.chunks_exact(w).zip(m.chunks_exact(w));
+                        let ze = g_z.chunks_exact(w).zip(e.chunks_exact(w));
+                        for ((gj, mj), (gzj, ej)) in gm.zip(ze).take(t) {
+                            p = madd(p, gj[a], mj[b]);
+                            k = madd(k, gzj[a], ej[b]);
                         }
-                        self.acc_pv[o + a * w + b] = p;
-                        self.acc_kq[o + a * w + b] = k;
+                        (*pab, *kab) = (p, k);
                     }
                 }
             }
@@ -352,14 +355,16 @@ impl Batched {
                     add_transposed(&mut g2[j * w..(j + 1) * w], kq, &g_z[j * w..(j + 1) * w]);
                 }
                 // keys: ∂e_i += Σ_j a_ji ∂m_j + ∂s_ji z_j
-                for i in 0..keys {
-                    for c in 0..w {
-                        let mut acc = g2[i * w + c];
-                        for j in 0..t {
-                            acc = madd(acc, att[j * keys + i], g_m[j * w + c]);
-                            acc = madd(acc, g_s[j * keys + i], z[j * w + c]);
+                for (i, g2i) in g2.chunks_exact_mut(w).enumerate().take(keys) {
+                    for (c, out) in g2i.iter_mut().enumerate() {
+                        let mut acc = *out;
+                        let am = att.chunks_exact(keys).zip(g_m.chunks_exact(w));
+                        let sz = g_s.chunks_exact(keys).zip(z.chunks_exact(w));
+                        for ((aj, gmj), (gsj, zj)) in am.zip(sz).take(t) {
+                            acc = madd(acc, aj[i], gmj[c]);
+                            acc = madd(acc, gsj[i], zj[c]);
                         }
-                        g2[i * w + c] = acc;
+                        *out = acc;
                     }
                 }
             }
