@@ -177,6 +177,9 @@ pub struct Batched {
     t: usize,
     keys: usize,
     prod: Products,
+    /// The weights `prod` was formed from (the shards of a step share their weights, so each
+    /// but the first skips forming the products again).
+    prod_of: Vec<f32>,
     /// Layer inputs: e[layer] for layer = 0..K (T×D lanes each).
     e: Vec<Vec<V>>,
     /// Linear full layers (all but the last): C, A, and per head C·W_KQ.
@@ -226,6 +229,7 @@ impl Batched {
                 kq: vec![0.0; sh * dd],
                 pv: vec![0.0; sh * dd],
             },
+            prod_of: Vec::new(),
             e: vec![vec![Z; t * w]; layers + 1],
             c: vec![vec![Z; dd]; layers],
             a: vec![vec![Z; dd]; layers],
@@ -254,16 +258,23 @@ impl Batched {
         }
     }
 
-    /// Form W_KQ and W_PV for every set and head; clear the accumulators.
+    /// Form W_KQ and W_PV for every set and head (unless `params` are, bit for bit, the weights
+    /// they were formed from); clear the accumulators.
     fn prepare(&mut self, params: &[f32]) {
         let (shape, dd) = (self.arch.shape(), self.w * self.w);
-        for set in 0..self.arch.sets() {
-            let p = self.arch.set_params(params, set);
-            for h in 0..self.arch.heads {
-                let o = self.arch.set_head(set, h) * dd;
-                let (kq, pv) = (&mut self.prod.kq[o..o + dd], &mut self.prod.pv[o..o + dd]);
-                head_products(&shape, p, h, kq, pv);
+        let formed = self.prod_of.len() == params.len()
+            && (self.prod_of.iter().zip(params)).all(|(a, b)| a.to_bits() == b.to_bits());
+        if !formed {
+            for set in 0..self.arch.sets() {
+                let p = self.arch.set_params(params, set);
+                for h in 0..self.arch.heads {
+                    let o = self.arch.set_head(set, h) * dd;
+                    let (kq, pv) = (&mut self.prod.kq[o..o + dd], &mut self.prod.pv[o..o + dd]);
+                    head_products(&shape, p, h, kq, pv);
+                }
             }
+            self.prod_of.clear();
+            self.prod_of.extend_from_slice(params);
         }
         self.acc_kq.fill(Z);
         self.acc_pv.fill(Z);
@@ -290,8 +301,14 @@ impl Batched {
                 }
                 (true, None) => Some(tasks.task_tokens(task)),
             };
-            for (x, v) in self.e[0][..size].iter_mut().enumerate() {
-                v[lane] = tok.map_or(0.0, |tokens| tokens[x]);
+            let e = &mut self.e[0][..size];
+            match tok {
+                Some(tokens) => {
+                    for (v, &x) in e.iter_mut().zip(&tokens[..size]) {
+                        v[lane] = x;
+                    }
+                }
+                None => e.iter_mut().for_each(|v| v[lane] = 0.0),
             }
         }
     }

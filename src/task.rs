@@ -293,9 +293,13 @@ impl Tasks {
         let mut quads = xs.chunks_exact(4 * d);
         for (q, (y4, e4)) in (&mut quads).zip(ys.chunks_exact_mut(4).zip(eps.chunks_exact(4))) {
             let mut clean = [-0.0f64; 4];
-            for (k, &wk) in w.iter().enumerate() {
-                for (j, c) in clean.iter_mut().enumerate() {
-                    *c += wk as f64 * q[j * d + k] as f64;
+            let (r01, r23) = q.split_at(2 * d);
+            let ((r0, r1), (r2, r3)) = (r01.split_at(d), r23.split_at(d));
+            let inputs = r0.iter().zip(r1).zip(r2.iter().zip(r3));
+            for (&wk, ((&x0, &x1), (&x2, &x3))) in w.iter().zip(inputs) {
+                let wk = wk as f64;
+                for (c, x) in clean.iter_mut().zip([x0, x1, x2, x3]) {
+                    *c += wk * x as f64;
                 }
             }
             for j in 0..4 {
