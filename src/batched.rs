@@ -594,32 +594,34 @@ impl Batched {
             for (gza, sa) in gz.iter_mut().zip(&self.sa) {
                 *gza = madd(Z, g, *sa);
             }
+            let eq = &e[n * w..(n + 1) * w];
             if weights {
-                for a in 0..w {
-                    for b in 0..w {
-                        self.acc_kq[o + a * w + b] =
-                            madd(self.acc_kq[o + a * w + b], gz[a], e[n * w + b]);
+                let acc_kq = &mut self.acc_kq[o..o + dd];
+                for (acc_a, gza) in acc_kq.chunks_exact_mut(w).zip(gz.iter()) {
+                    for (acc, eqb) in acc_a.iter_mut().zip(eq) {
+                        *acc = madd(*acc, *gza, *eqb);
                     }
-                    self.acc_pv[o + (w - 1) * w + a] =
-                        madd(self.acc_pv[o + (w - 1) * w + a], g, sb[a]);
+                }
+                let acc_u = &mut self.acc_pv[o + (w - 1) * w..o + dd];
+                for (acc, sba) in acc_u.iter_mut().zip(sb.iter()) {
+                    *acc = madd(*acc, g, *sba);
                 }
             }
             if need_in {
                 let kq = &self.prod.kq[o..o + dd];
                 let u = &self.prod.pv[o + (w - 1) * w..o + dd];
                 let z = &self.z[h * w..(h + 1) * w];
-                for i in 0..keys {
-                    let (mut gb, mut ga) = (Z, Z);
-                    gb = madd(gb, g, rb[i]);
-                    ga = madd(ga, g, ra[i]);
-                    for cix in 0..w {
-                        let gi = madds(self.g[i * w + cix], u[cix], gb);
-                        self.g[i * w + cix] = madd(gi, ga, z[cix]);
+                let rows = self.g.chunks_exact_mut(w).zip(ra.iter().zip(rb));
+                for (gi, (ra_i, rb_i)) in rows.take(keys) {
+                    let (gb, ga) = (madd(Z, g, *rb_i), madd(Z, g, *ra_i));
+                    for ((gic, &uc), zc) in gi.iter_mut().zip(u).zip(z) {
+                        *gic = madd(madds(*gic, uc, gb), ga, *zc);
                     }
                 }
-                for a in 0..w {
-                    for b in 0..w {
-                        self.g[n * w + b] = madds(self.g[n * w + b], kq[a * w + b], gz[a]);
+                let gq = &mut self.g[n * w..(n + 1) * w];
+                for (kqa, gza) in kq.chunks_exact(w).zip(gz.iter()) {
+                    for (gqb, &kqab) in gq.iter_mut().zip(kqa) {
+                        *gqb = madds(*gqb, kqab, *gza);
                     }
                 }
             }
