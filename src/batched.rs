@@ -399,33 +399,33 @@ impl Batched {
             let (kq, pv) = (&self.prod.kq[o..o + w * w], &self.prod.pv[o..o + w * w]);
             let cw = &mut self.cw[layer][h * w * w..(h + 1) * w * w];
             for (cwa, ca) in cw.chunks_exact_mut(w).zip(c.chunks_exact(w)) {
-                for (b, o) in cwa.iter_mut().enumerate() {
+                for (b, cell) in cwa.iter_mut().enumerate() {
                     let mut acc = Z;
                     for (kqx, &cax) in kq.chunks_exact(w).zip(ca) {
                         acc = madds(acc, kqx[b], cax);
                     }
-                    *o = acc;
+                    *cell = acc;
                 }
             }
             for (ama, pva) in am.chunks_exact_mut(w).zip(pv.chunks_exact(w)) {
-                for (b, o) in ama.iter_mut().enumerate() {
-                    let mut acc = *o;
+                for (b, cell) in ama.iter_mut().enumerate() {
+                    let mut acc = *cell;
                     for (&p, cwx) in pva.iter().zip(cw.chunks_exact(w)) {
                         acc = madds(acc, p, cwx[b]);
                     }
-                    *o = acc;
+                    *cell = acc;
                 }
             }
         }
         // e_j ← e_j + A x_j
         out.copy_from_slice(e);
         for (oj, xj) in out.chunks_exact_mut(w).zip(x.chunks_exact(w)).take(t) {
-            for (o, ar) in oj.iter_mut().zip(am.chunks_exact(w)) {
-                let mut acc = *o;
+            for (cell, ar) in oj.iter_mut().zip(am.chunks_exact(w)) {
+                let mut acc = *cell;
                 for (&ab, &xb) in ar.iter().zip(xj) {
                     acc = madd(acc, ab, xb);
                 }
-                *o = acc;
+                *cell = acc;
             }
         }
     }
@@ -686,21 +686,21 @@ impl Batched {
         // G_A = Σ_j g_j e_jᵀ ; g_in_j = g_j + Aᵀ g_j
         let (gg, g2, g_a) = (&self.g, &mut self.g2, &mut self.g_a);
         for (a, g_aa) in g_a.chunks_exact_mut(w).enumerate() {
-            for (b, o) in g_aa.iter_mut().enumerate() {
+            for (b, cell) in g_aa.iter_mut().enumerate() {
                 let mut acc = Z;
                 for (gj, ej) in gg.chunks_exact(w).zip(e.chunks_exact(w)).take(t) {
                     acc = madd(acc, gj[a], ej[b]);
                 }
-                *o = acc;
+                *cell = acc;
             }
         }
         for (g2j, gj) in g2.chunks_exact_mut(w).zip(gg.chunks_exact(w)).take(t) {
-            for (b, o) in g2j.iter_mut().enumerate() {
+            for (b, cell) in g2j.iter_mut().enumerate() {
                 let mut acc = if norm { Z } else { gj[b] };
                 for (ar, &ga) in am.chunks_exact(w).zip(gj) {
                     acc = madd(acc, ar[b], ga);
                 }
-                *o = acc;
+                *cell = acc;
             }
         }
         self.g_c.fill(Z);
@@ -723,12 +723,12 @@ impl Batched {
             }
             let (g_c, g2) = (&self.g_c, &mut self.g2);
             for (g2i, ei) in g2.chunks_exact_mut(w).zip(e.chunks_exact(w)).take(keys) {
-                for (o, gca) in g2i.iter_mut().zip(g_c.chunks_exact(w)) {
-                    let mut acc = *o;
+                for (cell, gca) in g2i.iter_mut().zip(g_c.chunks_exact(w)) {
+                    let mut acc = *cell;
                     for (&gcab, &eib) in gca.iter().zip(ei) {
                         acc = madd(acc, gcab, eib);
                     }
-                    *o = acc;
+                    *cell = acc;
                 }
             }
         }
@@ -750,12 +750,12 @@ impl Batched {
         // ∂C = T1 W_KQᵀ.
         let t1 = &mut self.t1;
         for (x, t1x) in t1.chunks_exact_mut(w).enumerate() {
-            for (b, o) in t1x.iter_mut().enumerate() {
+            for (b, cell) in t1x.iter_mut().enumerate() {
                 let mut acc = Z;
                 for (pva, g_aa) in pv.chunks_exact(w).zip(g_a.chunks_exact(w)) {
                     acc = madds(acc, pva[x], g_aa[b]);
                 }
-                *o = acc;
+                *cell = acc;
             }
         }
         let t1 = &self.t1;
