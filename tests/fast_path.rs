@@ -254,3 +254,31 @@ fn avx2_and_portable_builds_give_the_same_bits() {
         assert_eq!(run(true), run(false), "{v:?}");
     }
 }
+
+/// The lane engine keeps W_KQ and W_PV from one call to the next while the weights stay the same
+/// bits (the shards of a step). A workspace that has seen other weights must give what a fresh
+/// one gives, bit for bit: after a weight moved by one unit in the last place (an engine that
+/// kept its first products fails here), back, and after a zero weight turned into −0.
+#[test]
+fn reused_workspace_gives_what_a_fresh_one_gives() {
+    for v in [variants(false), variants(true), block_variants()].concat() {
+        let (model, tasks) = setup(v);
+        let run = |m: &Model, ws: &mut Workspace| {
+            let mut grad = vec![0.0; m.params.len()];
+            let loss = m.loss_and_grad(&tasks, &mut grad, ws);
+            let (p, s) = m.predict_with_sensitivity(&tasks, ws);
+            (loss.to_bits(), grad, p, s)
+        };
+        let mut nudged = model.clone();
+        nudged.params[0] = f32::from_bits(nudged.params[0].to_bits() + 1);
+        let mut zeroed = model.clone();
+        zeroed.params[1] = 0.0;
+        let mut negative_zero = zeroed.clone();
+        negative_zero.params[1] = -0.0;
+        let mut ws = Workspace::new(&model.arch);
+        for m in [&model, &nudged, &model, &zeroed, &negative_zero, &zeroed] {
+            let fresh = run(m, &mut Workspace::new(&model.arch));
+            assert_eq!(run(m, &mut ws), fresh, "{v:?}");
+        }
+    }
+}
