@@ -305,33 +305,41 @@ pub fn add_head_product_grads(
     let transposed =
         |m: &[f32]| -> Vec<f32> { (0..w * w).map(|i| m[(i % w) * w + i / w]).collect() };
     let (g_kq_t, wv_t) = (transposed(g_kq), transposed(wv));
-    // Σ_x coef(x)·(row x of m), added to `to`.
-    let add_row = |to: &mut [f32], coef: &dyn Fn(usize) -> f32, m: &[f32]| {
-        let mut acc = [0.0f32; 64];
-        let acc = &mut acc[..w];
-        for (x, mx) in m.chunks_exact(w).enumerate().take(w) {
-            let k = coef(x);
-            for (a, v) in acc.iter_mut().zip(mx) {
-                *a += k * v;
-            }
-        }
-        for (t, a) in to.iter_mut().zip(acc.iter()) {
-            *t += a;
-        }
-    };
     let pm = &p[po..];
     for r in 0..w {
-        add_row(&mut grad[oq + r * w..][..w], &|x| wk[r * w + x], g_kq);
-        add_row(&mut grad[ok + r * w..][..w], &|x| wq[r * w + x], &g_kq_t);
+        let row = r * w..(r + 1) * w;
         add_row(
-            &mut grad[ov + r * w..][..w],
-            &|x| pm[x * hd + h * w + r],
-            g_pv,
+            &mut grad[oq + r * w..][..w],
+            wk[row.clone()].iter().copied(),
+            g_kq,
         );
+        add_row(
+            &mut grad[ok + r * w..][..w],
+            wq[row.clone()].iter().copied(),
+            &g_kq_t,
+        );
+        let p_col = (0..w).map(|x| pm[x * hd + h * w + r]);
+        add_row(&mut grad[ov + r * w..][..w], p_col, g_pv);
         add_row(
             &mut grad[po + r * hd + h * w..][..w],
-            &|x| g_pv[r * w + x],
+            g_pv[row].iter().copied(),
             &wv_t,
         );
+    }
+}
+
+/// Σ_x coef_x·(row x of `m`) added to `to` (rows as long as `to`): each entry adds its terms in
+/// x order from 0, the entries side by side.
+fn add_row(to: &mut [f32], coef: impl Iterator<Item = f32>, m: &[f32]) {
+    let w = to.len();
+    let mut acc = [0.0f32; 64];
+    let acc = &mut acc[..w];
+    for (k, mx) in coef.zip(m.chunks_exact(w)) {
+        for (a, v) in acc.iter_mut().zip(mx) {
+            *a += k * v;
+        }
+    }
+    for (t, a) in to.iter_mut().zip(acc.iter()) {
+        *t += a;
     }
 }
