@@ -143,6 +143,66 @@ fn add_transposed(out: &mut [V], m: &[f32], g: &[V]) {
 // The clip helpers work in place: by value, the compiler vectorised their callers' loops across
 // tokens instead of across lanes.
 
+/// Lays `LANES` tasks' tokens (`tokens`: each task's `size` numbers, one task after the other)
+/// across the lanes: lane l of `e[p]` is number p of task l. Four tasks and four numbers at a
+/// time, a 4 × 4 block moved in vector registers (`transpose4`): a wasm step at K = 1 moves a
+/// quarter of a million numbers this way.
+#[inline(always)]
+fn transpose_in(tokens: &[f32], size: usize, e: &mut [V]) {
+    debug_assert_eq!(tokens.len(), LANES * size);
+    debug_assert_eq!(e.len(), size);
+    for (g, rows) in tokens.chunks_exact(4 * size).enumerate() {
+        let lanes = 4 * g..4 * g + 4;
+        let (r01, r23) = rows.split_at(2 * size);
+        let ((r0, r1), (r2, r3)) = (r01.split_at(size), r23.split_at(size));
+        let quads = (r0.chunks_exact(4).zip(r1.chunks_exact(4)))
+            .zip(r2.chunks_exact(4).zip(r3.chunks_exact(4)));
+        let mut out4 = e.chunks_exact_mut(4);
+        for (out, ((a, b), (c, d))) in (&mut out4).zip(quads) {
+            let cols = transpose4([a, b, c, d].map(|r| r.try_into().unwrap()));
+            for (v, col) in out.iter_mut().zip(cols) {
+                v[lanes.clone()].copy_from_slice(&col);
+            }
+        }
+        let done = size - size % 4;
+        for (p, v) in (done..).zip(out4.into_remainder()) {
+            v[lanes.clone()].copy_from_slice(&[r0[p], r1[p], r2[p], r3[p]]);
+        }
+    }
+}
+
+/// The columns of a 4 × 4 block given by its rows: in wasm eight shuffles of vector registers
+/// (the compiler moved the numbers one at a time otherwise), elsewhere a plain transpose.
+#[inline(always)]
+fn transpose4(rows: [&[f32; 4]; 4]) -> [[f32; 4]; 4] {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        use core::arch::wasm32::*;
+        // SAFETY: each row is four f32s (16 bytes); unaligned loads are allowed in wasm.
+        let [a, b, c, d] = rows.map(|r| unsafe { v128_load(r.as_ptr().cast()) });
+        let (ab01, ab23) = (
+            i32x4_shuffle::<0, 4, 1, 5>(a, b),
+            i32x4_shuffle::<2, 6, 3, 7>(a, b),
+        );
+        let (cd01, cd23) = (
+            i32x4_shuffle::<0, 4, 1, 5>(c, d),
+            i32x4_shuffle::<2, 6, 3, 7>(c, d),
+        );
+        let cols = [
+            i64x2_shuffle::<0, 2>(ab01, cd01),
+            i64x2_shuffle::<1, 3>(ab01, cd01),
+            i64x2_shuffle::<0, 2>(ab23, cd23),
+            i64x2_shuffle::<1, 3>(ab23, cd23),
+        ];
+        // SAFETY: v128 and [f32; 4] are 16 plain bytes each.
+        cols.map(|v| unsafe { core::mem::transmute::<v128, [f32; 4]>(v) })
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        core::array::from_fn(|j| rows.map(|r| r[j]))
+    }
+}
+
 /// Clip token values to ±TOKEN_CLIP, lane by lane.
 #[inline(always)]
 fn clip(v: &mut V) {
@@ -288,6 +348,17 @@ impl Batched {
     /// Load block `blk` of `tasks` (tasks past the end are zero and masked out).
     fn load(&mut self, tasks: &Tasks, blk: usize) {
         let size = self.t * self.w;
+        // A full block of tasks whose tokens the model reads as they are (all but the last
+        // block of a training shard, unless the tokens are classic).
+        if self.layout.is_none() && (blk + 1) * LANES <= tasks.count {
+            self.mask = [1.0; LANES];
+            for (lane, y) in self.y.iter_mut().enumerate() {
+                *y = tasks.target(blk * LANES + lane);
+            }
+            let tokens = tasks.tokens_of(blk * LANES..(blk + 1) * LANES);
+            transpose_in(tokens, size, &mut self.e[0][..size]);
+            return;
+        }
         for lane in 0..LANES {
             let task = blk * LANES + lane;
             let live = task < tasks.count;

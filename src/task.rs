@@ -349,6 +349,12 @@ impl Tasks {
         &self.tokens[k * size..(k + 1) * size]
     }
 
+    /// The tokens of tasks `range`, one task after the other.
+    pub fn tokens_of(&self, range: std::ops::Range<usize>) -> &[f32] {
+        let size = (self.dist.n + 1) * (self.dist.d + 1);
+        &self.tokens[range.start * size..range.end * size]
+    }
+
     /// The query's target y_q of task `k`.
     pub fn target(&self, k: usize) -> f32 {
         let t = self.dist.n + 1;
