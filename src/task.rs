@@ -65,7 +65,7 @@ impl TaskDist {
 /// for the random bits of two tokens' inputs.
 fn draw_task(
     outer: &mut Rng,
-    (scale, draws): (&[f32; 64], &mut [u64; 32]),
+    (scale, draws): (&[f32; 64], &mut [u32; 64]),
     w: &mut [f32],
     xs: &mut [f32],
     eps: &mut [f32],
@@ -81,25 +81,19 @@ fn draw_task(
     // Two 24-bit uniforms on [−1, 1) per 64 random bits, high half first: sampling is a large
     // part of a training step, and f32 inputs need no more resolution than this. The pairs run
     // across token boundaries (input number j of a task uses draw j/2); an odd count leaves the
-    // last number a draw of its own. Two tokens (2d numbers, d draws) at a time, the draws first
-    // and then their conversion, so that the generator's loop stays tight and the conversion
-    // vectorises; the bits are those of drawing one number at a time (tests/sampling.rs checks).
+    // last number a draw of its own. Two tokens (2d numbers, d draws) at a time: the draws
+    // first, so that the generator's loop stays tight, each kept as its two 32-bit halves, high
+    // half first; then number m is the top 24 bits of half m, a conversion that vectorises. The
+    // bits are those of drawing one number at a time (tests/sampling.rs checks).
     for two in xs.chunks_mut(2 * d) {
-        let draws = &mut draws[..two.len().div_ceil(2)];
-        for b in draws.iter_mut() {
-            *b = rng.next_u64();
+        let halves = &mut draws[..2 * two.len().div_ceil(2)];
+        for h in halves.chunks_exact_mut(2) {
+            let b = rng.next_u64();
+            h[0] = (b >> 32) as u32;
+            h[1] = b as u32;
         }
-        let (paired, odd) = two.split_at_mut(two.len() & !1);
-        for ((x, s), b) in paired
-            .chunks_exact_mut(2)
-            .zip(scale.chunks_exact(2))
-            .zip(draws.iter())
-        {
-            x[0] = s[0] * unit_f32((b >> 40) as u32);
-            x[1] = s[1] * unit_f32(((b >> 8) & 0xFF_FFFF) as u32);
-        }
-        if let ([x], Some(b)) = (odd, draws.last()) {
-            *x = scale[paired.len()] * unit_f32((b >> 40) as u32);
+        for ((x, s), &h) in two.iter_mut().zip(scale).zip(halves.iter()) {
+            *x = s * unit_f32(h >> 8);
         }
     }
     for e in eps.iter_mut() {
@@ -147,7 +141,7 @@ pub fn query_targets(dist: TaskDist, count: usize, rng: &mut Rng) -> Vec<f32> {
     let (d, t) = (dist.d, dist.n + 1);
     let scale = dist.input_scales();
     let (mut w, mut xs, mut eps) = (vec![0.0; d], vec![0.0; t * d], vec![0.0; t]);
-    let mut draws = [0u64; 32];
+    let mut draws = [0u32; 64];
     (0..count)
         .map(|_| {
             draw_task(rng, (&scale, &mut draws), &mut w, &mut xs, &mut eps);
@@ -228,7 +222,7 @@ impl Tasks {
     fn draw(&mut self, range: std::ops::Range<usize>, rng: &mut Rng) {
         let (d, t) = (self.dist.d, self.dist.n + 1);
         let scale = self.dist.input_scales();
-        let mut draws = [0u64; 32];
+        let mut draws = [0u32; 64];
         for task in range {
             draw_task(
                 rng,
