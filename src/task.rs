@@ -103,8 +103,8 @@ fn draw_task(
 }
 
 /// `to.copy_from_slice(from)` for a token's few numbers, four at a time. A copy whose length is
-/// only known at run time compiles to wasm's `memory.copy`, which V8 runs as a call out of the
-/// module: for the 11 short rows of every task that was a tenth of a training step at K = 1.
+/// only known at run time compiles to wasm's `memory.copy`, which cost V8 about 4 ns for a
+/// token's 40 bytes: for the 11 short rows of every task, a tenth of a training step at K = 1.
 #[inline(always)]
 fn copy_short(to: &mut [f32], from: &[f32]) {
     let mut to4 = to.chunks_exact_mut(4);
