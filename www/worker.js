@@ -178,11 +178,18 @@ async function load() {
 }
 
 /** A link's `workers=N` fixes how many workers share the steps (1: this one alone). Otherwise
- * they are shared when it pays: a step that costs POOL_MIN_MS or more in this worker, on a
- * machine with two cores or more. On two cores, this worker and one more measured 1.3–1.7×
- * faster for steps of 9–14 ms (3 layers; d = 20, N = 50) and 0.9–1.1× for steps of 1–2 ms, whose
- * shards cost about what passing them around does (README, "All cores"). */
-const POOL_MIN_MS = 8;
+ * they are shared when it pays: a step that costs POOL_MIN_MS or more in this worker once the
+ * page has loaded, on a machine with two cores or more. On two cores, this worker and one more
+ * trained 1.5–1.7× faster where one alone made 120–260 steps/s on the page (2 and 3 layers;
+ * d = 20, N = 50) and 1.0–1.1× at 870–1150 steps/s (softmax with two heads, the default link),
+ * whose shards cost about what passing them around does (README, "All cores"). While the page
+ * loads, a step costs this worker 2–9 times as much (the page's own work shares the cores), so
+ * the first steps settle the choice only when they cost less than POOL_MIN_MS (this worker
+ * alone) or POOL_EARLY_MS or more (the pool from the start: 2 or 3 layers, for instance);
+ * steps between are measured again after SETTLED_MS. */
+const POOL_MIN_MS = 4;
+const POOL_EARLY_MS = 8;
+const SETTLED_MS = 2000;
 const CORES = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
 let autoPool = false; // this run's pool size is still to be chosen from its measured step cost
 
@@ -192,19 +199,30 @@ function poolSize(l, wanted) {
   return Math.min(wanted, 8, l.shard_count());
 }
 
-const POOL_PROBE_MS = 100; // the first steps measured before the choice (after the first chunk)
-let probe = { ms: 0, steps: 0 };
+const POOL_PROBE_MS = 100; // the steps measured for each choice
+// The two measurements: the first steps (after the first chunk), and the steps after SETTLED_MS.
+let probe = { ms: 0, steps: 0, settled: false, from: 0 };
 
 /** Called with each chunk this worker trains: once POOL_PROBE_MS of steps are measured (the
  * engine's first, slower steps while its code is optimised left out), moves an automatic run to
- * the pool when its steps are expensive enough. */
+ * the pool when its steps are expensive enough: POOL_EARLY_MS at first, POOL_MIN_MS once the
+ * page has settled. */
 function choosePool(taken, ms) {
-  if (!autoPool || taken === 0) return;
+  if (!autoPool || taken === 0 || CORES < 2) return;
   if (lab.step() === taken) return; // the run's first chunk: warm-up
-  probe = { ms: probe.ms + ms, steps: probe.steps + taken };
+  if (probe.settled && performance.now() < probe.from) return;
+  probe.ms += ms;
+  probe.steps += taken;
   if (probe.ms < POOL_PROBE_MS) return;
-  autoPool = false;
-  if (probe.ms / probe.steps >= POOL_MIN_MS && CORES >= 2) preparePool(CORES);
+  const stepMs = probe.ms / probe.steps;
+  if (stepMs >= (probe.settled ? POOL_MIN_MS : POOL_EARLY_MS)) {
+    autoPool = false;
+    preparePool(CORES);
+  } else if (probe.settled || stepMs < POOL_MIN_MS) {
+    autoPool = false; // cheap steps: this worker alone
+  } else {
+    probe = { ms: 0, steps: 0, settled: true, from: performance.now() + SETTLED_MS };
+  }
 }
 
 /** Sets the pool up for the current run in the background; training moves to it once ready.
@@ -260,7 +278,7 @@ function newRun(query) {
   rate = { t: performance.now(), step: 0, perSec: null };
   // A link's worker count is used at once; otherwise the first steps' cost decides (choosePool).
   autoPool = lab.workers() === 0;
-  probe = { ms: 0, steps: 0 };
+  probe = { ms: 0, steps: 0, settled: false, from: 0 };
   preparePool(autoPool ? 1 : lab.workers());
   return runInfo();
 }
