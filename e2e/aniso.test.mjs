@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, screenshot, storyText, until, useBrowser } from "./helpers.mjs";
 
 const BAD_TEXT = /\bNaN\b|\bundefined\b|\bnull\b|Infinity/;
 
@@ -53,8 +53,8 @@ describe("stretched inputs (aniso)", () => {
     // The loss chart's legend names it; the story links the preset and states the numbers.
     assert.match(await page.getByTestId("chart-loss").locator(".legend").innerText(), /preconditioned GD/);
     assert.equal(await page.getByTestId("story").locator("button[data-preset=aniso]").count(), 1);
-    assert.match(await page.getByTestId("story").innerText(), /preds diff against preconditioned GD \d[\d.]*, against GD \d/);
-    assert.doesNotMatch(await page.getByTestId("story").innerText(), /Here κ = 1/);
+    assert.match(await storyText(page), /preds diff against preconditioned GD \d[\d.]*, against GD \d/);
+    assert.doesNotMatch(await storyText(page), /Here κ = 1/);
 
     assert.match(await page.getByTestId("eta-sentence").innerText(), /preconditioned GD step uses η\/N = \d/);
 
@@ -73,7 +73,7 @@ describe("stretched inputs (aniso)", () => {
     assert.equal(await page.getByTestId("align-readout").isHidden(), true);
     assert.doesNotMatch(await page.getByTestId("numbers").innerText(), /PGD/);
     await until(page, () => window.__lab.settled());
-    assert.match(await page.getByTestId("story").innerText(), /Here κ = 1: the inputs are symmetric/);
+    assert.match(await storyText(page), /Here κ = 1: the inputs are symmetric/);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });

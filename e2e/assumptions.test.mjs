@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, screenshot, storyText, until, useBrowser } from "./helpers.mjs";
 
 const BAD_TEXT = /\bNaN\b|\bundefined\b|\bnull\b|Infinity/;
 const NUM = "\\d[\\d.]*";
@@ -69,7 +69,7 @@ describe("LayerNorm and MLP switches", () => {
     const page = await newPage(env.browser);
     await trainPreset(page, env.server.url, "layernorm", "layernorm=true&steps=2000&alpha=2");
     const [one, two] = await page.evaluate(() => [1, 2].map((a) => window.__lab.ood.find((r) => r.alpha === a)));
-    const story = await page.getByTestId("story").innerText();
+    const story = await storyText(page);
     const note = new RegExp(
       `This run has LayerNorm\\. On inputs like the training ones \\(α = 1\\) the transformer’s loss is ${NUM} against GD’s ${NUM} \\(.+\\); at α = 2 it is ${NUM} against GD’s ${NUM}`,
     );
@@ -99,7 +99,7 @@ describe("LayerNorm and MLP switches", () => {
     const s = await page.evaluate(() => ({ latest: window.__lab.snapshot.latest, gd: window.__lab.snapshot.baselines.gd_loss, off: window.__lab.snapshot.weights.mlp_off_loss }));
     assert.ok(s.latest.loss < 1.02 * s.gd && s.latest.model_cos > 0.99, JSON.stringify(s));
     assert.ok(s.off > s.latest.loss, JSON.stringify(s));
-    const story = await page.getByTestId("story").innerText();
+    const story = await storyText(page);
     assert.match(
       story,
       new RegExp(`This run has an MLP of width M = 44 after every attention layer\\. At step 2,000 its loss is ${NUM}, .+ with preds diff ${NUM}, model cos ${NUM} and model diff ${NUM} against GD\\.`),

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newPage, recordTiming, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, recordTiming, screenshot, storyShown, until, useBrowser } from "./helpers.mjs";
 
 const NO_JUNK = /\bNaN\b|\bundefined\b|\bnull\b|Infinity/;
 
@@ -68,6 +68,7 @@ describe("classic tokens", () => {
     const loss = await page.evaluate(() => window.__lab.describe("plot-loss"));
     assert.ok(loss.series.some((s) => /^1-step GD/.test(s.label)) && loss.series.some((s) => /^2-step GD/.test(s.label)), JSON.stringify(loss.series.map((s) => s.label)));
     assert.match(await page.getByTestId("headline").innerText(), /2 GD steps/);
+    await storyShown(page);
     const story = await page.getByTestId("story-classic").innerText();
     assert.match(story, /against one GD step’s .* and two GD steps’/);
     assert.doesNotMatch(story, NO_JUNK);

@@ -96,6 +96,18 @@ export async function until(page, fn, arg, timeout = 60000) {
   return handle.jsonValue();
 }
 
+/** Waits until every part of the story is laid out: after load, story.js shows its parts a
+ * frame at a time, and a part not yet shown has no rendered text (`innerText`). */
+export async function storyShown(page) {
+  await until(page, () => !document.documentElement.classList.contains("story-later"), null, 20000);
+}
+
+/** The story's rendered text, once all of it is shown. */
+export async function storyText(page) {
+  await storyShown(page);
+  return page.getByTestId("story").innerText();
+}
+
 /** The page's window.__lab (without the large history arrays). */
 export function labState(page) {
   return page.evaluate(() => {

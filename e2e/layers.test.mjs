@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, screenshot, storyShown, until, useBrowser } from "./helpers.mjs";
 
 const firstNumber = (text) => Number(text.split("\n")[0].replace("−", "-").replace("≈ ", "").trim());
 
@@ -28,6 +28,7 @@ describe("layer by layer", () => {
       assert.match(await page.getByTestId("layers-note").innerText(), /after layer 1/);
       // The path is asked for when training is done.
       await until(page, () => /trained weights score/.test(document.querySelector("[data-testid=path-note]").textContent), null, 60000);
+      await storyShown(page);
       const story = await page.getByTestId("story-layers").innerText();
       assert.doesNotMatch(story, /\bNaN\b|\bundefined\b|\bnull\b/);
       assert.match(story, /loss read after layers 1 to/);

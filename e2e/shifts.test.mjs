@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { shiftSentences } from "../www/shifts.js";
-import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, screenshot, storyText, until, useBrowser } from "./helpers.mjs";
 
 const BAD_TEXT = /\bNaN\b|\bundefined\b|\bnull\b|Infinity/;
 
@@ -52,7 +52,7 @@ describe("prompts unlike training", () => {
     assert.doesNotMatch(readout, BAD_TEXT);
     assert.doesNotMatch(await card.innerText(), BAD_TEXT);
     // The story's critique item shows the same sentences.
-    assert.match(await page.getByTestId("story").innerText(), /Here: With stretched inputs/);
+    assert.match(await storyText(page), /Here: With stretched inputs/);
 
     // A slider in the card: μ = 2, no new run, the row follows.
     const starts = await page.evaluate(() => window.__lab.starts);
