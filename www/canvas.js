@@ -18,7 +18,8 @@ export function redrawAll() {
   for (const p of panels.values()) p.requestDraw();
 }
 
-const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/** The font family of all text drawn on a canvas (the charts, the prompt card, saved pictures). */
+export const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 
 /** True in presenter mode (lecture.js): the charts' text is drawn larger, for the back of a room. */
 export const presenting = () => typeof document !== "undefined" && document.body.classList.contains("present");

@@ -3,9 +3,8 @@
 // files handed over by the engine (the report JSON, the curves CSV) as downloads. The charts are
 // drawn afresh by their own panels (canvas.js); nothing is computed here.
 
-import { panelOf } from "./canvas.js";
+import { FAMILY, panelOf } from "./canvas.js";
 
-const FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const PAD = 16; // css px round the picture
 /** Backing pixels per css pixel of an exported PNG: at least 2, more on a denser screen. */
 export const exportScale = () => Math.max(2, Math.ceil(window.devicePixelRatio || 1));

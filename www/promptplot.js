@@ -11,15 +11,15 @@
 //          example's y (drag a bar), and the implied weights as grouped bars beside the true W.
 // It redraws at once (not in a later frame) so a drag shows its answer in the same frame.
 
-import { fitHiDpi } from "./canvas.js";
+import { FAMILY, fitHiDpi } from "./canvas.js";
 import { el } from "./dom.js";
 import { fmt, isNum, tick } from "./format.js";
 import { clampRound, divergingColor, hitTest, keyStep, LEARNER_COLORS, setCoord, symRange } from "./promptmath.js";
 import { atLeast3, makeScale } from "./scales.js";
 import { palette } from "./theme.js";
 
-const FONT = "12px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
-const SMALL = "11px system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+const FONT = `12px ${FAMILY}`;
+const SMALL = `11px ${FAMILY}`;
 const HIT_MOUSE = 12;
 const HIT_TOUCH = 22;
 
