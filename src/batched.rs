@@ -348,23 +348,22 @@ impl Batched {
     /// Load block `blk` of `tasks` (tasks past the end are zero and masked out).
     fn load(&mut self, tasks: &Tasks, blk: usize) {
         let size = self.t * self.w;
+        for lane in 0..LANES {
+            let task = blk * LANES + lane;
+            let live = task < tasks.count;
+            self.mask[lane] = if live { 1.0 } else { 0.0 };
+            self.y[lane] = if live { tasks.target(task) } else { 0.0 };
+        }
         // A full block of tasks whose tokens the model reads as they are (all but the last
-        // block of a training shard, unless the tokens are classic).
+        // block of a training shard, unless the tokens are classic): a transpose.
         if self.layout.is_none() && (blk + 1) * LANES <= tasks.count {
-            self.mask = [1.0; LANES];
-            for (lane, y) in self.y.iter_mut().enumerate() {
-                *y = tasks.target(blk * LANES + lane);
-            }
             let tokens = tasks.tokens_of(blk * LANES..(blk + 1) * LANES);
             transpose_in(tokens, size, &mut self.e[0][..size]);
             return;
         }
         for lane in 0..LANES {
             let task = blk * LANES + lane;
-            let live = task < tasks.count;
-            self.mask[lane] = if live { 1.0 } else { 0.0 };
-            self.y[lane] = if live { tasks.target(task) } else { 0.0 };
-            let tok = match (live, &self.layout) {
+            let tok = match (task < tasks.count, &self.layout) {
                 (false, _) => None,
                 (true, Some(layout)) => {
                     layout.lay_out(tasks.task_tokens(task), &mut self.laid_out);

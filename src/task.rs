@@ -339,8 +339,7 @@ impl Tasks {
 
     /// The tokens of task `k`, `(N+1) × (d+1)`.
     pub fn task_tokens(&self, k: usize) -> &[f32] {
-        let size = (self.dist.n + 1) * (self.dist.d + 1);
-        &self.tokens[k * size..(k + 1) * size]
+        self.tokens_of(k..k + 1)
     }
 
     /// The tokens of tasks `range`, one task after the other.
