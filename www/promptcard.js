@@ -105,18 +105,44 @@ export function createPromptCard(host, deps) {
     return JSON.parse(s.view.answer(JSON.stringify(req)));
   }
 
-  /** Recomputes every answer for the prompt on show and redraws (synchronously). */
-  function recompute() {
-    if (!s.view || !s.prompt) return;
+  let asked = 0; // answers computed so far: a later computation makes an earlier one stale
+
+  /** Every answer for the prompt on show: {ans, without, seq}, or null (an error, reported). */
+  function answers() {
+    if (!s.view || !s.prompt) return null;
     try {
-      s.ans = ask(s.prompt, !s.edited);
+      const ans = ask(s.prompt, !s.edited);
       const sel = s.selected;
-      s.without = sel && sel.kind === "example" && s.prompt.examples.length > 1 && sel.index < s.prompt.examples.length ? ask(removeExample(s.prompt, sel.index), false) : null;
+      const without = sel && sel.kind === "example" && s.prompt.examples.length > 1 && sel.index < s.prompt.examples.length ? ask(removeExample(s.prompt, sel.index), false) : null;
+      return { ans, without, seq: ++asked };
     } catch (err) {
       deps.error(err instanceof Error ? err.message : String(err));
-      return;
+      return null;
     }
+  }
+
+  function show({ ans, without }) {
+    s.ans = ans;
+    s.without = without;
     render();
+  }
+
+  /** Recomputes every answer for the prompt on show and redraws (synchronously: a drag). */
+  function recompute() {
+    const a = answers();
+    if (a) show(a);
+  }
+
+  const answersOwner = {}; // answers computed, waiting for a frame (recomputeSoon)
+
+  /**
+   * Recomputes every answer now and draws them in a coming frame (frames.js), unless newer
+   * answers came first. A new task or model: with the CPU slowed 4×, answering and drawing
+   * took 50–70 ms in one task, each half about 25–45 ms. `state.ans` changes with the picture.
+   */
+  function recomputeSoon() {
+    const a = answers();
+    if (a) drawSoon(answersOwner, () => a.seq === asked && show(a));
   }
 
   function render() {
@@ -285,7 +311,7 @@ export function createPromptCard(host, deps) {
     clearTimeout(linkTimer);
     deps.writeLink(null);
     plot.resetBox();
-    recompute();
+    recomputeSoon();
   }
 
   const count = () => (s.task ? s.task.count : 1);
@@ -378,9 +404,9 @@ export function createPromptCard(host, deps) {
       s.step = step;
       s.training = training;
       // In the page's frame queue (frames.js): a model that arrives with a progress message is
-      // drawn within the frame's budget, and of several in one frame only the last.
+      // answered in one frame and drawn in the next, and of several in one frame only the last.
       drawSoon(modelOwner, () => {
-        if (!plot.dragging) recompute();
+        if (!plot.dragging) recomputeSoon();
       });
     },
     setTraining(training) {
