@@ -132,5 +132,8 @@ export function recordTiming(values) {
 /** Saves a screenshot into e2e/artifacts/. */
 export async function screenshot(page, name, options = {}) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  // Charts out of sight wait to be drawn (canvas.js); a picture of the whole page, or of a part
+  // (clip) that may lie below the window, draws them first.
+  if (options.fullPage || options.clip) await page.evaluate(() => window.__lab && window.__lab.drawUnseen && window.__lab.drawUnseen());
   await page.screenshot({ path: path.join(ARTIFACTS, name), ...options });
 }

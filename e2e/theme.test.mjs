@@ -20,7 +20,13 @@ const contrast = (a, b) => {
 };
 
 /** The card's background and text, and the loss chart's pixels: its corner and its darkest/lightest ink. */
-function sample(page) {
+async function sample(page) {
+  // Out of sight the chart waits to be drawn (canvas.js): in view, it is drawn.
+  await page.locator("[data-card=loss]").scrollIntoViewIfNeeded();
+  await until(page, () => {
+    const c = document.querySelector("[data-card=loss] canvas");
+    return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1)) && window.__lab.settled();
+  }, null, 30000);
   return page.evaluate(() => {
     const card = document.querySelector("[data-card=loss]");
     const canvas = card.querySelector("canvas");

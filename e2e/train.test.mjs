@@ -71,8 +71,31 @@ describe("default page", () => {
     // throttled), not asserted, since another load on the machine lengthens every task.
   });
 
+  test("a chart out of sight waits, and is drawn when it comes into view", { timeout: 60000 }, async () => {
+    await until(page, () => window.__lab.ood && window.__lab.sweep && window.__lab.settled(), null, 50000);
+    // The backing store of a canvas never drawn keeps its default size (300 × 150).
+    const store = () => {
+      const c = document.querySelector("[data-testid=chart-sweep] canvas");
+      return { w: c.width, css: c.clientWidth, top: c.getBoundingClientRect().top - window.innerHeight };
+    };
+    const before = await page.evaluate(store);
+    assert.ok(before.top > 300, `the sweep chart starts below the window: ${JSON.stringify(before)}`);
+    assert.equal(before.w, 300, `out of sight, the sweep chart is not drawn: ${JSON.stringify(before)}`);
+    await page.getByTestId("chart-sweep").scrollIntoViewIfNeeded();
+    await until(page, () => {
+      const c = document.querySelector("[data-testid=chart-sweep] canvas");
+      return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1));
+    }, null, 10000);
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
   test("every chart canvas has drawn data", { timeout: 60000 }, async () => {
     await until(page, () => window.__lab.ood && window.__lab.sweep && window.__lab.history.evals.step.length > 2, null, 50000);
+    // Charts out of sight wait to be drawn (canvas.js): each comes into view in turn.
+    for (const f of await page.locator("figure[data-testid]:not([hidden])").all()) {
+      await f.scrollIntoViewIfNeeded();
+      await page.waitForTimeout(150);
+    }
     // Canvases are drawn a few per frame: poll until every one shows data (or time out).
     const measure = () =>
       [...document.querySelectorAll("figure[data-testid]:not([hidden]) canvas")].map((c) => {

@@ -22,7 +22,7 @@ import { applyLock, applyView } from "./classroom.js";
 import { fullLabQuery, linkHref, linkQuery } from "./link.js";
 import { createShareDialog } from "./share.js";
 import { cardPicture, download } from "./export.js";
-import { redrawAll } from "./canvas.js";
+import { drawUnseen, redrawAll } from "./canvas.js";
 import { onSchemeChange } from "./theme.js";
 import { STEPS } from "./tour.js";
 import { createTour } from "./tourguide.js";
@@ -188,6 +188,7 @@ function publish() {
 Object.defineProperty(lab, "prompt", { get: () => card.state, enumerable: true });
 lab.engine = engine; // tests compare the page's answers with the worker's Lab
 lab.describe = view.describe; // what a chart shows (series in drawing order, y ranges), for tests
+lab.drawUnseen = drawUnseen; // draws the charts out of sight now (a test's picture of the whole page)
 lab.starts = 0; // how many runs were started (a test counts them)
 lab.presetQuery = (name) => (presetNamed(state.presets, name) || {}).query;
 await yieldToBrowser();

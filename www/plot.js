@@ -429,6 +429,7 @@ const legendKey = (series) =>
 export function createPlot(host, spec) {
   let data = { series: [], markers: [] };
   let layout = null; // scales and plot areas of the last draw
+  let drawn = null; // the data of the last draw (a chart out of sight waits with newer data)
   let shownLegend = "";
 
   const panel = createCanvasPanel({ height: spec.height || 240, ariaLabel: spec.ariaLabel || "chart", draw });
@@ -439,6 +440,7 @@ export function createPlot(host, spec) {
   function draw(ctx, cssW, cssH) {
     const L = computeLayout(spec, data, cssW, cssH);
     layout = L;
+    drawn = data;
     drawAxes(ctx, L, spec, cssH);
     if (!L.hasData) {
       ctx.font = FONT_();
@@ -485,10 +487,11 @@ export function createPlot(host, spec) {
     },
     /** What is on show, for tests: the series' labels in drawing order, and the y range of each panel. */
     describe() {
+      const L = drawn === data ? layout : computeLayout(spec, data, panel.width, panel.height);
       return {
         series: data.series.map((s) => ({ label: s.label, type: s.type, offScale: Boolean(s.offScale), faded: Boolean(s.faded) })),
         markers: data.markers.map((m) => m.label),
-        ranges: layout ? layout.areas.map((a) => [a.y.lo, a.y.hi]) : [],
+        ranges: L ? L.areas.map((a) => [a.y.lo, a.y.hi]) : [],
       };
     },
   };
