@@ -13,6 +13,9 @@ const GROUPS = [
   ["Training", ["lr", "batch", "steps", "seed", "clip", "labels"]],
   ["Evaluation", ["eval_tasks", "eval_every", "gd_eta"]],
 ];
+/** How long a turn of the frame queue may go on building the settings (after its first part). */
+const TURN_MS = 5;
+
 // Mantissas of the values a log slider stops at, per decade.
 const LOG_STOPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8];
 
@@ -216,20 +219,20 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     return box;
   }
 
-  // One group is built per animation frame: building and laying out every control in one go
-  // would hold the main thread for a long moment just as training starts. Values arriving
-  // before a control exists are kept and shown when it is built.
+  // One control is built per turn of the frame queue: building and laying out every control in
+  // one go would hold the main thread for a long moment just as training starts (and a whole
+  // group in one turn took up to 48 ms with the CPU slowed 4×). Each group's box comes first,
+  // its controls after it, so nothing above a new control moves. Values arriving before a
+  // control exists are kept and shown when it is built.
   const parts = [];
   for (const [title, keys] of groups) {
     const mine = keys.filter((k) => byKey.has(k) && !placed.has(k) && !(k in elsewhere));
     for (const k of mine) placed.add(k);
     if (!mine.length) continue;
-    parts.push(() => {
-      const fs = el("fieldset", { class: "group" });
-      fs.append(el("legend", {}, title));
-      for (const k of mine) fs.append(make(byKey.get(k)));
-      root.append(fs);
-    });
+    const fs = el("fieldset", { class: "group" });
+    fs.append(el("legend", {}, title));
+    parts.push(() => root.append(fs));
+    for (const k of mine) parts.push(() => fs.append(make(byKey.get(k))));
   }
   for (const [key, host] of Object.entries(elsewhere)) {
     if (byKey.has(key)) parts.push(() => host.replaceChildren(make(byKey.get(key))));
@@ -244,11 +247,16 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     }
     if (api.showAuto && autoValues.has(key)) api.showAuto(autoValues.get(key));
   }
-  // A group per turn of the page's frame queue (frames.js), within the frame's budget.
+  // In turns of the page's frame queue (frames.js): parts while a turn has used under 5 ms (at
+  // least one), so a fast machine builds the panel in a few frames and a slow one a control a
+  // frame.
   const owner = {};
   function buildNext() {
+    const t0 = performance.now();
     const before = new Set(controls.keys());
-    parts.shift()();
+    do {
+      parts.shift()();
+    } while (parts.length && performance.now() - t0 < TURN_MS);
     for (const [key, api] of controls) if (!before.has(key)) show(key, api);
     if (parts.length) drawSoon(owner, buildNext);
   }
