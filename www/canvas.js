@@ -22,7 +22,7 @@ export function redrawAll() {
 // A chart out of sight is not drawn: asked to, it waits here, and is drawn once it comes within
 // a quarter of a screen of the window (or the page is printed). Below the fold, while the
 // model trains, the charts were redrawn for no one: with the CPU slowed 4×, the main thread
-// was busy 5.5 s of the first 8 s with them and 4.2 s without (bench/README.md, "Out of sight").
+// was busy 5.5 s of the first 8 s with them and 4.2 s without (README.md, "Speed").
 
 const AHEAD = "25% 0px"; // how far beyond the window a chart counts as in sight
 const unseen = new Map(); // <canvas> -> its draw, asked for while out of sight
