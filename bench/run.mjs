@@ -7,7 +7,7 @@
 //                      [--chromium PATH] [--out DIR]
 //
 // --only takes a comma list of parts: native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,
-// first-step, throttled, softmax, workers, presets (default all).
+// first-step, throttled, busy, softmax, workers, presets (default all).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync, copyFileSync } from "node:fs";
@@ -21,6 +21,7 @@ import { serve } from "./serve.mjs";
 import { presetRows, presetRuns } from "./presets.mjs";
 import { costRuns, costTable } from "./cost.mjs";
 import { workerRows, workerRuns } from "./workers.mjs";
+import { busyRows, busyRuns } from "./busy.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, "..");
@@ -35,7 +36,7 @@ const opt = (f, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 const QUICK = flag("--quick");
-const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,softmax,workers,presets,first-step")).split(","));
+const ONLY = new Set((opt("--only", "native,node,cost,browser,tfjs-cpu,tfjs-webgl,page,throttled,busy,softmax,workers,presets,first-step")).split(","));
 if (flag("--no-native")) ONLY.delete("native");
 const CHROMIUM = opt("--chromium", process.env.CHROMIUM || CHROMIUM_PATH);
 const OUT = resolve(opt("--out", join(BENCH, "results")));
@@ -504,6 +505,10 @@ function buildRows(R) {
       `< ${TARGETS.longtask_ms} ms`, tlt == null ? null : tlt < TARGETS.longtask_ms,
       T.available ? `${TH.longtasks_whole_load} long tasks from navigation to the headline; from the run's start to it (${windowText(TH)}): longest ${f(TH.longest_task_ms_while_training, 0)} ms` : "");
   }
+  if (R.busy) {
+    if (!R.page_throttled) rows.push({ section: `lab page with the CPU throttled ${THROTTLE}× (DevTools protocol: a cheap laptop)` });
+    busyRows(R.busy, row, f);
+  }
   if (R.softmax) {
     rows.push({ section: "softmax on the lab page (steps/s, evaluation included)" });
     for (const { link, before } of SOFTMAX_LINKS) {
@@ -624,6 +629,10 @@ async function main() {
         R.page_throttled = await pageRun(browser, plain.url, { throttle: THROTTLE });
         R.page_throttled.summary = summarizeHealth(R.page_throttled);
         log(`  → ${R.page_throttled.available ? `headline ${R.page_throttled.headline_s ?? "n/a"} s` : R.page_throttled.reason}`);
+      }
+      if (ONLY.has("busy") && haveWasm) {
+        log("busy: the main thread's busy time in the first 8 s, CPU throttled 4×…");
+        [R.busy] = await busyRuns(browser, [plain.url], { log });
       }
       if (ONLY.has("softmax")) R.softmax = await softmaxRuns(browser, plain.url);
       if (ONLY.has("workers") && haveWasm) {

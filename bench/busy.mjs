@@ -1,0 +1,130 @@
+// Bench part "busy": how much of a cheap laptop's main thread the lab page takes while it loads
+// and trains. The default link is loaded with Chromium's CPU throttled 4× (DevTools protocol),
+// and after the first 8 s Chromium's own counters (`Performance.getMetrics`) say how long the
+// page's main thread was busy: all its tasks, of which script, and style and layout. What the
+// main thread does not take is left to the training workers on a machine of few cores. Each
+// load also gives the headline's time and the long tasks before it, as part "throttled" does.
+//
+// Standalone: node bench/busy.mjs [loads] [other www folders…]
+// With other folders (copies of www/ from another commit, say), their pages are loaded in turn
+// with this one, each load alternated, so that the machine's load weighs on both alike.
+
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const THROTTLE = 4;
+const WINDOW_MS = 8000;
+export const BUSY_LOADS = 3;
+
+/**
+ * One load: {busy_ms, script_ms, layout_ms, step} WINDOW_MS after navigation, and the headline's
+ * time with the long tasks (≥ 50 ms) from navigation to it, as the bench's part "throttled"
+ * counts them: {headline_ms, longest_ms, long_tasks}.
+ */
+async function busyLoad(browser, base) {
+  const ctx = await browser.newContext({ viewport: { width: 1350, height: 940 } });
+  try {
+    const page = await ctx.newPage();
+    await page.addInitScript(() => {
+      window.__long = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
+      }).observe({ type: "longtask", buffered: true });
+    });
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send("Performance.enable");
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: THROTTLE });
+    const end = Date.now() + WINDOW_MS;
+    await page.goto(`${base}/?steps=100000`, { waitUntil: "commit", timeout: 60000 });
+    let headline = null;
+    while (Date.now() < end) {
+      if (headline === null) {
+        headline = await page.evaluate(() => (typeof window.__lab?.snapshot?.progress?.reached_gd_at === "number" ? performance.now() : null));
+      }
+      await page.waitForTimeout(50);
+    }
+    const m = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((x) => [x.name, x.value]));
+    const { step, long } = await page.evaluate(() => ({ step: window.__lab?.step ?? null, long: window.__long }));
+    const before = headline === null ? [] : long.filter(([t]) => t < headline).map(([, d]) => d);
+    return {
+      busy_ms: m.TaskDuration * 1000,
+      script_ms: m.ScriptDuration * 1000,
+      layout_ms: (m.LayoutDuration + m.RecalcStyleDuration) * 1000,
+      step,
+      headline_ms: headline,
+      longest_ms: headline === null ? null : Math.max(0, ...before),
+      long_tasks: headline === null ? null : before.length,
+    };
+  } finally {
+    await ctx.close();
+  }
+}
+
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Resolves to one summary per base URL, its loads alternated with the others'. */
+export async function busyRuns(browser, bases, { loads = BUSY_LOADS, log = () => {} } = {}) {
+  const all = bases.map(() => []);
+  for (let r = 0; r < loads; r++) {
+    for (let i = 0; i < bases.length; i++) {
+      const one = await busyLoad(browser, bases[i]);
+      log(`  busy, ${bases[i]}, load ${r + 1}: ${(one.busy_ms / 1000).toFixed(2)} s of ${WINDOW_MS / 1000} s (script ${(one.script_ms / 1000).toFixed(2)}, style and layout ${(one.layout_ms / 1000).toFixed(2)}), step ${one.step}; headline ${one.headline_ms === null ? "n/a" : `${(one.headline_ms / 1000).toFixed(2)} s, ${one.long_tasks} long tasks before it, longest ${Math.round(one.longest_ms)} ms`}`);
+      all[i].push(one);
+    }
+  }
+  return all.map((list, i) => {
+    const pick = (k) => list.map((x) => x[k]);
+    return {
+      base: bases[i],
+      throttle: THROTTLE,
+      window_ms: WINDOW_MS,
+      loads: list,
+      busy_ms: median(pick("busy_ms")),
+      busy_range_ms: [Math.min(...pick("busy_ms")), Math.max(...pick("busy_ms"))],
+      script_ms: median(pick("script_ms")),
+      layout_ms: median(pick("layout_ms")),
+      step: median(pick("step").filter((s) => s !== null)),
+      headline_ms: median(pick("headline_ms").filter((x) => x !== null)),
+      longest_ms: median(pick("longest_ms").filter((x) => x !== null)),
+      long_tasks: median(pick("long_tasks").filter((x) => x !== null)),
+    };
+  });
+}
+
+/** The table row. */
+export function busyRows(b, row, f) {
+  if (!b) return;
+  row(
+    `main thread busy in the first ${b.window_ms / 1000} s, CPU ${b.throttle}×`,
+    `${f(b.busy_ms / 1000)} s (${f(b.busy_range_ms[0] / 1000)}–${f(b.busy_range_ms[1] / 1000)}; script ${f(b.script_ms / 1000)}, style and layout ${f(b.layout_ms / 1000)})`,
+    "—",
+    null,
+    `median of ${b.loads.length} loads of the default link; step ${f(b.step, 0)} at ${b.window_ms / 1000} s; before the headline (${f(b.headline_ms / 1000)} s): ${f(b.long_tasks, 0)} long tasks, longest ${f(b.longest_ms, 0)} ms`,
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [loads = BUSY_LOADS, ...others] = process.argv.slice(2);
+  // (standalone.mjs loads serve.mjs for www/ first: serve.mjs reads BENCH_WWW when it loads.)
+  const { withPageBrowser } = await import("./standalone.mjs");
+  const servers = [];
+  for (const dir of others) {
+    process.env.BENCH_WWW = resolve(dir);
+    const m = await import(`./serve.mjs?${encodeURIComponent(dir)}`);
+    servers.push(await m.serve({ isolate: false }));
+  }
+  try {
+    await withPageBrowser(async (browser, url) => {
+      const res = await busyRuns(browser, [url, ...servers.map((s) => s.url)], { loads: Number(loads), log: console.log });
+      for (const [i, r] of res.entries()) {
+        const name = i === 0 ? "www/" : others[i - 1];
+        console.log(`${name}: medians: busy ${(r.busy_ms / 1000).toFixed(2)} s (${(r.busy_range_ms[0] / 1000).toFixed(2)}–${(r.busy_range_ms[1] / 1000).toFixed(2)}), script ${(r.script_ms / 1000).toFixed(2)}, style and layout ${(r.layout_ms / 1000).toFixed(2)}, step ${r.step}; headline ${(r.headline_ms / 1000).toFixed(2)} s, long tasks before it ${r.long_tasks}, longest ${Math.round(r.longest_ms)} ms`);
+      }
+    });
+  } finally {
+    for (const s of servers) await s.close();
+  }
+}
