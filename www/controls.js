@@ -219,9 +219,9 @@ export function buildControls(root, schema, onChange, elsewhere = {}) {
     return box;
   }
 
-  // One control is built per turn of the frame queue: building and laying out every control in
-  // one go would hold the main thread for a long moment just as training starts (and a whole
-  // group in one turn took up to 48 ms with the CPU slowed 4×). Each group's box comes first,
+  // The controls are built a few at a time, in turns of the frame queue: building and laying
+  // out every control in one go would hold the main thread for a long moment just as training
+  // starts (and a whole group in one turn took up to 48 ms with the CPU slowed 4×). Each group's box comes first,
   // its controls after it, so nothing above a new control moves. Values arriving before a
   // control exists are kept and shown when it is built.
   const parts = [];

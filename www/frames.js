@@ -1,9 +1,10 @@
 // The page's work in animation frames, spread over them. Every chart asks for a redraw here
 // instead of drawing at once, and so do the redraw tiers (schedule.js), the settings being
 // built (controls.js), the story's parts where the browser has no idle callbacks (story.js) and
-// the prompt card (promptcard.js: a new model's answers, a resize): each frame runs the waiting work until one small time
-// budget is used and leaves the rest to the next frames, so a moment when everything needs
-// drawing (the first data, a resize) never becomes one long main-thread task. One budget for
+// the prompt card (promptcard.js: a new model's answers, a resize): each frame runs the waiting
+// work until one small time budget is used and leaves the rest to the next frames, so a moment
+// when everything needs drawing (the first data, a resize) never becomes one long main-thread
+// task. One budget for
 // all: with a frame callback each (and the prompt card's answers drawn straight from the
 // worker's message), their work added up in one frame.
 

@@ -138,7 +138,8 @@ export function createPromptCard(host, deps) {
   /**
    * Recomputes every answer now and draws them in a coming frame (frames.js), unless newer
    * answers came first. A new task or model: with the CPU slowed 4×, answering and drawing
-   * took 50–70 ms in one task, each half about 25–45 ms. `state.ans` changes with the picture.
+   * took 50–73 ms in one task; answering takes 10–30 ms of it. `state.ans` changes with the
+   * picture.
    */
   function recomputeSoon() {
     const a = answers();
