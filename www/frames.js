@@ -53,3 +53,8 @@ export function drawSoon(owner, fn) {
 export function drawsWaiting() {
   return waiting.size;
 }
+
+/** Resolves in a later task, once the browser has had its turn (scheduler.yield where it exists). */
+export function yieldToBrowser() {
+  return globalThis.scheduler && scheduler.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0));
+}

@@ -4,7 +4,7 @@
 
 import { buildControls } from "./controls.js";
 import { createEngine } from "./engine.js";
-import { drawsWaiting } from "./frames.js";
+import { drawsWaiting, yieldToBrowser } from "./frames.js";
 import { addSnapshot, createHistory } from "./history.js";
 import { createNotices } from "./notice.js";
 import { buildQuery, queryFromLocation, valuesFrom, writeQuery } from "./params.js";
@@ -75,7 +75,6 @@ let tour = null; // the guided tour (tourguide.js), set up with the page's butto
 // 100–150 ms, the page frozen meanwhile): it yields to the browser between its parts. Until
 // it is done, what the engine says waits (the callbacks below use everything this module
 // defines); the worker sends nothing before the first request, made at the end.
-const yieldToBrowser = () => (globalThis.scheduler && scheduler.yield ? scheduler.yield() : new Promise((r) => setTimeout(r, 0)));
 let built = false;
 const early = [];
 const whenBuilt =

@@ -7,7 +7,7 @@
 
 import { PromptView } from "./pkg/icl_lab.js";
 import { el, setText } from "./dom.js";
-import { drawSoon } from "./frames.js";
+import { drawSoon, yieldToBrowser } from "./frames.js";
 import { localEngine } from "./local.js";
 import { fmt, int, isNum } from "./format.js";
 import { COMPUTING } from "./pending.js";
@@ -72,6 +72,7 @@ export function createPromptCard(host, deps) {
     step: 0,
     training: false,
     seq: 0, // the latest evaluation-task request
+    runs: 0, // runs begun (newRun): a later one makes an earlier one's setting up stale
     pending: null, // weights that arrived before the engine was loaded
   };
   const plot = createPromptPlot(plotHost, {
@@ -344,11 +345,16 @@ export function createPromptCard(host, deps) {
      * (the link's validated prompt code, or null)}.
      */
     async newRun(run) {
+      const mine = ++s.runs;
       if (s.view) s.view.free();
       s.view = null;
       s.pending = null;
       s.step = 0;
       await localEngine();
+      // The frozen model is built in a task of its own, not in the one that handles the run's
+      // start (with the CPU slowed 4×, that task took 40–74 ms with it, 31–43 ms without).
+      await yieldToBrowser();
+      if (mine !== s.runs) return; // a newer run began meanwhile
       s.view = new PromptView(run.query, run.untrained, run.learners);
       if (s.pending) {
         // The run's first weights arrived while the engine was loading.
