@@ -96,8 +96,8 @@ export async function until(page, fn, arg, timeout = 60000) {
   return handle.jsonValue();
 }
 
-/** Waits until every part of the story is laid out: after load, story.js shows its parts a
- * frame at a time, and a part not yet shown has no rendered text (`innerText`). */
+/** Waits until every part of the story is laid out: after load, story.js shows its parts one at
+ * a time, and a part not yet shown has no rendered text (`innerText`). */
 export async function storyShown(page) {
   await until(page, () => !document.documentElement.classList.contains("story-later"), null, 20000);
 }

@@ -1,4 +1,4 @@
-// The story is left out of the page's first layout and laid out a part per frame once the page
+// The story is left out of the page's first layout and laid out a part at a time once the page
 // runs (story.js revealStory; boot.js marks the page before its body is parsed): half the
 // page's elements are the story's, mostly its MathML, and with them the first layout was one
 // long task on a slow CPU. These tests check that the story is really skipped at first, that

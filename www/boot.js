@@ -6,7 +6,7 @@
 // none).
 if (/(^|[?&])view=/.test(window.location.search)) document.documentElement.classList.add("embed", "embed-pending");
 
-// The story is left out of the page's first layout (style.css) and laid out a part per frame
+// The story is left out of the page's first layout (style.css) and laid out a part at a time
 // once the page runs (story.js revealStory); should the page's code not run, it shows after 8 s.
 document.documentElement.classList.add("story-later");
 setTimeout(() => document.documentElement.classList.remove("story-later"), 8000);
