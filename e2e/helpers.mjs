@@ -102,6 +102,15 @@ export async function storyShown(page) {
   await until(page, () => !document.documentElement.classList.contains("story-later"), null, 20000);
 }
 
+/** Waits until the chart canvas `selector` has been drawn at its size: a canvas never drawn
+ * keeps its default backing store (300 × 150), and a chart out of sight waits (canvas.js). */
+export async function untilChartDrawn(page, selector, timeout = 30000) {
+  await until(page, (sel) => {
+    const c = document.querySelector(sel);
+    return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1));
+  }, selector, timeout);
+}
+
 /** The story's rendered text, once all of it is shown. */
 export async function storyText(page) {
   await storyShown(page);

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { newPage, screenshot, until, useBrowser } from "./helpers.mjs";
+import { newPage, screenshot, until, untilChartDrawn, useBrowser } from "./helpers.mjs";
 
 /** Relative luminance of an "rgb(r, g, b)" / [r, g, b] colour (WCAG). */
 function luminance(c) {
@@ -23,10 +23,8 @@ const contrast = (a, b) => {
 async function sample(page) {
   // Out of sight the chart waits to be drawn (canvas.js): in view, it is drawn.
   await page.locator("[data-card=loss]").scrollIntoViewIfNeeded();
-  await until(page, () => {
-    const c = document.querySelector("[data-card=loss] canvas");
-    return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1)) && window.__lab.settled();
-  }, null, 30000);
+  await untilChartDrawn(page, "[data-card=loss] canvas");
+  await until(page, () => window.__lab.settled(), null, 30000);
   return page.evaluate(() => {
     const card = document.querySelector("[data-card=loss]");
     const canvas = card.querySelector("canvas");

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import os from "node:os";
 import { before, describe, test } from "node:test";
-import { labState, newPage, recordTiming, screenshot, until, useBrowser } from "./helpers.mjs";
+import { labState, newPage, recordTiming, screenshot, until, untilChartDrawn, useBrowser } from "./helpers.mjs";
 
 // Records main-thread tasks over 50 ms from the very start of the page.
 function installLongTaskObserver() {
@@ -82,10 +82,7 @@ describe("default page", () => {
     assert.ok(before.top > 300, `the sweep chart starts below the window: ${JSON.stringify(before)}`);
     assert.equal(before.w, 300, `out of sight, the sweep chart is not drawn: ${JSON.stringify(before)}`);
     await page.getByTestId("chart-sweep").scrollIntoViewIfNeeded();
-    await until(page, () => {
-      const c = document.querySelector("[data-testid=chart-sweep] canvas");
-      return c.width === Math.round(c.clientWidth * (window.devicePixelRatio || 1));
-    }, null, 10000);
+    await untilChartDrawn(page, "[data-testid=chart-sweep] canvas", 10000);
     await page.evaluate(() => window.scrollTo(0, 0));
   });
 
