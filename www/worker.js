@@ -201,7 +201,8 @@ function poolSize(l, wanted) {
 
 const POOL_PROBE_MS = 100; // the steps measured for each choice
 // The two measurements: the first steps (after the first chunk), and the steps after SETTLED_MS.
-let probe = { ms: 0, steps: 0, settled: false, from: 0 };
+const firstProbe = () => ({ ms: 0, steps: 0, settled: false, from: 0 });
+let probe = firstProbe();
 
 /** Called with each chunk this worker trains: once POOL_PROBE_MS of steps are measured (the
  * engine's first, slower steps while its code is optimised left out), moves an automatic run to
@@ -278,7 +279,7 @@ function newRun(query) {
   rate = { t: performance.now(), step: 0, perSec: null };
   // A link's worker count is used at once; otherwise the first steps' cost decides (choosePool).
   autoPool = lab.workers() === 0;
-  probe = { ms: 0, steps: 0, settled: false, from: 0 };
+  probe = firstProbe();
   preparePool(autoPool ? 1 : lab.workers());
   return runInfo();
 }
