@@ -11,6 +11,7 @@
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "./firststep.mjs";
 
 const THROTTLE = 4;
 const WINDOW_MS = 8000;
@@ -60,10 +61,6 @@ async function busyLoad(browser, base) {
   }
 }
 
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Resolves to one summary per base URL, its loads alternated with the others'. */
 export async function busyRuns(browser, bases, { loads = BUSY_LOADS, log = () => {} } = {}) {
@@ -86,10 +83,10 @@ export async function busyRuns(browser, bases, { loads = BUSY_LOADS, log = () =>
       busy_range_ms: [Math.min(...pick("busy_ms")), Math.max(...pick("busy_ms"))],
       script_ms: median(pick("script_ms")),
       layout_ms: median(pick("layout_ms")),
-      step: median(pick("step").filter((s) => s !== null)),
-      headline_ms: median(pick("headline_ms").filter((x) => x !== null)),
-      longest_ms: median(pick("longest_ms").filter((x) => x !== null)),
-      long_tasks: median(pick("long_tasks").filter((x) => x !== null)),
+      step: median(pick("step")),
+      headline_ms: median(pick("headline_ms")),
+      longest_ms: median(pick("longest_ms")),
+      long_tasks: median(pick("long_tasks")),
     };
   });
 }

@@ -76,8 +76,9 @@ async function one(browser, base, query, waitS, network) {
   return res;
 }
 
-/** The median of the numbers in `values` (null when there are none). */
-function median(values) {
+/** The median of the numbers in `values` (null when there are none; of an even count, the upper
+ * middle one). */
+export function median(values) {
   const v = values.filter((x) => x != null).sort((a, b) => a - b);
   return v.length ? v[Math.floor(v.length / 2)] : null;
 }
