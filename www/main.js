@@ -83,8 +83,7 @@ const whenBuilt =
     built ? fn(...args) : early.push(() => fn(...args));
 await yieldToBrowser();
 
-const view = createView(state, { interpolate: () => engine.readout("interpolation") });
-// (Building the view alone took 38 ms with the CPU slowed 4×, in a profile.)
+const view = await createView(state, { interpolate: () => engine.readout("interpolation") });
 await yieldToBrowser();
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
 const engine = createEngine({
