@@ -6,6 +6,7 @@
 // load also gives the headline's time and the long tasks before it, as part "throttled" does.
 //
 // Standalone: node bench/busy.mjs [loads] [other www folders…]
+// (BUSY_TASKS=1 lists each load's long tasks with the page's scripts in them.)
 // With other folders (copies of www/ from another commit, say), their pages are loaded in turn
 // with this one, each load alternated, so that the machine's load weighs on both alike.
 
@@ -15,12 +16,13 @@ import { median } from "./firststep.mjs";
 
 const THROTTLE = 4;
 const WINDOW_MS = 8000;
-export const BUSY_LOADS = 3;
+export const BUSY_LOADS = 5;
 
 /**
  * One load: {busy_ms, script_ms, layout_ms, step} WINDOW_MS after navigation, and the headline's
  * time with the long tasks (≥ 50 ms) from navigation to it, as the bench's part "throttled"
- * counts them: {headline_ms, longest_ms, long_tasks}.
+ * counts them: {headline_ms, longest_ms, long_tasks}, and the most of the page's script in one
+ * of them (most_script_ms; the rest of each is the browser's own work).
  */
 async function busyLoad(browser, base) {
   const ctx = await browser.newContext({ viewport: { width: 1350, height: 940 } });
@@ -28,9 +30,20 @@ async function busyLoad(browser, base) {
     const page = await ctx.newPage();
     await page.addInitScript(() => {
       window.__long = [];
+      window.__scripts = [];
       new PerformanceObserver((l) => {
         for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]);
       }).observe({ type: "longtask", buffered: true });
+      // The scripts each long animation frame ran (those of 5 ms or more), to tell how much of
+      // a long task is the page's script and how much the browser's own work (parsing, style,
+      // layout, paint).
+      try {
+        new PerformanceObserver((l) => {
+          for (const e of l.getEntries()) for (const s of e.scripts) window.__scripts.push([s.startTime, s.duration, `${s.sourceFunctionName || s.invoker}@${(s.sourceURL || "").split("/").pop()}`]);
+        }).observe({ type: "long-animation-frame", buffered: true });
+      } catch {
+        window.__scripts = null; // no LoAF here: tasks are not told apart
+      }
     });
     const cdp = await ctx.newCDPSession(page);
     await cdp.send("Performance.enable");
@@ -45,8 +58,12 @@ async function busyLoad(browser, base) {
       await page.waitForTimeout(50);
     }
     const m = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((x) => [x.name, x.value]));
-    const { step, long } = await page.evaluate(() => ({ step: window.__lab?.step ?? null, long: window.__long }));
-    const before = headline === null ? [] : long.filter(([t]) => t < headline).map(([, d]) => d);
+    const { step, long, scripts } = await page.evaluate(() => ({ step: window.__lab?.step ?? null, long: window.__long, scripts: window.__scripts }));
+    const tasks = headline === null ? [] : long.filter(([t]) => t < headline);
+    const before = tasks.map(([, d]) => d);
+    // A task's script: the scripts of long animation frames that began within it.
+    const scriptsIn = ([t, d]) => (scripts || []).filter(([s]) => s >= t - 1 && s <= t + d);
+    const scriptIn = (task) => scriptsIn(task).reduce((a, [, sd]) => a + sd, 0);
     return {
       busy_ms: m.TaskDuration * 1000,
       script_ms: m.ScriptDuration * 1000,
@@ -55,6 +72,9 @@ async function busyLoad(browser, base) {
       headline_ms: headline,
       longest_ms: headline === null ? null : Math.max(0, ...before),
       long_tasks: headline === null ? null : before.length,
+      // The most of the page's script in one of those tasks.
+      most_script_ms: headline === null || !scripts ? null : Math.max(0, ...tasks.map(scriptIn)),
+      tasks: tasks.map((x) => ({ start_ms: Math.round(x[0]), ms: Math.round(x[1]), scripts: scriptsIn(x).map(([, sd, name]) => `${Math.round(sd)} ms ${name}`) })),
     };
   } finally {
     await ctx.close();
@@ -68,7 +88,8 @@ export async function busyRuns(browser, bases, { loads = BUSY_LOADS, log = () =>
   for (let r = 0; r < loads; r++) {
     for (let i = 0; i < bases.length; i++) {
       const one = await busyLoad(browser, bases[i]);
-      log(`  busy, ${bases[i]}, load ${r + 1}: ${(one.busy_ms / 1000).toFixed(2)} s of ${WINDOW_MS / 1000} s (script ${(one.script_ms / 1000).toFixed(2)}, style and layout ${(one.layout_ms / 1000).toFixed(2)}), step ${one.step}; headline ${one.headline_ms === null ? "n/a" : `${(one.headline_ms / 1000).toFixed(2)} s, ${one.long_tasks} long tasks before it, longest ${Math.round(one.longest_ms)} ms`}`);
+      log(`  busy, ${bases[i]}, load ${r + 1}: ${(one.busy_ms / 1000).toFixed(2)} s of ${WINDOW_MS / 1000} s (script ${(one.script_ms / 1000).toFixed(2)}, style and layout ${(one.layout_ms / 1000).toFixed(2)}), step ${one.step}; headline ${one.headline_ms === null ? "n/a" : `${(one.headline_ms / 1000).toFixed(2)} s, ${one.long_tasks} long tasks before it, longest ${Math.round(one.longest_ms)} ms${one.most_script_ms === null ? "" : `, the page's script at most ${Math.round(one.most_script_ms)} ms of one`}`}`);
+      if (process.env.BUSY_TASKS) for (const t of one.tasks) log(`    long task at ${t.start_ms} ms, ${t.ms} ms: ${t.scripts.join(", ") || "no script of 5 ms or more"}`);
       all[i].push(one);
     }
   }
@@ -87,6 +108,9 @@ export async function busyRuns(browser, bases, { loads = BUSY_LOADS, log = () =>
       headline_ms: median(pick("headline_ms")),
       longest_ms: median(pick("longest_ms")),
       long_tasks: median(pick("long_tasks")),
+      loads_without_long_task: list.filter((x) => x.long_tasks === 0).length,
+      max_longest_ms: Math.max(...pick("longest_ms")),
+      most_script_ms: list.some((x) => x.most_script_ms === null) ? null : Math.max(...pick("most_script_ms")),
     };
   });
 }
@@ -100,6 +124,16 @@ export function busyRows(b, row, f) {
     "—",
     null,
     `median of ${b.loads.length} loads of the default link; step ${f(b.step, 0)} at ${b.window_ms / 1000} s; before the headline (${f(b.headline_ms / 1000)} s): ${f(b.long_tasks, 0)} long tasks, longest ${f(b.longest_ms, 0)} ms`,
+  );
+  // The same loads' long tasks (≥ 50 ms) before the headline: the target asks for none in any.
+  const none = b.loads_without_long_task;
+  const kinds = b.most_script_ms == null ? "" : `; the page's script in any one of them at most ${f(b.most_script_ms, 0)} ms, the rest the browser's own parsing, style, layout and paint`;
+  row(
+    `long tasks before the headline, CPU ${b.throttle}×, ${b.loads.length} loads`,
+    `${none} of ${b.loads.length} loads with none; longest ${f(b.max_longest_ms, 0)} ms`,
+    "none ≥ 50 ms",
+    none === b.loads.length,
+    `median per load ${f(b.long_tasks, 0)} tasks, longest ${f(b.longest_ms, 0)} ms${kinds}`,
   );
 }
 
@@ -118,7 +152,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       const res = await busyRuns(browser, [url, ...servers.map((s) => s.url)], { loads: Number(loads), log: console.log });
       for (const [i, r] of res.entries()) {
         const name = i === 0 ? "www/" : others[i - 1];
-        console.log(`${name}: medians: busy ${(r.busy_ms / 1000).toFixed(2)} s (${(r.busy_range_ms[0] / 1000).toFixed(2)}–${(r.busy_range_ms[1] / 1000).toFixed(2)}), script ${(r.script_ms / 1000).toFixed(2)}, style and layout ${(r.layout_ms / 1000).toFixed(2)}, step ${r.step}; headline ${(r.headline_ms / 1000).toFixed(2)} s, long tasks before it ${r.long_tasks}, longest ${Math.round(r.longest_ms)} ms`);
+        console.log(`${name}: medians: busy ${(r.busy_ms / 1000).toFixed(2)} s (${(r.busy_range_ms[0] / 1000).toFixed(2)}–${(r.busy_range_ms[1] / 1000).toFixed(2)}), script ${(r.script_ms / 1000).toFixed(2)}, style and layout ${(r.layout_ms / 1000).toFixed(2)}, step ${r.step}; headline ${(r.headline_ms / 1000).toFixed(2)} s, long tasks before it ${r.long_tasks}, longest ${Math.round(r.longest_ms)} ms; loads with none ${r.loads_without_long_task} of ${r.loads.length}; longest of all ${Math.round(r.max_longest_ms)} ms, the page's script at most ${r.most_script_ms === null ? "n/a" : Math.round(r.most_script_ms)} ms of one`);
       }
     });
   } finally {
