@@ -22,7 +22,7 @@ import { applyLock, applyView } from "./classroom.js";
 import { fullLabQuery, linkHref, linkQuery } from "./link.js";
 import { createShareDialog } from "./share.js";
 import { cardPicture, download } from "./export.js";
-import { drawUnseen, redrawAll } from "./canvas.js";
+import { drawUnseen, redrawAll, warmChartFonts } from "./canvas.js";
 import { onSchemeChange } from "./theme.js";
 import { STEPS } from "./tour.js";
 import { createTour } from "./tourguide.js";
@@ -84,6 +84,8 @@ const whenBuilt =
 await yieldToBrowser();
 
 const view = await createView(state, { interpolate: () => engine.readout("interpolation") });
+await yieldToBrowser();
+warmChartFonts();
 await yieldToBrowser();
 state.ghosts = { loss: lossGhosts(state.pins), align: alignGhosts(state.pins) };
 const engine = createEngine({
