@@ -11,7 +11,9 @@ describe("references under way", () => {
 
   test("the status line says how far the GD++ tuning is, and goes quiet when every reference is there", { timeout: 90000 }, async () => {
     const page = await newPage(env.browser);
-    await page.goto(`${env.server.url}?layers=3&eval_tasks=8000&steps=100000`);
+    // d = 20: a GD++ search long enough for the status line to show it many times (9–11 values
+    // in three runs); at d = 10 it is over in about 0.5 s, two to four updates of the line.
+    await page.goto(`${env.server.url}?layers=3&d=20&eval_tasks=8000&steps=100000`);
     const seen = [];
     for (;;) {
       const s = await page.evaluate(() => ({
