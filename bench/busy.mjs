@@ -61,9 +61,10 @@ async function busyLoad(browser, base) {
     const { step, long, scripts } = await page.evaluate(() => ({ step: window.__lab?.step ?? null, long: window.__long, scripts: window.__scripts }));
     const tasks = headline === null ? [] : long.filter(([t]) => t < headline);
     const before = tasks.map(([, d]) => d);
-    // A task's script: the scripts of long animation frames that began within it.
-    const scriptsIn = ([t, d]) => (scripts || []).filter(([s]) => s >= t - 1 && s <= t + d);
-    const scriptIn = (task) => scriptsIn(task).reduce((a, [, sd]) => a + sd, 0);
+    // A task's script: the scripts of long animation frames that began within it (at most the
+    // task's length: a script's times are rounded, and one may begin as the task ends).
+    const scriptsIn = ([t, d]) => (scripts || []).filter(([s]) => s >= t - 1 && s < t + d - 1);
+    const scriptIn = (task) => Math.min(task[1], scriptsIn(task).reduce((a, [, sd]) => a + sd, 0));
     return {
       busy_ms: m.TaskDuration * 1000,
       script_ms: m.ScriptDuration * 1000,
