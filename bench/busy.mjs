@@ -59,23 +59,29 @@ async function busyLoad(browser, base) {
     }
     const m = Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((x) => [x.name, x.value]));
     const { step, long, scripts } = await page.evaluate(() => ({ step: window.__lab?.step ?? null, long: window.__long, scripts: window.__scripts }));
-    const tasks = headline === null ? [] : long.filter(([t]) => t < headline);
-    const before = tasks.map(([, d]) => d);
-    // A task's script: the scripts of long animation frames that began within it (at most the
-    // task's length: a script's times are rounded, and one may begin as the task ends).
-    const scriptsIn = ([t, d]) => (scripts || []).filter(([s]) => s >= t - 1 && s < t + d - 1);
-    const scriptIn = (task) => Math.min(task[1], scriptsIn(task).reduce((a, [, sd]) => a + sd, 0));
+    // Each long task before the headline with its script: the scripts of long animation frames
+    // that began within it, at most the task's length (a script's times are rounded, and one may
+    // begin as the task ends).
+    const tasks = (headline === null ? [] : long.filter(([t]) => t < headline)).map(([t, d]) => {
+      const inside = (scripts || []).filter(([s]) => s >= t - 1 && s < t + d - 1);
+      return {
+        start_ms: Math.round(t),
+        ms: d,
+        script_ms: Math.min(d, inside.reduce((a, [, sd]) => a + sd, 0)),
+        scripts: inside.map(([, sd, name]) => `${Math.round(sd)} ms ${name}`),
+      };
+    });
     return {
       busy_ms: m.TaskDuration * 1000,
       script_ms: m.ScriptDuration * 1000,
       layout_ms: (m.LayoutDuration + m.RecalcStyleDuration) * 1000,
       step,
       headline_ms: headline,
-      longest_ms: headline === null ? null : Math.max(0, ...before),
-      long_tasks: headline === null ? null : before.length,
+      longest_ms: headline === null ? null : Math.max(0, ...tasks.map((x) => x.ms)),
+      long_tasks: headline === null ? null : tasks.length,
       // The most of the page's script in one of those tasks.
-      most_script_ms: headline === null || !scripts ? null : Math.max(0, ...tasks.map(scriptIn)),
-      tasks: tasks.map((x) => ({ start_ms: Math.round(x[0]), ms: Math.round(x[1]), scripts: scriptsIn(x).map(([, sd, name]) => `${Math.round(sd)} ms ${name}`) })),
+      most_script_ms: headline === null || !scripts ? null : Math.max(0, ...tasks.map((x) => x.script_ms)),
+      tasks,
     };
   } finally {
     await ctx.close();
