@@ -594,7 +594,7 @@ async function main() {
     R.cost = await costRuns({ quick: QUICK, log });
   }
 
-  if (["browser", "page", "throttled", "softmax", "workers", "presets", "first-step"].some((p) => ONLY.has(p))) {
+  if (["browser", "page", "throttled", "busy", "softmax", "workers", "presets", "first-step"].some((p) => ONLY.has(p))) {
     const isolated = await serve({ isolate: true });
     const plain = await serve({ isolate: false });
     let browser = null;
